@@ -1,0 +1,139 @@
+# pam_tfa — build, test and install.
+#
+# Works straight from a clone: `make`, `make check`, `make demo`.
+# `./configure` (from configure.ac) writes config.mk to change the install
+# paths and flags below; nothing else depends on it.
+
+-include config.mk
+
+prefix		?= /usr/local
+bindir		?= $(prefix)/bin
+mandir		?= $(prefix)/share/man
+sysconfdir	?= /etc
+localstatedir	?= /var
+pammoddir	?= $(shell pkg-config --variable=libdir pam 2>/dev/null || echo /lib)/security
+storedir	?= $(localstatedir)/lib/tfa
+
+CC		?= cc
+BUILD		?= build
+PKGS		 = pam liboath libqrencode
+
+WARN		 = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+		   -Wmissing-prototypes -Wpointer-arith -Wformat=2
+HARDEN		 = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIC
+OPT		?= -O2 -g
+ifeq ($(SANITIZE),1)
+BUILD		 = build-asan
+OPT		 = -O1 -g -fno-omit-frame-pointer
+SAN		 = -fsanitize=address,undefined -fno-sanitize-recover=all
+HARDEN		 = -fstack-protector-strong -fPIC
+endif
+PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS	 = -std=gnu11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) $(SAN) \
+		   -Icommon $(PKG_CFLAGS) $(CFLAGS)
+RELRO		 = -Wl,-z,relro,-z,now
+LIBS		 = $(PKG_LIBS) -lgdbm
+
+COMMON_SRC	:= $(sort $(wildcard common/*.c))
+ENROLL_SRC	:= $(sort $(wildcard enroll/*.c))
+COMMON_OBJ	 = $(COMMON_SRC:%.c=$(BUILD)/%.o)
+ENROLL_OBJ	 = $(ENROLL_SRC:%.c=$(BUILD)/%.o)
+LIBTFA		 = $(BUILD)/libtfa.a
+MODULE		 = $(BUILD)/pam_tfa.so
+ENROLL		 = $(BUILD)/tfa-enroll
+
+UNIT_SRC	:= $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN	 = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+PAMTEST_SRC	:= $(sort $(wildcard tests/pam/test_*.c))
+PAMTEST_BIN	 = $(PAMTEST_SRC:tests/pam/%.c=$(BUILD)/tests/%)
+TESTLIB_SRC	:= $(sort $(wildcard tests/lib/*.c))
+TESTLIB_OBJ	 = $(TESTLIB_SRC:%.c=$(BUILD)/%.o)
+TOOLS		 = $(BUILD)/tests/pam-login $(BUILD)/tests/pam_settok.so
+
+MANPAGES	 = man/pam_tfa.8 man/tfa-enroll.1 man/pam_tfa.conf.5
+
+.PHONY: all deps test-deps check check-asan demo install uninstall clean \
+	manlint
+
+all: $(MODULE) $(ENROLL)
+
+deps:
+	@sh scripts/deps.sh build
+
+test-deps:
+	@sh scripts/deps.sh build test
+
+$(BUILD)/%.o: %.c $(wildcard common/*.h tests/lib/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBTFA): $(COMMON_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+# The module exports pam_sm_* and nothing else (pam/pam_tfa.map).
+$(MODULE): $(BUILD)/pam/pam_tfa.o $(LIBTFA) pam/pam_tfa.map
+	$(CC) $(ALL_CFLAGS) -shared -Wl,--version-script=pam/pam_tfa.map \
+	    -Wl,--no-undefined $(RELRO) $(LDFLAGS) -o $@ \
+	    $(BUILD)/pam/pam_tfa.o $(LIBTFA) $(LIBS)
+
+$(ENROLL): $(ENROLL_OBJ) $(LIBTFA)
+	$(CC) $(ALL_CFLAGS) -pie $(RELRO) $(LDFLAGS) -o $@ $(ENROLL_OBJ) \
+	    $(LIBTFA) $(LIBS)
+
+# Test programs export their symbols, so the time() they define is the one
+# the module (loaded by libpam) calls.
+$(BUILD)/tests/%: tests/unit/%.c $(TESTLIB_OBJ) $(LIBTFA)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/lib -rdynamic -o $@ $< $(TESTLIB_OBJ) \
+	    $(LIBTFA) $(LIBS)
+
+$(BUILD)/tests/%: tests/pam/%.c $(TESTLIB_OBJ) $(LIBTFA)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/lib -rdynamic -o $@ $< $(TESTLIB_OBJ) \
+	    $(LIBTFA) $(LIBS)
+
+$(BUILD)/tests/pam-login: tests/tools/pam-login.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< -lpam
+
+$(BUILD)/tests/pam_settok.so: tests/tools/pam_settok.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -shared -o $@ $< -lpam
+
+tests-build: all $(UNIT_BIN) $(PAMTEST_BIN) $(TOOLS)
+
+check: test-deps
+	@$(MAKE) --no-print-directory tests-build
+	@BUILD=$(BUILD) sh tests/run.sh
+
+check-asan:
+	@$(MAKE) --no-print-directory check SANITIZE=1
+
+manlint:
+	mandoc -T lint -W warning $(MANPAGES)
+
+demo: deps
+	@$(MAKE) --no-print-directory all $(TOOLS)
+	@BUILD=$(BUILD) sh scripts/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(pammoddir) $(DESTDIR)$(bindir) \
+	    $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man5 \
+	    $(DESTDIR)$(mandir)/man8
+	install -m 0644 $(MODULE) $(DESTDIR)$(pammoddir)/pam_tfa.so
+	install -m 0755 $(ENROLL) $(DESTDIR)$(bindir)/tfa-enroll
+	install -m 0644 man/tfa-enroll.1 $(DESTDIR)$(mandir)/man1/
+	install -m 0644 man/pam_tfa.conf.5 $(DESTDIR)$(mandir)/man5/
+	install -m 0644 man/pam_tfa.8 $(DESTDIR)$(mandir)/man8/
+	install -d -m 0700 $(DESTDIR)$(storedir)
+
+uninstall:
+	rm -f $(DESTDIR)$(pammoddir)/pam_tfa.so $(DESTDIR)$(bindir)/tfa-enroll \
+	    $(DESTDIR)$(mandir)/man1/tfa-enroll.1 \
+	    $(DESTDIR)$(mandir)/man5/pam_tfa.conf.5 \
+	    $(DESTDIR)$(mandir)/man8/pam_tfa.8
+
+clean:
+	rm -rf build build-asan

@@ -1,0 +1,62 @@
+/*
+ * Settings: built-in defaults, then /etc/security/pam_tfa.conf, then the
+ * module arguments of one stack line, in that order.
+ */
+#ifndef TFA_CONFIG_H
+#define TFA_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include "tfa.h"
+
+#define TFA_CONFIG_FILE	"/etc/security/pam_tfa.conf"
+#define TFA_STORE_DIR	"/var/lib/tfa"
+#define TFA_CONFIG_LINE_MAX 1024
+
+struct tfa_config {
+	bool disabled;
+	bool allow_app;			/* AllowAuthenticatorApp */
+	bool allow_keys;		/* AllowSecurityKeys */
+	bool allow_backup;		/* AllowBackupCodes */
+	bool allow_devices;		/* AllowUsedDevices */
+	bool allow_app_passwords;	/* AllowAppPasswords */
+	bool show_recommendation;	/* ShowRecommendationToConfigure */
+	bool enforce;
+	unsigned trust_days;		/* TrustDevicesForDays */
+	unsigned clock_tolerance;	/* ClockTolerance, in steps */
+	unsigned app_password_days;	/* AppPasswordLifetimeDays */
+	unsigned max_failures;
+	unsigned lockout_minutes;
+	char issuer[128];		/* empty: the host name */
+	char origin[256];		/* empty: pam://<host name> */
+	char store_dir[PATH_MAX];
+};
+
+/* Fill in the built-in defaults. */
+void tfa_config_init(struct tfa_config *cfg);
+
+/*
+ * Read a configuration file.  A missing file is not an error unless
+ * must_exist.  On error, err holds "file:line: reason".
+ */
+tfa_err tfa_config_load(struct tfa_config *cfg, const char *path,
+    bool must_exist, char *err, size_t errlen);
+
+/* Parse a configuration text; name is used in error messages only. */
+tfa_err tfa_config_parse(struct tfa_config *cfg, const char *buf, size_t len,
+    const char *name, char *err, size_t errlen);
+
+/* Apply one "Key=value" setting, e.g. a module argument. */
+tfa_err tfa_config_arg(struct tfa_config *cfg, const char *arg,
+    char *err, size_t errlen);
+
+/* Set one key; key matching ignores case. */
+tfa_err tfa_config_set(struct tfa_config *cfg, const char *key,
+    const char *value, char *err, size_t errlen);
+
+/* The issuer shown in authenticator apps, and the FIDO2 relying party. */
+tfa_err tfa_config_issuer(const struct tfa_config *cfg, char *buf, size_t len);
+tfa_err tfa_config_origin(const struct tfa_config *cfg, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * One user's second-factor record as it lives in memory, and its encoding as
+ * key/value entries.  The codec knows nothing of files, so any store backend
+ * (gdbm today) keeps the same entries.
+ */
+#ifndef TFA_RECORD_H
+#define TFA_RECORD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tfa.h"
+
+#define TFA_RECORD_FORMAT 1
+#define TFA_SECRET_MAX 64		/* bytes of TOTP key */
+#define TFA_ENTRY_MAX 4096		/* bytes of one encoded value */
+
+enum tfa_hash { TFA_HASH_SHA1 = 0, TFA_HASH_SHA256, TFA_HASH_SHA512 };
+
+struct tfa_totp {
+	bool enabled;
+	uint8_t secret[TFA_SECRET_MAX];
+	size_t secret_len;
+	enum tfa_hash algo;
+	unsigned digits;		/* 6..8 */
+	unsigned period;		/* seconds, 15..120 */
+	int64_t created;
+};
+
+struct tfa_record {
+	bool disabled;			/* admin turned the second factor off */
+	struct tfa_totp totp;
+	int64_t last_step;		/* newest TOTP step accepted */
+	unsigned failures;		/* bad second factors in a row */
+	int64_t locked_until;		/* 0: not locked */
+	int64_t last_login;		/* last good second factor */
+	enum tfa_method last_method;
+	unsigned decoded;		/* entries seen by tfa_record_decode */
+};
+
+void tfa_record_init(struct tfa_record *rec);
+void tfa_record_wipe(struct tfa_record *rec);
+
+/* True when the record holds a second factor the config allows. */
+bool tfa_record_has_factor(const struct tfa_record *rec, bool allow_app);
+
+typedef tfa_err (*tfa_entry_fn)(void *arg, const char *key, const char *val);
+
+/* Emit every entry of rec; values are NUL-terminated text. */
+tfa_err tfa_record_encode(const struct tfa_record *rec, tfa_entry_fn emit,
+    void *arg);
+
+/*
+ * Decode one entry into rec (start from tfa_record_init).  Unknown keys,
+ * unknown fields, bad numbers and over-long values are TFA_ERR_CORRUPT.
+ */
+tfa_err tfa_record_decode(struct tfa_record *rec, const char *key,
+    size_t keylen, const char *val, size_t vallen);
+
+/* After the last entry: TFA_ERR_CORRUPT unless format and state were seen. */
+tfa_err tfa_record_finish(const struct tfa_record *rec);
+
+#endif

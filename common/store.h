@@ -1,0 +1,43 @@
+/*
+ * The user store: one record per user, read without a lock (a record is
+ * replaced whole, so a reader sees the old or the new one, never a mix) and
+ * changed only under that user's lock.  pam/ and enroll/ see only this
+ * interface; the backend (gdbm, one database file per user) is behind it.
+ */
+#ifndef TFA_STORE_H
+#define TFA_STORE_H
+
+#include "config.h"
+#include "log.h"
+#include "record.h"
+
+struct tfa_store;
+
+/* Read a consistent copy of user's record; TFA_ERR_NOENT when none. */
+tfa_err tfa_store_read(const struct tfa_config *cfg, const struct tfa_log *log,
+    const char *user, struct tfa_record *rec);
+
+/*
+ * Take user's lock, waiting for any holder, for a read-check-update.  The
+ * lock is released by tfa_store_close or when the process dies.
+ */
+tfa_err tfa_store_lock(const struct tfa_config *cfg, const struct tfa_log *log,
+    const char *user, struct tfa_store **out);
+
+/* Under the lock: read the current record; TFA_ERR_NOENT when none. */
+tfa_err tfa_store_load(struct tfa_store *st, struct tfa_record *rec);
+
+/* Under the lock: replace the record atomically; durable on return. */
+tfa_err tfa_store_save(struct tfa_store *st, const struct tfa_record *rec);
+
+/* Under the lock: remove the record; durable on return. */
+tfa_err tfa_store_delete(struct tfa_store *st);
+
+/* Release the lock and free; sets *stp to NULL. */
+void tfa_store_close(struct tfa_store **stp);
+
+/* Call fn for every user that has a record; stops at fn's first error. */
+tfa_err tfa_store_list(const struct tfa_config *cfg, const struct tfa_log *log,
+    tfa_err (*fn)(void *arg, const char *user), void *arg);
+
+#endif

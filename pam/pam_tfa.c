@@ -1,0 +1,254 @@
+/*
+ * pam_tfa.so: the PAM glue.  Reads the settings, asks for the code through
+ * the application's conversation, lets common/ decide, and logs the outcome.
+ * No state outlives a call; nothing here opens syslog itself.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <syslog.h>
+#include <time.h>
+
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+
+#include "auth.h"
+#include "config.h"
+#include "store.h"
+#include "user.h"
+
+struct ctx {
+	pam_handle_t *pamh;
+	int flags;
+	struct tfa_config cfg;
+	struct tfa_log log;
+	const char *user;
+	char service[64];
+	char rhost[128];
+};
+
+static void
+log_sink(void *arg, int prio, const char *msg)
+{
+	pam_syslog(arg, prio, "%s", msg);
+}
+
+/* PAM items come from clients; keep only printable ASCII for the log. */
+static void
+printable(char *dst, size_t len, const void *item, const char *none)
+{
+	const char *s = item != NULL && *(const char *)item ? item : none;
+	size_t i;
+
+	for (i = 0; i + 1 < len && s[i] != '\0'; i++)
+		dst[i] = (s[i] > 0x20 && s[i] < 0x7f) ? s[i] : '?';
+	dst[i] = '\0';
+}
+
+/* Defaults, then the file (config=PATH or the default), then arguments. */
+static int
+load_config(struct ctx *c, int argc, const char **argv)
+{
+	const char *path = TFA_CONFIG_FILE;
+	bool explicit = false;
+	char err[512];
+	int i;
+
+	tfa_config_init(&c->cfg);
+	for (i = 0; i < argc; i++)
+		if (strncmp(argv[i], "config=", 7) == 0) {
+			path = argv[i] + 7;
+			explicit = true;
+		}
+	if (tfa_config_load(&c->cfg, path, explicit, err, sizeof(err))) {
+		pam_syslog(c->pamh, LOG_ERR, "%s; refusing all logins", err);
+		return -1;
+	}
+	for (i = 0; i < argc; i++) {
+		if (strncmp(argv[i], "config=", 7) == 0)
+			continue;
+		if (tfa_config_arg(&c->cfg, argv[i], err, sizeof(err))) {
+			pam_syslog(c->pamh, LOG_ERR, "%s; refusing all logins",
+			    err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+report(const struct ctx *c, int prio, enum tfa_method m, const char *result)
+{
+	pam_syslog(c->pamh, prio, "user=%s service=%s rhost=%s method=%s "
+	    "result=%s", c->user, c->service, c->rhost, tfa_method_name(m),
+	    result);
+}
+
+static int
+no_second_factor(struct ctx *c)
+{
+	if (c->cfg.enforce) {
+		report(c, LOG_NOTICE, TFA_METHOD_NONE, "denied-not-enrolled");
+		if (!(c->flags & PAM_SILENT))
+			pam_error(c->pamh, "A second factor is required for "
+			    "this account. Ask your administrator.");
+		return PAM_AUTH_ERR;
+	}
+	if (c->cfg.show_recommendation && !(c->flags & PAM_SILENT))
+		pam_info(c->pamh, "Two-factor authentication is recommended "
+		    "for your account. Set it up with: tfa-enroll totp");
+	return PAM_IGNORE;
+}
+
+/*
+ * A client that cannot answer a second prompt (Dovecot answers every prompt
+ * with the password) is not typing wrong codes; never count it.
+ */
+static bool
+answer_is_password(pam_handle_t *pamh, const char *answer)
+{
+	const void *tok = NULL;
+	size_t n;
+
+	if (pam_get_item(pamh, PAM_AUTHTOK, &tok) != PAM_SUCCESS ||
+	    tok == NULL)
+		return false;
+	n = strlen(tok);
+	return n == strlen(answer) && tfa_ct_equal(tok, answer, n);
+}
+
+static void
+tell_locked(struct ctx *c, int64_t until)
+{
+	int64_t now = tfa_now();
+	long minutes = until > now ? (long)((until - now + 59) / 60) : 1;
+
+	if (!(c->flags & PAM_SILENT))
+		pam_error(c->pamh, "Too many wrong codes. Try again in %ld "
+		    "minute%s.", minutes, minutes == 1 ? "" : "s");
+}
+
+static int
+verify(struct ctx *c)
+{
+	struct tfa_verdict v;
+	char *answer = NULL;
+	tfa_err r;
+	int pr;
+
+	pr = pam_prompt(c->pamh, PAM_PROMPT_ECHO_OFF, &answer,
+	    "Verification code: ");
+	if (pr != PAM_SUCCESS || answer == NULL) {
+		report(c, LOG_NOTICE, TFA_METHOD_NONE, "no-answer");
+		return pr == PAM_SUCCESS ? PAM_AUTH_ERR : pr;
+	}
+	if (answer_is_password(c->pamh, answer)) {
+		explicit_bzero(answer, strlen(answer));
+		free(answer);
+		report(c, LOG_NOTICE, TFA_METHOD_NONE,
+		    "client-cannot-answer-prompt");
+		return PAM_AUTH_ERR;
+	}
+	r = tfa_auth_code(&c->cfg, &c->log, c->user, answer, tfa_now(), &v);
+	explicit_bzero(answer, strlen(answer));
+	free(answer);
+	switch (r) {
+	case TFA_OK:
+		report(c, LOG_INFO, v.method, "success");
+		return PAM_SUCCESS;
+	case TFA_ERR_BADCODE:
+	case TFA_ERR_REPLAY:
+		report(c, LOG_NOTICE, TFA_METHOD_NONE,
+		    r == TFA_ERR_REPLAY ? "replayed-code" : "wrong-code");
+		if (v.locked_until != 0)
+			tell_locked(c, v.locked_until);
+		else if (!(c->flags & PAM_SILENT))
+			pam_error(c->pamh, "Wrong verification code.");
+		return PAM_AUTH_ERR;
+	case TFA_ERR_LOCKED:
+		report(c, LOG_NOTICE, TFA_METHOD_NONE, "locked-out");
+		tell_locked(c, v.locked_until);
+		return PAM_MAXTRIES;
+	case TFA_ERR_NOENT:
+	case TFA_ERR_NOMETHOD:	/* removed while we were prompting */
+		return no_second_factor(c);
+	default:
+		report(c, LOG_ERR, TFA_METHOD_NONE, "error");
+		return PAM_AUTH_ERR;
+	}
+}
+
+static int
+authenticate(struct ctx *c)
+{
+	struct tfa_record rec;
+	const void *item = NULL;
+	tfa_err r;
+	int ret;
+
+	if (pam_get_user(c->pamh, &c->user, NULL) != PAM_SUCCESS ||
+	    c->user == NULL)
+		return PAM_USER_UNKNOWN;
+	(void)pam_get_item(c->pamh, PAM_SERVICE, &item);
+	printable(c->service, sizeof(c->service), item, "-");
+	item = NULL;
+	(void)pam_get_item(c->pamh, PAM_RHOST, &item);
+	printable(c->rhost, sizeof(c->rhost), item, "-");
+	if (tfa_user_check(c->user) != TFA_OK) {
+		pam_syslog(c->pamh, LOG_NOTICE, "refusing a user name that "
+		    "cannot be stored (service=%s rhost=%s)", c->service,
+		    c->rhost);
+		return PAM_AUTH_ERR;
+	}
+	r = tfa_store_read(&c->cfg, &c->log, c->user, &rec);
+	if (r == TFA_ERR_NOENT)
+		return no_second_factor(c);
+	if (r != TFA_OK) {
+		report(c, LOG_ERR, TFA_METHOD_NONE, "store-error");
+		return PAM_AUTH_ERR;
+	}
+	if (rec.disabled) {
+		report(c, LOG_NOTICE, TFA_METHOD_NONE, "disabled-by-admin");
+		ret = PAM_IGNORE;
+	} else if (!tfa_record_has_factor(&rec, c->cfg.allow_app)) {
+		ret = no_second_factor(c);
+	} else if (tfa_auth_locked(&rec, tfa_now())) {
+		report(c, LOG_NOTICE, TFA_METHOD_NONE, "locked-out");
+		tell_locked(c, rec.locked_until);
+		ret = PAM_MAXTRIES;
+	} else {
+		ret = verify(c);
+	}
+	tfa_record_wipe(&rec);
+	return ret;
+}
+
+PAM_EXTERN int
+pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
+    const char **argv)
+{
+	struct ctx c;
+	int ret;
+
+	memset(&c, 0, sizeof(c));
+	c.pamh = pamh;
+	c.flags = flags;
+	c.log.fn = log_sink;
+	c.log.arg = pamh;
+	if (load_config(&c, argc, argv) != 0)
+		return PAM_AUTH_ERR;	/* fail closed */
+	if (c.cfg.disabled)
+		return PAM_IGNORE;
+	ret = authenticate(&c);
+	explicit_bzero(&c.cfg, sizeof(c.cfg));
+	return ret;
+}
+
+PAM_EXTERN int
+pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	(void)pamh;
+	(void)flags;
+	(void)argc;
+	(void)argv;
+	return PAM_SUCCESS;
+}

@@ -1,0 +1,38 @@
+#!/bin/sh
+# Makes sure the Debian packages a target needs are there: installs the
+# missing ones when run as root, otherwise prints the apt-get line to run.
+#   sh scripts/deps.sh build [test]
+set -u
+build="gcc make pkg-config libpam0g-dev liboath-dev libqrencode-dev libgdbm-dev"
+test="tmux mandoc zbar-tools python3 autoconf"
+
+want=""
+for set in "$@"; do
+	case $set in
+	build) want="$want $build" ;;
+	test) want="$want $test" ;;
+	*) echo "deps.sh: unknown set $set" >&2; exit 2 ;;
+	esac
+done
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+	echo "deps.sh: not a Debian system; make sure these are installed:$want" >&2
+	exit 0
+fi
+missing=""
+for p in $want; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "Missing packages. Run:" >&2
+	echo "  sudo apt-get install$missing" >&2
+	exit 1
+fi
+echo "Installing missing packages:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq &&
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null ||
+	{ echo "deps.sh: apt-get install$missing failed" >&2; exit 1; }

@@ -1,0 +1,38 @@
+/*
+ * pam_settok.so, for tests only: plays the password module's part by asking
+ * for a password and storing it as PAM_AUTHTOK (which an application cannot
+ * set), then succeeds.  It checks nothing.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+
+int pam_sm_authenticate(pam_handle_t *, int, int, const char **);
+int pam_sm_setcred(pam_handle_t *, int, int, const char **);
+
+int
+pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
+    const char **argv)
+{
+	const char *tok = NULL;
+
+	(void)flags;
+	(void)argc;
+	(void)argv;
+	if (pam_get_authtok(pamh, PAM_AUTHTOK, &tok, "Password: ") !=
+	    PAM_SUCCESS || tok == NULL)
+		return PAM_AUTH_ERR;
+	return PAM_SUCCESS;
+}
+
+int
+pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	(void)pamh;
+	(void)flags;
+	(void)argc;
+	(void)argv;
+	return PAM_SUCCESS;
+}
