@@ -9,10 +9,11 @@
 prefix		?= /usr/local
 bindir		?= $(prefix)/bin
 mandir		?= $(prefix)/share/man
-sysconfdir	?= /etc
-localstatedir	?= /var
 pammoddir	?= $(shell pkg-config --variable=libdir pam 2>/dev/null || echo /lib)/security
-storedir	?= $(localstatedir)/lib/tfa
+# where the module and tfa-enroll look by default; not moved by --prefix
+sysconfdir	?= /etc
+storedir	?= /var/lib/tfa
+confpath	 = $(sysconfdir)/security/pam_tfa.conf
 
 CC		?= cc
 BUILD		?= build
@@ -30,8 +31,9 @@ HARDEN		 = -fstack-protector-strong -fPIC
 endif
 PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PATHS		 = -DTFA_CONFIG_FILE='"$(confpath)"' -DTFA_STORE_DIR='"$(storedir)"'
 ALL_CFLAGS	 = -std=gnu11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) $(SAN) \
-		   -Icommon $(PKG_CFLAGS) $(CFLAGS)
+		   -Icommon $(PATHS) $(PKG_CFLAGS) $(CFLAGS)
 RELRO		 = -Wl,-z,relro,-z,now
 LIBS		 = $(PKG_LIBS) -lgdbm
 
@@ -128,6 +130,9 @@ install: all
 	install -m 0644 man/pam_tfa.conf.5 $(DESTDIR)$(mandir)/man5/
 	install -m 0644 man/pam_tfa.8 $(DESTDIR)$(mandir)/man8/
 	install -d -m 0700 $(DESTDIR)$(storedir)
+	install -d $(DESTDIR)$(sysconfdir)/security
+	test -e $(DESTDIR)$(confpath) || \
+	    install -m 0644 contrib/pam_tfa.conf $(DESTDIR)$(confpath)
 
 uninstall:
 	rm -f $(DESTDIR)$(pammoddir)/pam_tfa.so $(DESTDIR)$(bindir)/tfa-enroll \

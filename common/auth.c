@@ -33,6 +33,15 @@ check_totp(const struct tfa_config *cfg, struct tfa_record *rec,
 	return TFA_OK;
 }
 
+static bool
+input_is_blank(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s != ' ' && *s != '\t' && *s != '-')
+			return false;
+	return true;
+}
+
 static void
 count_failure(const struct tfa_config *cfg, struct tfa_record *rec,
     int64_t now)
@@ -56,6 +65,8 @@ tfa_auth_code(const struct tfa_config *cfg, const struct tfa_log *log,
 	memset(v, 0, sizeof(*v));
 	tfa_record_init(&rec);
 	kind = tfa_code_parse(input, code, sizeof(code));
+	if (kind == TFA_CODE_INVALID && input_is_blank(input))
+		return TFA_ERR_INVAL;	/* nothing typed: not a guess */
 	if ((r = tfa_store_lock(cfg, log, user, &st)) != TFA_OK)
 		goto out;
 	if ((r = tfa_store_load(st, &rec)) != TFA_OK)

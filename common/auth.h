@@ -20,6 +20,7 @@ struct tfa_verdict {
  * refuse while locked out, verify, refuse a replayed TOTP step, then record
  * the outcome (last step, failure count, lockout) durably before returning.
  * TFA_OK only when the factor was right and the new state is on disk.
+ * TFA_ERR_INVAL for a blank answer, which counts as nothing.
  */
 tfa_err tfa_auth_code(const struct tfa_config *cfg, const struct tfa_log *log,
     const char *user, const char *input, int64_t now, struct tfa_verdict *v);

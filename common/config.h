@@ -10,8 +10,13 @@
 
 #include "tfa.h"
 
+/* The build may move these (make SYSCONFDIR=... STOREDIR=...). */
+#ifndef TFA_CONFIG_FILE
 #define TFA_CONFIG_FILE	"/etc/security/pam_tfa.conf"
+#endif
+#ifndef TFA_STORE_DIR
 #define TFA_STORE_DIR	"/var/lib/tfa"
+#endif
 #define TFA_CONFIG_LINE_MAX 1024
 
 struct tfa_config {

@@ -15,7 +15,7 @@ plain_byte(unsigned char c)
 tfa_err
 tfa_user_check(const char *user)
 {
-	size_t n;
+	size_t n, escaped = 0;
 
 	if (user == NULL || user[0] == '\0' || user[0] == '.')
 		return TFA_ERR_USER;
@@ -24,8 +24,10 @@ tfa_user_check(const char *user)
 
 		if (n >= TFA_USER_MAX || c == '/' || c < 0x20 || c == 0x7f)
 			return TFA_ERR_USER;
+		escaped += plain_byte(c) ? 1 : 3;
 	}
-	return TFA_OK;
+	/* every accepted name must also fit as a file name */
+	return escaped <= TFA_USER_FILE_MAX ? TFA_OK : TFA_ERR_USER;
 }
 
 tfa_err

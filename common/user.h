@@ -12,7 +12,8 @@
 
 /*
  * Check a user name: 1..TFA_USER_MAX bytes, no '/', no leading '.', no
- * control bytes.  Everything else (mail addresses, UTF-8) is allowed.
+ * control bytes, and an escaped form of at most TFA_USER_FILE_MAX bytes.
+ * Everything else (mail addresses, UTF-8) is allowed.
  */
 tfa_err tfa_user_check(const char *user);
 

@@ -22,6 +22,7 @@ struct ctx {
 	struct tfa_config cfg;
 	struct tfa_log log;
 	const char *user;
+	char user_log[TFA_USER_FILE_MAX + 1];	/* escaped: no spaces or '=' */
 	char service[64];
 	char rhost[128];
 };
@@ -79,7 +80,7 @@ static void
 report(const struct ctx *c, int prio, enum tfa_method m, const char *result)
 {
 	pam_syslog(c->pamh, prio, "user=%s service=%s rhost=%s method=%s "
-	    "result=%s", c->user, c->service, c->rhost, tfa_method_name(m),
+	    "result=%s", c->user_log, c->service, c->rhost, tfa_method_name(m),
 	    result);
 }
 
@@ -93,6 +94,7 @@ no_second_factor(struct ctx *c)
 			    "this account. Ask your administrator.");
 		return PAM_AUTH_ERR;
 	}
+	report(c, LOG_INFO, TFA_METHOD_NONE, "not-enrolled");
 	if (c->cfg.show_recommendation && !(c->flags & PAM_SILENT))
 		pam_info(c->pamh, "Two-factor authentication is recommended "
 		    "for your account. Set it up with: tfa-enroll totp");
@@ -162,15 +164,22 @@ verify(struct ctx *c)
 		if (v.locked_until != 0)
 			tell_locked(c, v.locked_until);
 		else if (!(c->flags & PAM_SILENT))
-			pam_error(c->pamh, "Wrong verification code.");
+			pam_error(c->pamh, r == TFA_ERR_REPLAY ?
+			    "That code was already used. Wait for the next "
+			    "one." : "Wrong verification code.");
+		return PAM_AUTH_ERR;
+	case TFA_ERR_INVAL:
+		report(c, LOG_NOTICE, TFA_METHOD_NONE, "empty-answer");
 		return PAM_AUTH_ERR;
 	case TFA_ERR_LOCKED:
 		report(c, LOG_NOTICE, TFA_METHOD_NONE, "locked-out");
 		tell_locked(c, v.locked_until);
 		return PAM_MAXTRIES;
 	case TFA_ERR_NOENT:
-	case TFA_ERR_NOMETHOD:	/* removed while we were prompting */
-		return no_second_factor(c);
+	case TFA_ERR_NOMETHOD:
+		/* changed by an admin while we were prompting: try again */
+		report(c, LOG_NOTICE, TFA_METHOD_NONE, "changed-during-login");
+		return PAM_AUTH_ERR;
 	default:
 		report(c, LOG_ERR, TFA_METHOD_NONE, "error");
 		return PAM_AUTH_ERR;
@@ -193,7 +202,7 @@ authenticate(struct ctx *c)
 	item = NULL;
 	(void)pam_get_item(c->pamh, PAM_RHOST, &item);
 	printable(c->rhost, sizeof(c->rhost), item, "-");
-	if (tfa_user_check(c->user) != TFA_OK) {
+	if (tfa_user_escape(c->user, c->user_log, sizeof(c->user_log))) {
 		pam_syslog(c->pamh, LOG_NOTICE, "refusing a user name that "
 		    "cannot be stored (service=%s rhost=%s)", c->service,
 		    c->rhost);

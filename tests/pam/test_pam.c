@@ -226,11 +226,18 @@ test_right_wrong_replay(void)
 	/* the same code again, even within the same step: refused */
 	CHECK_EQ(login("alice", code, &s), PAM_AUTH_ERR);
 	CHECK(strstr(logbuf, "result=replayed-code") != NULL);
-	CHECK(strstr(s.said, "Wrong verification code") != NULL);
+	CHECK(strstr(s.said, "already used") != NULL);
 
 	/* wrong code */
 	CHECK_EQ(login("alice", wrong_at(&alice_totp, fake_now), &s),
 	    PAM_AUTH_ERR);
+	CHECK(strstr(s.said, "Wrong verification code") != NULL);
+	CHECK_EQ(failures_of("alice"), 2);
+	/* pressing Enter is not a guess */
+	CHECK_EQ(login("alice", "", &s), PAM_AUTH_ERR);
+	CHECK_EQ(login("alice", " - ", &s), PAM_AUTH_ERR);
+	CHECK_EQ(failures_of("alice"), 2);
+	CHECK(strstr(logbuf, "result=empty-answer") != NULL);
 	CHECK(strstr(logbuf, "result=wrong-code") != NULL);
 
 	/* next step: a fresh code works and resets the failure count */
@@ -308,6 +315,11 @@ test_not_enrolled(void)
 	CHECK_EQ(login("bob", "123456", &s), PAM_PERM_DENIED);
 	CHECK_EQ(s.prompts, 0);
 	CHECK_STR(s.said, "");
+	CHECK(strstr(logbuf, "user=bob service=tfa-test rhost=192.0.2.7 "
+	    "method=none result=not-enrolled") != NULL);
+	/* a name that could forge log fields is logged escaped */
+	CHECK_EQ(login("x result=success", "123456", &s), PAM_PERM_DENIED);
+	CHECK(strstr(logbuf, "user=x%20result%3Dsuccess service=") != NULL);
 
 	write_service("ShowRecommendationToConfigure=true");
 	CHECK_EQ(login("bob", "123456", &s), PAM_PERM_DENIED);
