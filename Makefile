@@ -55,10 +55,14 @@ TOOLS		 = $(BUILD)/tests/pam-login $(BUILD)/tests/pam_settok.so
 
 MANPAGES	 = man/pam_tfa.8 man/tfa-enroll.1 man/pam_tfa.conf.5
 
-.PHONY: all deps test-deps check check-asan demo install uninstall clean \
+.PHONY: all deps test-deps tests-build check check-asan demo install \
+	uninstall clean \
 	manlint
 
 all: $(MODULE) $(ENROLL)
+
+# keep intermediate objects (tests/lib) between runs
+.SECONDARY:
 
 deps:
 	@sh scripts/deps.sh build
@@ -142,3 +146,5 @@ uninstall:
 
 clean:
 	rm -rf build build-asan
+
+-include tests/bench/bench.mk

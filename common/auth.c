@@ -36,7 +36,7 @@ check_totp(const struct tfa_config *cfg, struct tfa_record *rec,
 static bool
 input_is_blank(const char *s)
 {
-	for (; *s != '\0'; s++)
+	for (; s != NULL && *s != '\0'; s++)	/* NULL: nothing typed */
 		if (*s != ' ' && *s != '\t' && *s != '-')
 			return false;
 	return true;

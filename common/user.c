@@ -36,7 +36,7 @@ tfa_user_escape(const char *user, char *out, size_t outlen)
 	static const char hex[] = "0123456789ABCDEF";
 	size_t o = 0, limit;
 
-	if (tfa_user_check(user) != TFA_OK)
+	if (outlen == 0 || tfa_user_check(user) != TFA_OK)
 		return TFA_ERR_USER;
 	limit = outlen - 1 < TFA_USER_FILE_MAX ? outlen - 1 : TFA_USER_FILE_MAX;
 	for (; *user != '\0'; user++) {

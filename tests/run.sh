@@ -22,7 +22,7 @@ run() {	# run NAME COMMAND...
 		grep -E '^(not ok|#|skip)' "$log" | head -40
 		[ "$f" -eq 0 ] && fail=$((fail + 1))
 	else
-		echo "PASS $name ($p passed${s:+, $s skipped})"
+		if [ "$s" -gt 0 ]; then echo "PASS $name ($p passed, $s skipped)"; else echo "PASS $name ($p passed)"; fi
 		grep '^skip ' "$log"
 	fi
 }

@@ -1,0 +1,60 @@
+/*
+ * tfa-enroll: what the subcommands share — the run context, the exit codes
+ * and the small terminal helpers.
+ */
+#ifndef TFA_ENROLL_H
+#define TFA_ENROLL_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "log.h"
+#include "record.h"
+#include "user.h"
+
+#define TFA_EXIT_OK	0
+#define TFA_EXIT_FAIL	1	/* the command could not do its job */
+#define TFA_EXIT_USAGE	2	/* bad command line */
+
+struct tfa_enroll {
+	struct tfa_config cfg;
+	struct tfa_log log;
+	char user[TFA_USER_MAX + 1];	/* whose record the command acts on */
+	char user_log[TFA_USER_FILE_MAX + 1];	/* escaped, as the module logs */
+};
+
+/* Subcommands: each returns a TFA_EXIT_* status. */
+int tfa_enroll_status(struct tfa_enroll *e);
+int tfa_enroll_totp_add(struct tfa_enroll *e);
+int tfa_enroll_totp_remove(struct tfa_enroll *e);
+
+/* "tfa-enroll: " and the message on stderr. */
+void tfa_enroll_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+/* Explain a store error and what to do about it, on stderr. */
+void tfa_enroll_store_error(const struct tfa_enroll *e, const char *what,
+    tfa_err r);
+
+/* Draw text as a QR code in UTF-8 half blocks on fp. */
+tfa_err tfa_enroll_qr_print(FILE *fp, const char *text);
+
+enum tfa_line {
+	TFA_LINE_OK,
+	TFA_LINE_EOF,
+	TFA_LINE_LONG,		/* did not fit; the rest of it was read away */
+	TFA_LINE_ERROR,
+};
+
+/* Show prompt on stdout and read one line from stdin into buf. */
+enum tfa_line tfa_enroll_read_line(const char *prompt, char *buf,
+    size_t len);
+
+/* A time for people: "2024-05-01 12:00:00 UTC", or "never" for 0. */
+const char *tfa_enroll_date(int64_t t, char *buf, size_t len);
+
+/* "SHA1", as authenticator apps name the hash. */
+const char *tfa_enroll_hash_name(enum tfa_hash h);
+
+#endif

@@ -1,0 +1,336 @@
+/*
+ * tfa-enroll: the command line — global options, the command table, the
+ * set-up every command shares (config, user) and the log sink.
+ */
+#include <getopt.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+
+#include "enroll.h"
+
+#define PROG "tfa-enroll"
+
+struct command {
+	const char *name;
+	const char *sub;		/* second word, e.g. "totp remove" */
+	int (*run)(struct tfa_enroll *);
+	const char *summary;
+	const char *help;
+};
+
+static const struct command commands[] = {
+	{ "status", NULL, tfa_enroll_status,
+	    "show your second-factor settings and login state",
+	    "Shows whether an authenticator app is set up, failed tries in "
+	    "a row,\na lockout if any, and the last login with a second "
+	    "factor.\n" },
+	{ "totp", NULL, tfa_enroll_totp_add,
+	    "set up an authenticator app (TOTP)",
+	    "Makes a new secret, shows it as a QR code, an otpauth:// link "
+	    "and a key\nto type, then asks for one code from the app.  "
+	    "Nothing is stored unless\nthat code is right (3 tries).  "
+	    "Refused when an app is already set up:\nrun 'tfa-enroll totp "
+	    "remove' first.\n\nSee also: tfa-enroll totp remove --help\n" },
+	{ "totp", "remove", tfa_enroll_totp_remove,
+	    "remove the authenticator app",
+	    "Asks for a current code from the app and, when it is right, "
+	    "removes\nthe app.  A wrong code counts as a failed login "
+	    "try.\n" },
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct option global_opts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "store", required_argument, NULL, 's' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const struct option command_opts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+struct options {
+	const char *config;		/* NULL: the default, may be missing */
+	const char *store;
+};
+
+void
+tfa_enroll_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs(PROG ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void
+tfa_enroll_store_error(const struct tfa_enroll *e, const char *what,
+    tfa_err r)
+{
+	tfa_enroll_error("%s: %s", what, tfa_strerror(r));
+	switch (r) {
+	case TFA_ERR_UNSAFE:
+		tfa_enroll_error("the store directory %s or your record in it "
+		    "fails a safety check (symbolic link, owner or mode); "
+		    "see the message above or the system log",
+		    e->cfg.store_dir);
+		break;
+	case TFA_ERR_IO:
+		tfa_enroll_error("check that the store directory %s exists, "
+		    "is yours and is writable (see the system log)",
+		    e->cfg.store_dir);
+		break;
+	case TFA_ERR_CORRUPT:
+		tfa_enroll_error("your record in %s cannot be decoded; ask an "
+		    "administrator to look at it (see the system log)",
+		    e->cfg.store_dir);
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * Everything goes to syslog for the admin; warnings and errors also to
+ * stderr, because the person at the terminal is the one who can act on a
+ * bad store mode or a corrupt record right now.
+ */
+static void
+log_sink(void *arg, int prio, const char *msg)
+{
+	(void)arg;
+	syslog(prio, "%s", msg);
+	if (prio <= LOG_WARNING)
+		tfa_enroll_error("%s", msg);
+}
+
+static void
+usage(FILE *fp)
+{
+	char label[32];
+	size_t i;
+
+	fprintf(fp, "usage: " PROG " [--config FILE] [--store DIR] COMMAND "
+	    "[--help]\n       " PROG " --help | --version\n\n"
+	    "Sets up and shows your second factor for logins through "
+	    "pam_tfa.\n\nCommands:\n");
+	for (i = 0; i < NCOMMANDS; i++) {
+		snprintf(label, sizeof(label), "%s%s%s", commands[i].name,
+		    commands[i].sub ? " " : "",
+		    commands[i].sub ? commands[i].sub : "");
+		fprintf(fp, "  %-14s %s\n", label, commands[i].summary);
+	}
+	fprintf(fp, "\nOptions:\n"
+	    "  -c, --config FILE  read FILE instead of " TFA_CONFIG_FILE "\n"
+	    "  -s, --store DIR    use the store in DIR, not StoreDir\n"
+	    "  -h, --help         show this help\n"
+	    "  -V, --version      show the version\n\n"
+	    "Run '" PROG " COMMAND --help' for help on a command.\n");
+}
+
+/* A bad command line: say what, and where the help is. */
+static int
+usage_error(const struct command *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+usage_error(const struct command *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs(PROG ": ", stderr);
+	if (c != NULL)
+		fprintf(stderr, "%s%s%s: ", c->name, c->sub ? " " : "",
+		    c->sub ? c->sub : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (c != NULL)
+		fprintf(stderr, "\nTry '" PROG " %s%s%s --help'.\n", c->name,
+		    c->sub ? " " : "", c->sub ? c->sub : "");
+	else
+		fputs("\nTry '" PROG " --help'.\n", stderr);
+	return TFA_EXIT_USAGE;
+}
+
+static void
+command_help(const struct command *c)
+{
+	printf("usage: " PROG " [--config FILE] [--store DIR] %s%s%s "
+	    "[--help]\n\n%s", c->name, c->sub ? " " : "",
+	    c->sub ? c->sub : "", c->help);
+}
+
+/* Global options; -1 to go on, or the exit status. */
+static int
+parse_global(int argc, char **argv, struct options *o)
+{
+	int ch;
+
+	opterr = 0;
+	/* '+': stop at the command, whose options are its own */
+	while ((ch = getopt_long(argc, argv, "+:c:s:hV", global_opts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 's':
+			o->store = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return TFA_EXIT_OK;
+		case 'V':
+			printf(PROG " %s\n", TFA_VERSION);
+			return TFA_EXIT_OK;
+		case ':':
+			return usage_error(NULL, "option '%s' needs an argument",
+			    argv[optind - 1]);
+		default:
+			if (optopt != 0)
+				return usage_error(NULL, "unknown option "
+				    "'-%c'", optopt);
+			return usage_error(NULL, "unknown option '%s'",
+			    argv[optind - 1]);
+		}
+	}
+	return -1;
+}
+
+/* The entry for "NAME SUB" if there is one, else for "NAME". */
+static const struct command *
+find_command(int argc, char **argv)
+{
+	const struct command *found = NULL;
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++) {
+		if (strcmp(commands[i].name, argv[0]) != 0)
+			continue;
+		if (commands[i].sub == NULL)
+			found = &commands[i];
+		else if (argc > 1 && strcmp(commands[i].sub, argv[1]) == 0)
+			return &commands[i];
+	}
+	return found;
+}
+
+/* A command's own options (--help only); -1 to go on, or exit status. */
+static int
+parse_command(const struct command *c, int argc, char **argv)
+{
+	int ch;
+
+	optind = 0;		/* glibc: start a fresh scan */
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+h", command_opts, NULL)) != -1) {
+		if (ch == 'h') {
+			command_help(c);
+			return TFA_EXIT_OK;
+		}
+		if (optopt != 0)
+			return usage_error(c, "unknown option '-%c'", optopt);
+		return usage_error(c, "unknown option '%s'", argv[optind - 1]);
+	}
+	if (optind < argc)
+		return usage_error(c, "unexpected argument '%s'", argv[optind]);
+	return -1;
+}
+
+static int
+load_config(struct tfa_enroll *e, const struct options *o)
+{
+	char err[TFA_CONFIG_LINE_MAX + 256];
+
+	tfa_config_init(&e->cfg);
+	if (tfa_config_load(&e->cfg, o->config ? o->config : TFA_CONFIG_FILE,
+	    o->config != NULL, err, sizeof(err)) != TFA_OK) {
+		tfa_enroll_error("%s", err);
+		return TFA_EXIT_FAIL;
+	}
+	if (o->store != NULL && tfa_strlcpy(e->cfg.store_dir, o->store,
+	    sizeof(e->cfg.store_dir)) != TFA_OK) {
+		tfa_enroll_error("--store: path too long");
+		return TFA_EXIT_FAIL;
+	}
+	return -1;
+}
+
+/*
+ * The record acted on belongs to whoever runs us, by real uid.  An admin
+ * --user NAME would set e->user here, after a permission check.
+ */
+static int
+find_user(struct tfa_enroll *e)
+{
+	struct passwd *pw;
+
+	if ((pw = getpwuid(getuid())) == NULL) {
+		tfa_enroll_error("cannot find the user name of uid %u",
+		    (unsigned)getuid());
+		return TFA_EXIT_FAIL;
+	}
+	/* not echoed back: a name that fails the check may hold escapes */
+	if (tfa_user_check(pw->pw_name) != TFA_OK ||
+	    tfa_strlcpy(e->user, pw->pw_name, sizeof(e->user)) != TFA_OK ||
+	    tfa_user_escape(e->user, e->user_log, sizeof(e->user_log))) {
+		tfa_enroll_error("the user name of uid %u cannot have a second "
+		    "factor: %s", (unsigned)getuid(),
+		    tfa_strerror(TFA_ERR_USER));
+		return TFA_EXIT_FAIL;
+	}
+	return -1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o = { NULL, NULL };
+	struct tfa_enroll e;
+	const struct command *c;
+	int rc;
+
+	/* a core dump would hold the TOTP secret */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	memset(&e, 0, sizeof(e));
+	e.log.fn = log_sink;
+	openlog(PROG, LOG_PID, LOG_AUTHPRIV);
+	if ((rc = parse_global(argc, argv, &o)) >= 0)
+		goto out;
+	argc -= optind;
+	argv += optind;
+	if (argc == 0) {
+		rc = usage_error(NULL, "%s", "no command given");
+		goto out;
+	}
+	if ((c = find_command(argc, argv)) == NULL) {
+		rc = usage_error(NULL, "unknown command '%s'", argv[0]);
+		goto out;
+	}
+	argc -= c->sub ? 1 : 0;
+	argv += c->sub ? 1 : 0;
+	if ((rc = parse_command(c, argc, argv)) >= 0 ||
+	    (rc = load_config(&e, &o)) >= 0 || (rc = find_user(&e)) >= 0)
+		goto out;
+	rc = c->run(&e);
+out:
+	/* "status > /dev/full" must not look like it worked */
+	if ((fflush(stdout) != 0 || ferror(stdout)) && rc == TFA_EXIT_OK) {
+		tfa_enroll_error("cannot write the output");
+		rc = TFA_EXIT_FAIL;
+	}
+	closelog();
+	return rc;
+}

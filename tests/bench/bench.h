@@ -1,0 +1,160 @@
+/*
+ * The login benchmark: pam_tfa against pam_google_authenticator and
+ * pam_oath, each driven through the real libpam in this process.  This
+ * header is what the harness files share: modules, sites, users, timing.
+ */
+#ifndef TFA_BENCH_H
+#define TFA_BENCH_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "record.h"
+
+#define BENCH_STEP	30		/* seconds the virtual clock moves */
+#define BENCH_USERS	18		/* main, un-enrolled, 16 concurrent */
+#define BENCH_CONC_MAX	16
+#define BENCH_SCRATCH	10		/* GA scratch codes in one file */
+
+/* The stacks that are measured; MOD_FLOOR is pam_permit alone. */
+enum bench_mod {
+	MOD_FLOOR = 0,
+	MOD_TFA,
+	MOD_GA,
+	MOD_OATH,
+	MOD_GA_NOREUSE,		/* GA without DISALLOW_REUSE, for reference */
+	MOD_COUNT
+};
+
+enum bench_case {
+	CASE_RIGHT = 0,		/* fresh valid code: replay state written */
+	CASE_WRONG,		/* a code valid in no step of any window */
+	CASE_BACKUP,		/* a backup / scratch code */
+	CASE_UNENROLLED,	/* a user the module knows nothing about */
+	CASE_FLOOR,		/* pam_permit only */
+	CASE_COUNT
+};
+
+struct bench_user {
+	char name[32];
+	struct tfa_totp totp;		/* one secret, given to every module */
+	bool real;			/* in the passwd database (pam_oath) */
+	unsigned scratch[BENCH_SCRATCH];	/* GA scratch codes, unused ones */
+	unsigned scratch_left;
+};
+
+/* One filesystem with its own store, PAM service directory and files. */
+struct bench_site {
+	const char *fs;			/* "disk" or "tmpfs" */
+	char root[1024];
+	char confdir[PATH_MAX];		/* PAM service files */
+	char store[PATH_MAX];		/* pam_tfa StoreDir */
+	char conf[PATH_MAX];		/* pam_tfa.conf */
+	char ga[2][PATH_MAX];		/* GA secret dirs: reuse off / on */
+	char oath[PATH_MAX];		/* pam_oath users file */
+	char what[128];			/* filesystem type and source */
+	bool mounted;			/* a tmpfs we mounted ourselves */
+};
+
+/* Answers for one login and what came back. */
+struct bench_login {
+	const char *answer;
+	unsigned prompts;
+	int result;			/* PAM return code, -1 for pam_start */
+	uint64_t ns;			/* pam_start_confdir .. pam_end */
+};
+
+struct bench_stats {
+	unsigned n;
+	double median, p90, p99, mean;	/* microseconds */
+};
+
+/* One case of one module on one site. */
+struct bench_result {
+	bool run;			/* part of the table at all */
+	const char *na;			/* why it was not measured */
+	struct bench_stats st;
+	unsigned checked, bad;		/* logins checked, wrong outcomes */
+	int rc;				/* PAM result of the last login */
+	double prompts;			/* prompts per login */
+	double lines;			/* syslog lines per login, < 0: unknown */
+};
+
+/* Does the module follow the virtual clock, and refuse a replay? */
+struct bench_check {
+	bool run;
+	bool virtual_ok;		/* code for the virtual now accepted */
+	bool real_refused;		/* code for the real now refused */
+	bool replay_refused;		/* the same code twice: second fails */
+};
+
+struct bench_conc {
+	unsigned procs, logins, bad;
+	double per_sec, median, p99;	/* throughput; latency in us */
+	unsigned replay_accepted;	/* lost replay state after the run */
+	unsigned broken_users;		/* users failing a fresh code after */
+	bool na;
+};
+
+#define BENCH_NPROCS 2			/* 2 and 16 processes */
+
+/* Shared state of the whole run. */
+struct bench {
+	unsigned iter, warmup, conc_iter;
+	char out[PATH_MAX];		/* results directory */
+	char module[PATH_MAX];		/* the built pam_tfa.so */
+	bool have[MOD_COUNT];		/* module installed */
+	struct bench_user users[BENCH_USERS];
+	unsigned nusers_real;
+	struct bench_site sites[2];
+	unsigned nsites;
+	char syslog[256];		/* what receives the log lines */
+	struct bench_result res[2][CASE_COUNT][MOD_COUNT];
+	struct bench_check check[2][MOD_COUNT];
+	struct bench_conc conc[2][BENCH_NPROCS][MOD_COUNT];
+	double elapsed;			/* seconds for the whole run */
+};
+
+extern time_t bench_vnow;		/* the clock the modules see */
+
+/* login.c */
+const char *bench_service(enum bench_mod m);
+const char *bench_mod_name(enum bench_mod m);
+int bench_login(const struct bench_site *s, enum bench_mod m,
+    const char *user, struct bench_login *l);
+uint64_t bench_ns(void);
+time_t bench_real_time(void);
+void bench_stats(uint64_t *ns, unsigned n, struct bench_stats *st);
+
+/* codes.c */
+void bench_code(const struct bench_user *u, time_t when, char *out);
+void bench_wrong_code(const struct bench_user *u, time_t when, char *out);
+
+/* setup.c */
+int bench_users(struct bench *b);
+int bench_site_init(struct bench *b, struct bench_site *s, const char *fs,
+    const char *base);
+void bench_site_fini(struct bench_site *s);
+int bench_enroll(struct bench *b, struct bench_site *s, struct bench_user *u);
+int bench_ga_refill(const struct bench_site *s, struct bench_user *u);
+int bench_private_mounts(void);
+
+/* sink.c */
+int bench_sink_start(char *what, size_t len);
+unsigned long bench_sink_count(void);
+bool bench_sink_active(void);
+void bench_sink_stop(void);
+
+/* conc.c */
+int bench_concurrent(struct bench *b, struct bench_site *s, enum bench_mod m,
+    unsigned procs, struct bench_conc *out);
+
+/* report.c */
+extern const unsigned bench_nprocs[BENCH_NPROCS];
+const char *bench_case_name(enum bench_case c);
+void bench_report(const struct bench *b);
+int bench_csv(const struct bench *b, const char *path);
+
+#endif

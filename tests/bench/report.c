@@ -1,0 +1,300 @@
+/*
+ * The benchmark's output: a table on stdout and the same numbers as CSV.
+ * "module-only" is a median minus the pam_permit floor's median, the part
+ * of a login that is the module's own.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/utsname.h>
+
+#include <security/pam_appl.h>
+
+#include "bench.h"
+
+const unsigned bench_nprocs[BENCH_NPROCS] = { 2, 16 };
+
+static const enum bench_mod table_mods[] = { MOD_TFA, MOD_GA, MOD_OATH,
+    MOD_GA_NOREUSE };
+#define NTABLE (sizeof(table_mods) / sizeof(table_mods[0]))
+
+const char *
+bench_case_name(enum bench_case c)
+{
+	static const char *const names[CASE_COUNT] = {
+		[CASE_RIGHT] = "right",
+		[CASE_WRONG] = "wrong",
+		[CASE_BACKUP] = "backup",
+		[CASE_UNENROLLED] = "unenrolled",
+		[CASE_FLOOR] = "floor",
+	};
+
+	return names[c];
+}
+
+static const char *
+rc_name(int rc)
+{
+	static char buf[16];
+
+	switch (rc) {
+	case PAM_SUCCESS: return "SUCCESS";
+	case PAM_AUTH_ERR: return "AUTH_ERR";
+	case PAM_PERM_DENIED: return "PERM_DENIED";
+	case PAM_USER_UNKNOWN: return "USER_UNKNOWN";
+	case PAM_MAXTRIES: return "MAXTRIES";
+	case PAM_CONV_ERR: return "CONV_ERR";
+	case PAM_IGNORE: return "IGNORE";
+	case -1: return "start-failed";
+	}
+	snprintf(buf, sizeof(buf), "%d", rc);
+	return buf;
+}
+
+static double
+floor_median(const struct bench *b)
+{
+	const struct bench_result *f = &b->res[0][CASE_FLOOR][MOD_FLOOR];
+
+	return f->run && f->na == NULL ? f->st.median : 0;
+}
+
+static const struct bench_result *
+measured(const struct bench *b, unsigned si, enum bench_case c,
+    enum bench_mod m)
+{
+	const struct bench_result *r = &b->res[si][c][m];
+
+	return r->run && r->na == NULL ? r : NULL;
+}
+
+static void
+print_header(const struct bench *b)
+{
+	struct utsname un;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned i;
+
+	uname(&un);
+	printf("pam_tfa login benchmark: %u logins per case after %u warm-up "
+	    "logins; %ld CPUs, %s %s; %.0f s\n", b->iter, b->warmup, cpus,
+	    un.sysname, un.release, b->elapsed);
+	printf("virtual clock: time() moves %d s per login, so every code is "
+	    "fresh and the replay state is written\n", BENCH_STEP);
+	for (i = 0; i < b->nsites; i++)
+		printf("%-5s site: %s (%s)\n", b->sites[i].fs,
+		    b->sites[i].root, b->sites[i].what);
+	printf("syslog: %s\n", b->syslog);
+	printf("stacks: pam_tfa LockoutMinutes=0 ClockTolerance=2 | GA "
+	    "DISALLOW_REUSE, window 3, skew adjust on, nullok | pam_oath "
+	    "HOTP/T30 window=2 | GA no-reuse-check: GA without "
+	    "DISALLOW_REUSE\n");
+}
+
+static void
+print_checks(const struct bench *b)
+{
+	unsigned si, k;
+
+	printf("\nchecks (virtual clock and replay)\n");
+	for (si = 0; si < b->nsites; si++)
+		for (k = 0; k < NTABLE; k++) {
+			const struct bench_check *ck =
+			    &b->check[si][table_mods[k]];
+
+			if (!ck->run)
+				continue;
+			printf("  %-5s %-18s time(): %s; replayed code: %s\n",
+			    b->sites[si].fs, bench_mod_name(table_mods[k]),
+			    ck->virtual_ok && ck->real_refused ? "follows the "
+			    "virtual clock" : ck->virtual_ok ? "virtual code "
+			    "ok but real-time code ALSO accepted" :
+			    "virtual-time code REFUSED",
+			    ck->replay_refused ? "refused" : "ACCEPTED");
+		}
+}
+
+static void
+print_row(const struct bench *b, const char *fs, enum bench_case c,
+    enum bench_mod m, const struct bench_result *r)
+{
+	char lines[16];
+
+	printf("%-5s %-10s %-18s ", fs, bench_case_name(c), bench_mod_name(m));
+	if (r->na != NULL) {
+		printf("n/a (%s)\n", r->na);
+		return;
+	}
+	if (r->lines < 0)
+		snprintf(lines, sizeof(lines), "?");
+	else
+		snprintf(lines, sizeof(lines), "%.2f", r->lines);
+	printf("%9.1f %9.1f %9.1f %11.1f %7.2f %5s %-13s %u/%u\n",
+	    r->st.median, r->st.p90, r->st.p99, m == MOD_FLOOR ? 0 :
+	    r->st.median - floor_median(b), r->prompts, lines, rc_name(r->rc),
+	    r->bad, r->checked);
+}
+
+static void
+print_latency(const struct bench *b)
+{
+	unsigned si, c, k;
+
+	printf("\nlatency per login, microseconds (pam_start_confdir .. "
+	    "pam_end)\n");
+	printf("%-5s %-10s %-18s %9s %9s %9s %11s %7s %5s %-13s %s\n", "fs",
+	    "case", "module", "median", "p90", "p99", "module-only",
+	    "prompts", "log", "result", "bad/checked");
+	if (b->res[0][CASE_FLOOR][MOD_FLOOR].run)
+		print_row(b, "-", CASE_FLOOR, MOD_FLOOR,
+		    &b->res[0][CASE_FLOOR][MOD_FLOOR]);
+	for (si = 0; si < b->nsites; si++)
+		for (c = 0; c < CASE_FLOOR; c++)
+			for (k = 0; k < NTABLE; k++) {
+				const struct bench_result *r =
+				    &b->res[si][c][table_mods[k]];
+
+				if (r->run)
+					print_row(b, b->sites[si].fs, c,
+					    table_mods[k], r);
+			}
+}
+
+static void
+print_ratio(const struct bench *b, unsigned si, enum bench_case c,
+    enum bench_mod peer)
+{
+	const struct bench_result *t = measured(b, si, c, MOD_TFA);
+	const struct bench_result *p = measured(b, si, c, peer);
+	double fl = floor_median(b);
+
+	if (t == NULL || p == NULL || p->st.median - fl <= 0)
+		printf(" %13s", "n/a");
+	else
+		printf(" %13.2f", (t->st.median - fl) / (p->st.median - fl));
+}
+
+static void
+print_ratios(const struct bench *b)
+{
+	unsigned si, c;
+
+	printf("\npam_tfa / peer, module-only medians (below 1: pam_tfa is "
+	    "faster)\n");
+	printf("%-5s %-10s %13s %13s\n", "fs", "case", "/ GA", "/ pam_oath");
+	for (si = 0; si < b->nsites; si++)
+		for (c = 0; c < CASE_FLOOR; c++) {
+			printf("%-5s %-10s", b->sites[si].fs,
+			    bench_case_name(c));
+			print_ratio(b, si, c, MOD_GA);
+			print_ratio(b, si, c, MOD_OATH);
+			printf("\n");
+		}
+}
+
+static void
+print_conc(const struct bench *b)
+{
+	unsigned si, p, k;
+
+	printf("\nthroughput: right codes, N processes at once, each its own "
+	    "user; then each user's last code is replayed (must fail) and a "
+	    "fresh one tried (must pass)\n");
+	printf("%-5s %5s %-18s %10s %9s %9s %11s %13s %12s\n", "fs", "procs",
+	    "module", "logins/s", "median", "p99", "bad/logins",
+	    "replay-passed", "users-broken");
+	for (si = 0; si < b->nsites; si++)
+		for (p = 0; p < BENCH_NPROCS; p++)
+			for (k = 0; k < 3; k++) {
+				const struct bench_conc *cc =
+				    &b->conc[si][p][table_mods[k]];
+
+				printf("%-5s %5u %-18s ", b->sites[si].fs,
+				    bench_nprocs[p],
+				    bench_mod_name(table_mods[k]));
+				if (cc->na) {
+					printf("n/a\n");
+					continue;
+				}
+				printf("%10.0f %9.1f %9.1f %5u/%-5u %13u "
+				    "%12u\n", cc->per_sec, cc->median,
+				    cc->p99, cc->bad, cc->logins,
+				    cc->replay_accepted, cc->broken_users);
+			}
+}
+
+void
+bench_report(const struct bench *b)
+{
+	print_header(b);
+	print_checks(b);
+	print_latency(b);
+	print_ratios(b);
+	print_conc(b);
+	printf("\nscaling: pam_tfa with 1 vs 1000 devices and app passwords: "
+	    "n/a (no devices/app passwords yet)\n");
+}
+
+static void
+csv_result(FILE *f, const struct bench *b, const char *fs, enum bench_case c,
+    enum bench_mod m, const struct bench_result *r)
+{
+	fprintf(f, "latency,%s,%s,%s,1,", fs, bench_case_name(c),
+	    bench_mod_name(m));
+	if (r->na != NULL) {
+		fprintf(f, "0,,,,,,,,,,,,,,n/a: %s\n", r->na);
+		return;
+	}
+	fprintf(f, "%u,%.2f,%.2f,%.2f,%.2f,%.2f,%.3f,", r->st.n, r->st.median,
+	    r->st.p90, r->st.p99, r->st.mean, m == MOD_FLOOR ? 0 :
+	    r->st.median - floor_median(b), r->prompts);
+	if (r->lines >= 0)
+		fprintf(f, "%.3f", r->lines);
+	fprintf(f, ",%s,%u,%u,,,,\n", rc_name(r->rc), r->bad, r->checked);
+}
+
+int
+bench_csv(const struct bench *b, const char *path)
+{
+	FILE *f = fopen(path, "w");
+	unsigned si, c, k, p;
+
+	if (f == NULL)
+		return -1;
+	fprintf(f, "section,fs,case,module,procs,n,median_us,p90_us,p99_us,"
+	    "mean_us,module_only_us,prompts_per_login,log_lines_per_login,"
+	    "result,mismatches,checked,logins_per_s,replay_passed_after,"
+	    "users_broken_after,note\n");
+	if (b->res[0][CASE_FLOOR][MOD_FLOOR].run)
+		csv_result(f, b, "-", CASE_FLOOR, MOD_FLOOR,
+		    &b->res[0][CASE_FLOOR][MOD_FLOOR]);
+	for (si = 0; si < b->nsites; si++)
+		for (c = 0; c < CASE_FLOOR; c++)
+			for (k = 0; k < NTABLE; k++)
+				if (b->res[si][c][table_mods[k]].run)
+					csv_result(f, b, b->sites[si].fs, c,
+					    table_mods[k],
+					    &b->res[si][c][table_mods[k]]);
+	for (si = 0; si < b->nsites; si++)
+		for (p = 0; p < BENCH_NPROCS; p++)
+			for (k = 0; k < 3; k++) {
+				const struct bench_conc *cc =
+				    &b->conc[si][p][table_mods[k]];
+
+				fprintf(f, "throughput,%s,right,%s,%u,",
+				    b->sites[si].fs,
+				    bench_mod_name(table_mods[k]), cc->procs);
+				if (cc->na)
+					fprintf(f, "0,,,,,,,,,,,,,,n/a\n");
+				else
+					fprintf(f, "%u,%.2f,,%.2f,,,,,,%u,%u,"
+					    "%.1f,%u,%u,\n", cc->logins,
+					    cc->median, cc->p99, cc->bad,
+					    cc->logins, cc->per_sec,
+					    cc->replay_accepted,
+					    cc->broken_users);
+			}
+	fprintf(f, "scaling,,right,pam_tfa,1,0,,,,,,,,,,,,,,n/a (no devices/"
+	    "app passwords yet)\n");
+	return fclose(f) == 0 ? 0 : -1;
+}

@@ -1,0 +1,433 @@
+/*
+ * Unit tests for common/record.c: the entry encoding round-trips exactly,
+ * and every malformed entry is TFA_ERR_CORRUPT rather than half-read.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "record.h"
+
+#define MAX_ENTRIES 8
+
+struct entries {
+	size_t n;
+	int fail_at;		/* emit fails on this call (1-based), 0: never */
+	struct {
+		char key[16];
+		char val[TFA_ENTRY_MAX];
+	} e[MAX_ENTRIES];
+};
+
+static tfa_err
+collect(void *arg, const char *key, const char *val)
+{
+	struct entries *es = arg;
+
+	if (es->fail_at != 0 && (size_t)es->fail_at == es->n + 1)
+		return TFA_ERR_IO;
+	if (es->n >= MAX_ENTRIES || strlen(key) >= sizeof(es->e[0].key) ||
+	    strlen(val) >= sizeof(es->e[0].val))
+		return TFA_ERR_INVAL;
+	strcpy(es->e[es->n].key, key);
+	strcpy(es->e[es->n].val, val);
+	es->n++;
+	return TFA_OK;
+}
+
+/* Feed every entry back; the first error, or tfa_record_finish's verdict. */
+static tfa_err
+decode_all(const struct entries *es, struct tfa_record *rec)
+{
+	size_t i;
+	tfa_err r;
+
+	tfa_record_init(rec);
+	for (i = 0; i < es->n; i++) {
+		r = tfa_record_decode(rec, es->e[i].key, strlen(es->e[i].key),
+		    es->e[i].val, strlen(es->e[i].val));
+		if (r != TFA_OK)
+			return r;
+	}
+	return tfa_record_finish(rec);
+}
+
+static const char *
+entry(const struct entries *es, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < es->n; i++)
+		if (strcmp(es->e[i].key, key) == 0)
+			return es->e[i].val;
+	return NULL;
+}
+
+static void
+check_same(const struct tfa_record *a, const struct tfa_record *b)
+{
+	CHECK_EQ(a->disabled, b->disabled);
+	CHECK_EQ(a->last_step, b->last_step);
+	CHECK_EQ(a->failures, b->failures);
+	CHECK_EQ(a->locked_until, b->locked_until);
+	CHECK_EQ(a->last_login, b->last_login);
+	CHECK_EQ(a->last_method, b->last_method);
+	CHECK_EQ(a->totp.enabled, b->totp.enabled);
+	if (!a->totp.enabled)
+		return;
+	CHECK_EQ(a->totp.secret_len, b->totp.secret_len);
+	CHECK(memcmp(a->totp.secret, b->totp.secret, a->totp.secret_len) == 0);
+	CHECK_EQ(a->totp.algo, b->totp.algo);
+	CHECK_EQ(a->totp.digits, b->totp.digits);
+	CHECK_EQ(a->totp.period, b->totp.period);
+	CHECK_EQ(a->totp.created, b->totp.created);
+}
+
+static void
+test_round_trip_plain(void)
+{
+	struct tfa_record rec, back;
+	struct entries es = { 0 };
+
+	tfa_record_init(&rec);
+	rec.disabled = true;
+	rec.last_step = 5;
+	rec.failures = 3;
+	rec.locked_until = 1700000600;
+	rec.last_login = 1700000000;
+	rec.last_method = TFA_METHOD_TOTP;
+	CHECK_EQ(tfa_record_encode(&rec, collect, &es), TFA_OK);
+	CHECK_EQ(es.n, 2);
+	CHECK_STR(entry(&es, "format"), "1");
+	/* the on-disk text is a format: pin it */
+	CHECK_STR(entry(&es, "state"), "disabled=1 last_step=5 failures=3 "
+	    "locked_until=1700000600 last_login=1700000000 last_method=totp");
+	CHECK(entry(&es, "totp") == NULL);
+	CHECK_EQ(decode_all(&es, &back), TFA_OK);
+	check_same(&rec, &back);
+	CHECK(!tfa_record_has_factor(&back, true));
+}
+
+static void
+test_round_trip_totp(void)
+{
+	struct tfa_record rec, back;
+	struct entries es = { 0 };
+
+	tfa_record_init(&rec);
+	rec.totp.enabled = true;
+	rec.totp.secret_len = 20;
+	memcpy(rec.totp.secret, "\x00\x01\xfe\xff" "0123456789abcdef", 20);
+	rec.totp.algo = TFA_HASH_SHA1;
+	rec.totp.digits = 6;
+	rec.totp.period = 30;
+	rec.totp.created = 1700000000;
+	rec.last_method = TFA_METHOD_NONE;
+	CHECK_EQ(tfa_record_encode(&rec, collect, &es), TFA_OK);
+	CHECK_EQ(es.n, 3);
+	CHECK_STR(entry(&es, "totp"), "secret=0001feff303132333435363738396162"
+	    "63646566 algo=sha1 digits=6 period=30 created=1700000000");
+	CHECK_EQ(decode_all(&es, &back), TFA_OK);
+	check_same(&rec, &back);
+	CHECK(tfa_record_has_factor(&back, true));
+	CHECK(!tfa_record_has_factor(&back, false));
+}
+
+static void
+test_round_trip_extremes(void)
+{
+	struct tfa_record rec, back;
+	struct entries es = { 0 };
+	size_t i;
+
+	tfa_record_init(&rec);
+	rec.totp.enabled = true;
+	rec.totp.secret_len = TFA_SECRET_MAX;
+	for (i = 0; i < TFA_SECRET_MAX; i++)
+		rec.totp.secret[i] = (uint8_t)(i * 37 + 11);
+	rec.totp.algo = TFA_HASH_SHA256;
+	rec.totp.digits = 8;
+	rec.totp.period = 120;
+	rec.totp.created = INT64_MAX;
+	rec.last_step = INT64_MAX;
+	rec.locked_until = INT64_MAX - 1;
+	rec.last_login = (int64_t)1 << 62;
+	rec.failures = 1000000;
+	CHECK_EQ(tfa_record_encode(&rec, collect, &es), TFA_OK);
+	CHECK(strstr(entry(&es, "totp"), "algo=sha256") != NULL);
+	CHECK_EQ(decode_all(&es, &back), TFA_OK);
+	check_same(&rec, &back);
+
+	es.n = 0;
+	rec.totp.algo = TFA_HASH_SHA512;
+	rec.totp.secret_len = 10;
+	rec.totp.period = 15;
+	CHECK_EQ(tfa_record_encode(&rec, collect, &es), TFA_OK);
+	CHECK_EQ(decode_all(&es, &back), TFA_OK);
+	check_same(&rec, &back);
+}
+
+static void
+test_emit_error(void)
+{
+	struct tfa_record rec;
+	struct entries es = { 0 };
+
+	tfa_record_init(&rec);
+	rec.totp.enabled = true;
+	rec.totp.secret_len = 20;
+	rec.totp.digits = 6;
+	rec.totp.period = 30;
+	es.fail_at = 2;
+	CHECK_EQ(tfa_record_encode(&rec, collect, &es), TFA_ERR_IO);
+	CHECK_EQ(es.n, 1);
+	es.n = 0;
+	es.fail_at = 3;
+	CHECK_EQ(tfa_record_encode(&rec, collect, &es), TFA_ERR_IO);
+	CHECK_EQ(es.n, 2);
+}
+
+#define STATE_OK "disabled=0 last_step=7 failures=0 locked_until=0 " \
+	"last_login=0 last_method=none"
+#define SECRET20 "3132333435363738393031323334353637383930"
+#define TOTP_OK "secret=" SECRET20 " algo=sha1 digits=6 period=30 created=0"
+
+static tfa_err
+decode1(const char *key, const char *val, size_t vallen)
+{
+	struct tfa_record rec;
+	tfa_err r;
+
+	tfa_record_init(&rec);
+	r = tfa_record_decode(&rec, key, strlen(key), val, vallen);
+	tfa_record_wipe(&rec);
+	return r;
+}
+
+static void
+corrupt(const char *key, const char *val)
+{
+	printf("# corrupt %s \"%.70s\"\n", key, val);
+	CHECK_EQ(decode1(key, val, strlen(val)), TFA_ERR_CORRUPT);
+}
+
+static void
+good(const char *key, const char *val)
+{
+	printf("# good %s \"%.70s\"\n", key, val);
+	CHECK_EQ(decode1(key, val, strlen(val)), TFA_OK);
+}
+
+static void
+test_corrupt_state(void)
+{
+	good("state", STATE_OK);
+	good("state", "last_method=totp last_login=1 locked_until=2 "
+	    "failures=1000000 last_step=9223372036854775807 disabled=1");
+	corrupt("bogus", "1");
+	corrupt("state", STATE_OK " extra=1");
+	corrupt("state", "disabled=0 last_step=7 failures=0 locked_until=0 "
+	    "last_login=0");
+	corrupt("state", "failures=1 " STATE_OK);
+	corrupt("state", "disabled=0 last_step=7x failures=0 locked_until=0 "
+	    "last_login=0 last_method=none");
+	corrupt("state", "disabled=0 last_step=07 failures=0 locked_until=0 "
+	    "last_login=0 last_method=none");
+	corrupt("state", "disabled=0 last_step=9223372036854775808 failures=0 "
+	    "locked_until=0 last_login=0 last_method=none");
+	corrupt("state", "disabled=0 last_step=99999999999999999999 failures=0 "
+	    "locked_until=0 last_login=0 last_method=none");
+	corrupt("state", "disabled=0 last_step=-1 failures=0 locked_until=0 "
+	    "last_login=0 last_method=none");
+	corrupt("state", "disabled=0 last_step=+1 failures=0 locked_until=0 "
+	    "last_login=0 last_method=none");
+	corrupt("state", "disabled=0 last_step= failures=0 locked_until=0 "
+	    "last_login=0 last_method=none");
+	corrupt("state", "disabled=0 last_step=7 failures=1000001 "
+	    "locked_until=0 last_login=0 last_method=none");
+	corrupt("state", "disabled=2 last_step=7 failures=0 locked_until=0 "
+	    "last_login=0 last_method=none");
+	corrupt("state", "disabled=0 last_step=7 failures=0 locked_until=0 "
+	    "last_login=0 last_method=sms");
+	corrupt("state", "disabled=0 last_step=7 failures=0 locked_until=0 "
+	    "last_login=0 last_method==none");
+	corrupt("state", "disabled=0  last_step=7 failures=0 locked_until=0 "
+	    "last_login=0 last_method=none");
+	corrupt("state", " " STATE_OK);
+	corrupt("state", STATE_OK " ");
+	corrupt("state", "disabled last_step=7 failures=0 locked_until=0 "
+	    "last_login=0 last_method=none");
+	corrupt("state", "=0 " STATE_OK);
+	corrupt("state", "");
+}
+
+static void
+test_corrupt_bytes(void)
+{
+	static const char with_nul[] = STATE_OK "\0x";
+	char *big;
+
+	CHECK_EQ(decode1("state", with_nul, sizeof(with_nul) - 1),
+	    TFA_ERR_CORRUPT);
+	CHECK_EQ(decode1("format", "1\0", 2), TFA_ERR_CORRUPT);
+	/* a value of TFA_ENTRY_MAX bytes is refused before it is parsed */
+	if ((big = malloc(TFA_ENTRY_MAX + 1)) == NULL)
+		abort();
+	memset(big, 'a', TFA_ENTRY_MAX);
+	memcpy(big, STATE_OK " x=", sizeof(STATE_OK " x=") - 1);
+	big[TFA_ENTRY_MAX] = '\0';
+	CHECK_EQ(decode1("state", big, TFA_ENTRY_MAX), TFA_ERR_CORRUPT);
+	CHECK_EQ(decode1("format", big, TFA_ENTRY_MAX), TFA_ERR_CORRUPT);
+	free(big);
+}
+
+/* The TOTP entry with one field replaced. */
+static void
+totp_with(char *buf, size_t len, const char *secret, const char *rest)
+{
+	snprintf(buf, len, "secret=%s %s", secret, rest);
+}
+
+static void
+test_corrupt_totp(void)
+{
+	char v[400], hex[200];
+	const char *rest = "algo=sha1 digits=6 period=30 created=0";
+
+	good("totp", TOTP_OK);
+	/* 10 and 64 bytes are the bounds of a secret */
+	memset(hex, 'a', sizeof(hex));
+	hex[20] = '\0';
+	totp_with(v, sizeof(v), hex, rest);
+	good("totp", v);
+	hex[18] = '\0';
+	totp_with(v, sizeof(v), hex, rest);
+	corrupt("totp", v);
+	memset(hex, 'b', sizeof(hex));
+	hex[128] = '\0';
+	totp_with(v, sizeof(v), hex, rest);
+	good("totp", v);
+	hex[128] = 'b';
+	hex[130] = '\0';
+	totp_with(v, sizeof(v), hex, rest);
+	corrupt("totp", v);
+
+	corrupt("totp", "secret=" SECRET20 "0 algo=sha1 digits=6 period=30 "
+	    "created=0");
+	corrupt("totp", "secret=3132333435363738393031323334353637383A3B "
+	    "algo=sha1 digits=6 period=30 created=0");
+	corrupt("totp", "secret=31323334353637383930313233343536373839zz "
+	    "algo=sha1 digits=6 period=30 created=0");
+	corrupt("totp", "secret= algo=sha1 digits=6 period=30 created=0");
+	corrupt("totp", "secret=" SECRET20 " algo=SHA1 digits=6 period=30 "
+	    "created=0");
+	corrupt("totp", "secret=" SECRET20 " algo=md5 digits=6 period=30 "
+	    "created=0");
+	corrupt("totp", "secret=" SECRET20 " algo=sha1 digits=5 period=30 "
+	    "created=0");
+	corrupt("totp", "secret=" SECRET20 " algo=sha1 digits=9 period=30 "
+	    "created=0");
+	corrupt("totp", "secret=" SECRET20 " algo=sha1 digits=6 period=10 "
+	    "created=0");
+	corrupt("totp", "secret=" SECRET20 " algo=sha1 digits=6 period=121 "
+	    "created=0");
+	corrupt("totp", "secret=" SECRET20 " algo=sha1 digits=6 period=30 "
+	    "created=-1");
+	corrupt("totp", "secret=" SECRET20 " algo=sha1 digits=6 period=30");
+	corrupt("totp", TOTP_OK " secret=" SECRET20);
+}
+
+static void
+test_format(void)
+{
+	good("format", "1");
+	corrupt("format", "2");
+	corrupt("format", "0");
+	corrupt("format", "01");
+	corrupt("format", "1 ");
+	corrupt("format", "");
+	corrupt("formatx", "1");
+	corrupt("stat", STATE_OK);
+	corrupt("totp ", TOTP_OK);
+}
+
+/* Decode the given entries (key, value pairs) and return finish's result. */
+static tfa_err
+finish_after(const char *const *kv, size_t n)
+{
+	struct tfa_record rec;
+	size_t i;
+	tfa_err r = TFA_OK;
+
+	tfa_record_init(&rec);
+	for (i = 0; i + 1 < n && r == TFA_OK; i += 2)
+		r = tfa_record_decode(&rec, kv[i], strlen(kv[i]), kv[i + 1],
+		    strlen(kv[i + 1]));
+	if (r == TFA_OK)
+		r = tfa_record_finish(&rec);
+	return r;
+}
+
+static void
+test_finish(void)
+{
+	static const char *const all[] = { "format", "1", "state", STATE_OK,
+	    "totp", TOTP_OK };
+	static const char *const no_format[] = { "state", STATE_OK, "totp",
+	    TOTP_OK };
+	static const char *const no_state[] = { "format", "1", "totp",
+	    TOTP_OK };
+	struct tfa_record rec;
+
+	CHECK_EQ(finish_after(all, 6), TFA_OK);
+	CHECK_EQ(finish_after(all, 4), TFA_OK);
+	CHECK_EQ(finish_after(no_format, 4), TFA_ERR_CORRUPT);
+	CHECK_EQ(finish_after(no_state, 4), TFA_ERR_CORRUPT);
+	CHECK_EQ(finish_after(all, 0), TFA_ERR_CORRUPT);
+
+	/* the key is its length, not up to a NUL: "format" out of "formatX" */
+	tfa_record_init(&rec);
+	CHECK_EQ(tfa_record_decode(&rec, "formatX", 6, "1", 1), TFA_OK);
+	CHECK_EQ(tfa_record_decode(&rec, "stateX", 5, STATE_OK,
+	    strlen(STATE_OK)), TFA_OK);
+	CHECK_EQ(tfa_record_finish(&rec), TFA_OK);
+	CHECK_EQ(rec.last_step, 7);
+	CHECK(!rec.totp.enabled);
+	CHECK_EQ(tfa_record_decode(&rec, "totp", 4, TOTP_OK,
+	    strlen(TOTP_OK)), TFA_OK);
+	CHECK(rec.totp.enabled);
+	CHECK_EQ(rec.totp.secret_len, 20);
+	CHECK(memcmp(rec.totp.secret, "12345678901234567890", 20) == 0);
+}
+
+static void
+test_wipe(void)
+{
+	struct tfa_record rec;
+	const unsigned char *p = (const unsigned char *)&rec;
+	size_t i, nonzero = 0;
+
+	tfa_record_init(&rec);
+	memset(rec.totp.secret, 0x5a, sizeof(rec.totp.secret));
+	rec.last_step = 99;
+	tfa_record_wipe(&rec);
+	for (i = 0; i < sizeof(rec); i++)
+		nonzero += p[i] != 0;
+	CHECK_EQ(nonzero, 0);
+}
+
+int
+main(void)
+{
+	test_round_trip_plain();
+	test_round_trip_totp();
+	test_round_trip_extremes();
+	test_emit_error();
+	test_corrupt_state();
+	test_corrupt_bytes();
+	test_corrupt_totp();
+	test_format();
+	test_finish();
+	test_wipe();
+	return tfa_check_done();
+}

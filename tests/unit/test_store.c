@@ -1,0 +1,887 @@
+/*
+ * Unit tests for common/store_gdbm.c through store.h: round trips, file
+ * names and modes, the waiting lock between processes, no lost updates,
+ * refusal of unsafe files, and records that survive kill -9.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <gdbm.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "check.h"
+#include "store.h"
+#include "user.h"
+
+/* A non-NULL handle, to see a refused tfa_store_lock set it to NULL. */
+#define NOT_NULL ((struct tfa_store *)(uintptr_t)1)
+
+struct fixture {
+	char *dir;
+	struct tfa_config cfg;
+};
+
+/* Log lines from common/ are counted, so a refusal can be seen logged. */
+static int log_count;
+static char log_last[512];
+
+static void
+log_sink(void *arg, int prio, const char *msg)
+{
+	(void)arg;
+	(void)prio;
+	log_count++;
+	tfa_strlcpy(log_last, msg, sizeof(log_last));
+}
+
+static const struct tfa_log tlog = { log_sink, NULL };
+
+static int
+rm_one(const char *p, const struct stat *sb, int type, struct FTW *ftw)
+{
+	(void)sb;
+	(void)type;
+	(void)ftw;
+	return remove(p);
+}
+
+static void
+fx_init(struct fixture *fx, const char *tag)
+{
+	fx->dir = tfa_test_tmpdir(tag);
+	tfa_config_init(&fx->cfg);
+	if (tfa_strlcpy(fx->cfg.store_dir, fx->dir, sizeof(fx->cfg.store_dir)))
+		abort();
+	log_count = 0;
+}
+
+static void
+fx_done(struct fixture *fx)
+{
+	chmod(fx->dir, 0700);
+	nftw(fx->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	free(fx->dir);
+	fx->dir = NULL;
+}
+
+/*
+ * dir/name in a static buffer (two of them, used in turn): for immediate
+ * use only; a path kept across calls is copied with fx_keep().
+ */
+static const char *
+fx_path(const struct fixture *fx, const char *name)
+{
+	static char buf[2][PATH_MAX];
+	static int turn;
+	char *p = buf[turn ^= 1];
+
+	snprintf(p, PATH_MAX, "%s/%s", fx->dir, name);
+	return p;
+}
+
+static void
+fx_keep(const struct fixture *fx, const char *name, char *out)
+{
+	snprintf(out, PATH_MAX, "%s/%s", fx->dir, name);
+}
+
+static int
+exists(const struct fixture *fx, const char *name)
+{
+	struct stat st;
+
+	return lstat(fx_path(fx, name), &st) == 0;
+}
+
+static int
+count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* Whole file into buf; its length, or -1. */
+static ssize_t
+slurp(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len);
+	close(fd);
+	return n;
+}
+
+static void
+make_record(struct tfa_record *rec, unsigned failures)
+{
+	tfa_record_init(rec);
+	rec->totp.enabled = true;
+	rec->totp.secret_len = 20;
+	memcpy(rec->totp.secret, "12345678901234567890", 20);
+	rec->totp.algo = TFA_HASH_SHA1;
+	rec->totp.digits = 6;
+	rec->totp.period = 30;
+	rec->totp.created = 1700000000;
+	rec->failures = failures;
+	rec->last_step = 56666666;
+	rec->last_login = 1700000001;
+	rec->last_method = TFA_METHOD_TOTP;
+}
+
+static tfa_err
+save(const struct fixture *fx, const char *user, const struct tfa_record *rec)
+{
+	struct tfa_store *st;
+	tfa_err r;
+
+	if ((r = tfa_store_lock(&fx->cfg, &tlog, user, &st)) != TFA_OK)
+		return r;
+	r = tfa_store_save(st, rec);
+	tfa_store_close(&st);
+	return r;
+}
+
+/* The failure count of user's record, or -1 - the error. */
+static long
+read_failures(const struct fixture *fx, const char *user)
+{
+	struct tfa_record rec;
+	tfa_err r = tfa_store_read(&fx->cfg, &tlog, user, &rec);
+
+	return r == TFA_OK ? (long)rec.failures : -1 - (long)r;
+}
+
+static void
+check_same(const struct tfa_record *a, const struct tfa_record *b)
+{
+	CHECK_EQ(a->disabled, b->disabled);
+	CHECK_EQ(a->failures, b->failures);
+	CHECK_EQ(a->last_step, b->last_step);
+	CHECK_EQ(a->locked_until, b->locked_until);
+	CHECK_EQ(a->last_login, b->last_login);
+	CHECK_EQ(a->last_method, b->last_method);
+	CHECK_EQ(a->totp.enabled, b->totp.enabled);
+	CHECK_EQ(a->totp.secret_len, b->totp.secret_len);
+	CHECK(memcmp(a->totp.secret, b->totp.secret, 20) == 0);
+	CHECK_EQ(a->totp.created, b->totp.created);
+}
+
+static void
+test_read_unknown(void)
+{
+	struct fixture fx;
+	struct tfa_record rec;
+
+	fx_init(&fx, "store-unknown");
+	CHECK_EQ(tfa_store_read(&fx.cfg, &tlog, "alice", &rec), TFA_ERR_NOENT);
+	CHECK_EQ(count_entries(fx.dir), 0);
+	CHECK_EQ(tfa_store_read(&fx.cfg, &tlog, "../x", &rec), TFA_ERR_USER);
+	CHECK_EQ(tfa_store_read(&fx.cfg, &tlog, ".db", &rec), TFA_ERR_USER);
+	CHECK_EQ(count_entries(fx.dir), 0);
+	fx_done(&fx);
+}
+
+static void
+test_round_trip(void)
+{
+	struct fixture fx;
+	struct tfa_record rec, back;
+	struct tfa_store *st = NULL;
+	struct stat st1, st2;
+
+	fx_init(&fx, "store-trip");
+	make_record(&rec, 4);
+	CHECK_EQ(tfa_store_lock(&fx.cfg, &tlog, "alice", &st), TFA_OK);
+	CHECK(st != NULL);
+	CHECK_EQ(tfa_store_load(st, &back), TFA_ERR_NOENT);
+	CHECK_EQ(tfa_store_save(st, &rec), TFA_OK);
+	CHECK_EQ(tfa_store_load(st, &back), TFA_OK);
+	check_same(&rec, &back);
+	tfa_store_close(&st);
+	CHECK(st == NULL);
+
+	CHECK_EQ(tfa_store_read(&fx.cfg, &tlog, "alice", &back), TFA_OK);
+	check_same(&rec, &back);
+	CHECK(stat(fx_path(&fx, "alice.db"), &st1) == 0);
+	CHECK_EQ(st1.st_mode & 07777, 0600);
+	CHECK(stat(fx_path(&fx, "alice.lock"), &st2) == 0);
+	CHECK_EQ(st2.st_mode & 07777, 0600);
+	CHECK(!exists(&fx, "alice.tmp"));
+
+	/* a save replaces the file (a new inode), it does not patch it */
+	rec.failures = 9;
+	CHECK_EQ(save(&fx, "alice", &rec), TFA_OK);
+	CHECK(stat(fx_path(&fx, "alice.db"), &st2) == 0);
+	CHECK(st1.st_ino != st2.st_ino);
+	CHECK(!exists(&fx, "alice.tmp"));
+	CHECK_EQ(read_failures(&fx, "alice"), 9);
+	CHECK_EQ(count_entries(fx.dir), 2);
+	CHECK_EQ(log_count, 0);
+	fx_done(&fx);
+}
+
+static void
+test_file_names(void)
+{
+	static const struct {
+		const char *user, *file;
+	} v[] = {
+		{ "alice@example.com", "alice@example.com.db" },
+		{ "a b", "a%20b.db" },
+		{ "j\xc3\xb6rg", "j%C3%B6rg.db" },
+		{ "x.db", "x.db.db" },
+	};
+	struct fixture fx;
+	struct tfa_record rec;
+	struct tfa_store *st = NOT_NULL;
+	size_t i;
+
+	fx_init(&fx, "store-names");
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		make_record(&rec, (unsigned)i + 1);
+		CHECK_EQ(save(&fx, v[i].user, &rec), TFA_OK);
+		CHECK(exists(&fx, v[i].file));
+		CHECK_EQ(read_failures(&fx, v[i].user), (long)i + 1);
+	}
+	CHECK_EQ(tfa_store_lock(&fx.cfg, &tlog, "a/b", &st), TFA_ERR_USER);
+	CHECK(st == NULL);
+	CHECK_EQ(tfa_store_lock(&fx.cfg, &tlog, "..", &st), TFA_ERR_USER);
+	CHECK_EQ(count_entries(fx.dir), 8);
+	fx_done(&fx);
+}
+
+#define LIST_MAX 8
+
+struct listed {
+	int n;
+	char name[LIST_MAX][TFA_USER_MAX + 1];
+	tfa_err stop;
+};
+
+static tfa_err
+list_one(void *arg, const char *user)
+{
+	struct listed *l = arg;
+
+	if (l->n < LIST_MAX)
+		tfa_strlcpy(l->name[l->n], user, sizeof(l->name[0]));
+	l->n++;
+	return l->stop;
+}
+
+static int
+listed_has(const struct listed *l, const char *user)
+{
+	int i;
+
+	for (i = 0; i < l->n && i < LIST_MAX; i++)
+		if (strcmp(l->name[i], user) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+test_list(void)
+{
+	struct fixture fx;
+	struct tfa_record rec;
+	struct listed l = { 0 };
+
+	fx_init(&fx, "store-list");
+	CHECK_EQ(tfa_store_list(&fx.cfg, &tlog, list_one, &l), TFA_OK);
+	CHECK_EQ(l.n, 0);
+	make_record(&rec, 0);
+	CHECK_EQ(save(&fx, "alice@example.com", &rec), TFA_OK);
+	CHECK_EQ(save(&fx, "a b", &rec), TFA_OK);
+	CHECK_EQ(save(&fx, "bob", &rec), TFA_OK);
+	tfa_test_write(fx_path(&fx, "foo.txt"), "junk", 0600);
+	tfa_test_write(fx_path(&fx, "%zz.db"), "junk", 0600);
+	tfa_test_write(fx_path(&fx, "%61.db"), "junk", 0600);
+	tfa_test_write(fx_path(&fx, ".hidden.db"), "junk", 0600);
+	tfa_test_write(fx_path(&fx, ".db"), "junk", 0600);
+	tfa_test_write(fx_path(&fx, "carol.tmp"), "junk", 0600);
+	CHECK_EQ(tfa_store_list(&fx.cfg, &tlog, list_one, &l), TFA_OK);
+	CHECK_EQ(l.n, 3);
+	CHECK(listed_has(&l, "alice@example.com"));
+	CHECK(listed_has(&l, "a b"));
+	CHECK(listed_has(&l, "bob"));
+	/* the callback's error stops the walk and is returned */
+	memset(&l, 0, sizeof(l));
+	l.stop = TFA_ERR_PERM;
+	CHECK_EQ(tfa_store_list(&fx.cfg, &tlog, list_one, &l), TFA_ERR_PERM);
+	CHECK_EQ(l.n, 1);
+	fx_done(&fx);
+}
+
+static void
+test_delete(void)
+{
+	struct fixture fx;
+	struct tfa_record rec;
+	struct tfa_store *st;
+	struct listed l = { 0 };
+
+	fx_init(&fx, "store-delete");
+	make_record(&rec, 2);
+	CHECK_EQ(save(&fx, "alice", &rec), TFA_OK);
+	CHECK_EQ(save(&fx, "bob", &rec), TFA_OK);
+	CHECK_EQ(tfa_store_lock(&fx.cfg, &tlog, "alice", &st), TFA_OK);
+	CHECK_EQ(tfa_store_delete(st), TFA_OK);
+	CHECK_EQ(tfa_store_load(st, &rec), TFA_ERR_NOENT);
+	CHECK_EQ(tfa_store_delete(st), TFA_ERR_NOENT);
+	tfa_store_close(&st);
+	CHECK_EQ(read_failures(&fx, "alice"), -1 - TFA_ERR_NOENT);
+	CHECK_EQ(read_failures(&fx, "bob"), 2);
+	CHECK(!exists(&fx, "alice.db"));
+	CHECK_EQ(tfa_store_list(&fx.cfg, &tlog, list_one, &l), TFA_OK);
+	CHECK_EQ(l.n, 1);
+	CHECK(listed_has(&l, "bob"));
+	fx_done(&fx);
+}
+
+/* A child's exit status: 0 when it did all it meant to. */
+static int
+wait_child(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Child: hold alice's lock, tell the parent, wait a little, then write. */
+static void
+child_hold_lock(const struct fixture *fx, int ready, int go)
+{
+	struct tfa_store *st;
+	struct tfa_record rec;
+	char c = 0;
+
+	if (tfa_store_lock(&fx->cfg, NULL, "alice", &st) != TFA_OK ||
+	    write(ready, "L", 1) != 1)
+		_exit(1);
+	/* wait until the parent has locked bob, then give it time to block */
+	if (read(go, &c, 1) != 1)
+		_exit(2);
+	usleep(200000);
+	if (tfa_store_load(st, &rec) != TFA_OK)
+		_exit(3);
+	rec.failures = 1;
+	if (tfa_store_save(st, &rec) != TFA_OK)
+		_exit(4);
+	tfa_store_close(&st);
+	_exit(0);
+}
+
+static void
+test_lock_waits(void)
+{
+	struct fixture fx;
+	struct tfa_record rec;
+	struct tfa_store *st = NULL, *other = NULL;
+	int ready[2], go[2];
+	pid_t pid;
+	char c = 0;
+
+	fx_init(&fx, "store-lock");
+	make_record(&rec, 0);
+	CHECK_EQ(save(&fx, "alice", &rec), TFA_OK);
+	CHECK_EQ(save(&fx, "bob", &rec), TFA_OK);
+	if (pipe(ready) != 0 || pipe(go) != 0)
+		abort();
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		close(ready[0]);
+		close(go[1]);
+		child_hold_lock(&fx, ready[1], go[0]);
+	}
+	close(ready[1]);
+	close(go[0]);
+	alarm(30);	/* a deadlock fails the test instead of hanging it */
+	CHECK_EQ(read(ready[0], &c, 1), 1);
+	/* locks are per user: bob is free while alice is held */
+	CHECK_EQ(tfa_store_lock(&fx.cfg, &tlog, "bob", &other), TFA_OK);
+	tfa_store_close(&other);
+	CHECK_EQ(write(go[1], "G", 1), 1);
+	/* this waits for the child; what it wrote must be there */
+	CHECK_EQ(tfa_store_lock(&fx.cfg, &tlog, "alice", &st), TFA_OK);
+	CHECK_EQ(tfa_store_load(st, &rec), TFA_OK);
+	CHECK_EQ(rec.failures, 1);
+	tfa_store_close(&st);
+	alarm(0);
+	CHECK_EQ(wait_child(pid), 0);
+	close(ready[0]);
+	close(go[1]);
+	fx_done(&fx);
+}
+
+#define RACERS 8
+#define RACE_ROUNDS 50
+
+static void
+child_increment(const struct fixture *fx)
+{
+	struct tfa_store *st;
+	struct tfa_record rec;
+	int i;
+
+	for (i = 0; i < RACE_ROUNDS; i++) {
+		if (tfa_store_lock(&fx->cfg, NULL, "alice", &st) != TFA_OK)
+			_exit(1);
+		if (tfa_store_load(st, &rec) != TFA_OK)
+			_exit(2);
+		rec.failures++;
+		if (tfa_store_save(st, &rec) != TFA_OK)
+			_exit(3);
+		tfa_store_close(&st);
+	}
+	_exit(0);
+}
+
+static void
+test_no_lost_update(void)
+{
+	struct fixture fx;
+	struct tfa_record rec;
+	pid_t pid[RACERS];
+	int i, bad = 0;
+
+	fx_init(&fx, "store-race");
+	make_record(&rec, 0);
+	CHECK_EQ(save(&fx, "alice", &rec), TFA_OK);
+	fflush(stdout);
+	for (i = 0; i < RACERS; i++)
+		if ((pid[i] = fork()) == 0)
+			child_increment(&fx);
+	for (i = 0; i < RACERS; i++)
+		bad += wait_child(pid[i]) != 0;
+	CHECK_EQ(bad, 0);
+	CHECK_EQ(read_failures(&fx, "alice"), RACERS * RACE_ROUNDS);
+	fx_done(&fx);
+}
+
+/* Read and lock+load alice: both must be refused as unsafe, and logged. */
+static void
+check_refused(const struct fixture *fx, const char *what)
+{
+	struct tfa_record rec;
+	struct tfa_store *st = NULL;
+	tfa_err r;
+
+	printf("# refusal: %s\n", what);
+	alarm(10);		/* a FIFO must not block */
+	log_count = 0;
+	CHECK_EQ(tfa_store_read(&fx->cfg, &tlog, "alice", &rec),
+	    TFA_ERR_UNSAFE);
+	CHECK_EQ(log_count, 1);
+	r = tfa_store_lock(&fx->cfg, &tlog, "alice", &st);
+	if (r == TFA_OK) {
+		CHECK_EQ(tfa_store_load(st, &rec), TFA_ERR_UNSAFE);
+		tfa_store_close(&st);
+	} else {
+		CHECK_EQ(r, TFA_ERR_UNSAFE);
+		CHECK(st == NULL);
+	}
+	alarm(0);
+}
+
+/* A fixture holding alice's record with failures = 7. */
+static void
+fx_with_alice(struct fixture *fx, const char *tag)
+{
+	struct tfa_record rec;
+
+	fx_init(fx, tag);
+	make_record(&rec, 7);
+	if (save(fx, "alice", &rec) != TFA_OK)
+		abort();
+}
+
+static void
+test_refuse_dir(void)
+{
+	struct fixture fx;
+	struct tfa_config real;
+
+	fx_with_alice(&fx, "store-dir");
+	CHECK(chmod(fx.dir, 0777) == 0);
+	check_refused(&fx, "store dir mode 0777");
+	CHECK(chmod(fx.dir, 0770) == 0);
+	check_refused(&fx, "store dir mode 0770");
+	CHECK(chmod(fx.dir, 0702) == 0);
+	check_refused(&fx, "store dir mode 0702");
+	/* readable by others is the admin's choice; writable is not */
+	CHECK(chmod(fx.dir, 0755) == 0);
+	CHECK_EQ(read_failures(&fx, "alice"), 7);
+	CHECK(chmod(fx.dir, 0700) == 0);
+
+	/* StoreDir naming a symlink to the real directory */
+	real = fx.cfg;
+	CHECK(symlink(fx.dir, fx_path(&fx, "link")) == 0);
+	snprintf(fx.cfg.store_dir, sizeof(fx.cfg.store_dir), "%s/link",
+	    fx.dir);
+	check_refused(&fx, "store dir is a symlink");
+	/* StoreDir naming a file, or nothing */
+	snprintf(fx.cfg.store_dir, sizeof(fx.cfg.store_dir), "%s/alice.db",
+	    fx.dir);
+	check_refused(&fx, "store dir is a file");
+	snprintf(fx.cfg.store_dir, sizeof(fx.cfg.store_dir), "%s/none",
+	    fx.dir);
+	CHECK_EQ(read_failures(&fx, "alice"), -1 - TFA_ERR_IO);
+	fx.cfg = real;
+
+	if (geteuid() != 0) {
+		tfa_skip("store dir owned by another uid: needs root");
+	} else {
+		CHECK(chown(fx.dir, 65534, 65534) == 0);
+		check_refused(&fx, "store dir owned by uid 65534");
+		CHECK(chown(fx.dir, 0, 0) == 0);
+	}
+	CHECK_EQ(read_failures(&fx, "alice"), 7);
+	fx_done(&fx);
+}
+
+static void
+test_refuse_record_symlink(void)
+{
+	struct fixture fx;
+	struct tfa_record rec;
+	char before[4096], after[4096];
+	ssize_t nb, na;
+
+	fx_with_alice(&fx, "store-symlink");
+	make_record(&rec, 3);
+	CHECK_EQ(save(&fx, "bob", &rec), TFA_OK);
+	nb = slurp(fx_path(&fx, "bob.db"), before, sizeof(before));
+	CHECK(unlink(fx_path(&fx, "alice.db")) == 0);
+	CHECK(symlink("bob.db", fx_path(&fx, "alice.db")) == 0);
+	check_refused(&fx, "record is a symlink to another record");
+	na = slurp(fx_path(&fx, "bob.db"), after, sizeof(after));
+	CHECK(nb > 0 && nb == na && memcmp(before, after, (size_t)nb) == 0);
+	CHECK_EQ(read_failures(&fx, "bob"), 3);
+	fx_done(&fx);
+}
+
+static void
+test_refuse_record_attrs(void)
+{
+	struct fixture fx;
+	char db[PATH_MAX];
+
+	fx_with_alice(&fx, "store-attrs");
+	fx_keep(&fx, "alice.db", db);
+	CHECK(chmod(db, 0644) == 0);
+	check_refused(&fx, "record mode 0644");
+	CHECK(chmod(db, 0640) == 0);
+	check_refused(&fx, "record mode 0640");
+	CHECK(chmod(db, 0601) == 0);
+	check_refused(&fx, "record mode 0601");
+	CHECK(chmod(db, 0400) == 0);
+	CHECK_EQ(read_failures(&fx, "alice"), 7);
+	CHECK(chmod(db, 0600) == 0);
+
+	CHECK(link(db, fx_path(&fx, "second-link")) == 0);
+	check_refused(&fx, "record with 2 hard links");
+	CHECK(unlink(fx_path(&fx, "second-link")) == 0);
+	CHECK_EQ(read_failures(&fx, "alice"), 7);
+
+	if (geteuid() != 0) {
+		tfa_skip("record owned by another uid: needs root");
+	} else {
+		CHECK(chown(db, 65534, 65534) == 0);
+		check_refused(&fx, "record owned by uid 65534");
+		CHECK(chown(db, 0, 0) == 0);
+	}
+	CHECK_EQ(read_failures(&fx, "alice"), 7);
+	fx_done(&fx);
+}
+
+static void
+test_refuse_record_types(void)
+{
+	struct fixture fx;
+	struct stat st;
+	int fd;
+
+	fx_with_alice(&fx, "store-types");
+	/* 8 MiB + 1, sparse: refused by size before gdbm sees it */
+	fd = open(fx_path(&fx, "alice.db"), O_RDWR);
+	CHECK(fd >= 0 && ftruncate(fd, 8 * 1024 * 1024 + 1) == 0);
+	close(fd);
+	check_refused(&fx, "record larger than 8 MiB");
+	CHECK(stat(fx_path(&fx, "alice.db"), &st) == 0);
+	CHECK_EQ(st.st_size, 8 * 1024 * 1024 + 1);
+
+	CHECK(unlink(fx_path(&fx, "alice.db")) == 0);
+	CHECK(mkfifo(fx_path(&fx, "alice.db"), 0600) == 0);
+	check_refused(&fx, "record is a FIFO");
+	CHECK(unlink(fx_path(&fx, "alice.db")) == 0);
+	CHECK(mkdir(fx_path(&fx, "alice.db"), 0700) == 0);
+	check_refused(&fx, "record is a directory");
+	fx_done(&fx);
+}
+
+/* tfa_store_lock on alice must be refused and leave the lock file alone. */
+static void
+check_lock_refused(const struct fixture *fx, const char *what)
+{
+	struct tfa_store *st = NOT_NULL;
+
+	printf("# lock refusal: %s\n", what);
+	alarm(10);
+	log_count = 0;
+	CHECK_EQ(tfa_store_lock(&fx->cfg, &tlog, "alice", &st),
+	    TFA_ERR_UNSAFE);
+	CHECK(st == NULL);
+	CHECK_EQ(log_count, 1);
+	alarm(0);
+}
+
+static void
+test_refuse_lock_file(void)
+{
+	struct fixture fx;
+	char buf[64], lock[PATH_MAX];
+
+	fx_with_alice(&fx, "store-lockfile");
+	fx_keep(&fx, "alice.lock", lock);
+	tfa_test_write(fx_path(&fx, "victim"), "victim", 0600);
+	CHECK(unlink(lock) == 0);
+	CHECK(symlink("victim", lock) == 0);
+	check_lock_refused(&fx, "lock file is a symlink to a file");
+	CHECK_EQ(slurp(fx_path(&fx, "victim"), buf, sizeof(buf)), 6);
+	CHECK(unlink(lock) == 0);
+	CHECK(symlink("nowhere", lock) == 0);
+	check_lock_refused(&fx, "lock file is a dangling symlink");
+	CHECK(!exists(&fx, "nowhere"));
+	CHECK(unlink(lock) == 0);
+	tfa_test_write(lock, "", 0644);
+	check_lock_refused(&fx, "lock file mode 0644");
+	CHECK(unlink(lock) == 0);
+	CHECK(mkfifo(lock, 0600) == 0);
+	check_lock_refused(&fx, "lock file is a FIFO");
+	CHECK(unlink(lock) == 0);
+	CHECK_EQ(read_failures(&fx, "alice"), 7);
+	fx_done(&fx);
+}
+
+/* A gdbm file holding the given key/value pairs, as a tampered record. */
+static void
+write_gdbm(const char *path, const char *const *kv, size_t n)
+{
+	GDBM_FILE db = gdbm_open(path, 0, GDBM_NEWDB, 0600, NULL);
+	size_t i;
+
+	if (db == NULL)
+		abort();
+	for (i = 0; i + 1 < n; i += 2) {
+		datum k = { (char *)(uintptr_t)kv[i], (int)strlen(kv[i]) };
+		datum v = { (char *)(uintptr_t)kv[i + 1],
+		    (int)strlen(kv[i + 1]) };
+
+		if (gdbm_store(db, k, v, GDBM_REPLACE) != 0)
+			abort();
+	}
+	gdbm_close(db);
+	chmod(path, 0600);
+}
+
+#define STATE_OK "disabled=0 last_step=7 failures=0 locked_until=0 " \
+	"last_login=0 last_method=none"
+
+static void
+test_corrupt_records(void)
+{
+	static const char *const ok[] = { "format", "1", "state", STATE_OK };
+	static const char *const no_state[] = { "format", "1" };
+	static const char *const extra[] = { "format", "1", "state", STATE_OK,
+	    "bogus", "1" };
+	static const char *const future[] = { "format", "2", "state",
+	    STATE_OK };
+	struct fixture fx;
+	char db[PATH_MAX];
+
+	fx_init(&fx, "store-corrupt");
+	fx_keep(&fx, "alice.db", db);
+	write_gdbm(db, ok, 4);
+	CHECK_EQ(read_failures(&fx, "alice"), 0);
+	write_gdbm(db, no_state, 2);
+	CHECK_EQ(read_failures(&fx, "alice"), -1 - TFA_ERR_CORRUPT);
+	write_gdbm(db, extra, 6);
+	CHECK_EQ(read_failures(&fx, "alice"), -1 - TFA_ERR_CORRUPT);
+	write_gdbm(db, future, 4);
+	CHECK_EQ(read_failures(&fx, "alice"), -1 - TFA_ERR_CORRUPT);
+	tfa_test_write(db, "this is not a gdbm database, just bytes\n", 0600);
+	log_count = 0;
+	CHECK_EQ(read_failures(&fx, "alice"), -1 - TFA_ERR_CORRUPT);
+	CHECK(log_count >= 1);
+	tfa_test_write(db, "", 0600);
+	CHECK_EQ(read_failures(&fx, "alice"), -1 - TFA_ERR_CORRUPT);
+	fx_done(&fx);
+}
+
+static void
+test_stale_tmp(void)
+{
+	struct fixture fx;
+	struct tfa_record rec;
+	char buf[64];
+
+	fx_with_alice(&fx, "store-stale");
+	/* a half-written file a killed writer left, in any mode */
+	tfa_test_write(fx_path(&fx, "alice.tmp"), "half a database", 0644);
+	make_record(&rec, 8);
+	CHECK_EQ(save(&fx, "alice", &rec), TFA_OK);
+	CHECK(!exists(&fx, "alice.tmp"));
+	CHECK_EQ(read_failures(&fx, "alice"), 8);
+	/* a planted symlink is removed, never written through */
+	tfa_test_write(fx_path(&fx, "victim"), "victim", 0600);
+	CHECK(symlink("victim", fx_path(&fx, "alice.tmp")) == 0);
+	rec.failures = 9;
+	CHECK_EQ(save(&fx, "alice", &rec), TFA_OK);
+	CHECK(!exists(&fx, "alice.tmp"));
+	CHECK_EQ(slurp(fx_path(&fx, "victim"), buf, sizeof(buf)), 6);
+	CHECK(memcmp(buf, "victim", 6) == 0);
+	CHECK_EQ(read_failures(&fx, "alice"), 9);
+	fx_done(&fx);
+}
+
+/*
+ * Child: forever lock, load, count up (last_step), save, and report each
+ * value once tfa_store_save has returned, i.e. once it is committed.
+ */
+static void
+child_count_up(const struct fixture *fx, int report)
+{
+	struct tfa_store *st;
+	struct tfa_record rec;
+
+	for (;;) {
+		if (tfa_store_lock(&fx->cfg, NULL, "alice", &st) != TFA_OK ||
+		    tfa_store_load(st, &rec) != TFA_OK)
+			_exit(1);
+		rec.last_step++;
+		if (tfa_store_save(st, &rec) != TFA_OK)
+			_exit(2);
+		tfa_store_close(&st);
+		if (write(report, &rec.last_step, sizeof(rec.last_step)) !=
+		    (ssize_t)sizeof(rec.last_step))
+			_exit(3);
+	}
+}
+
+/* The newest value the child reported, or `have` when none. */
+static int64_t
+drain(int fd, int64_t have)
+{
+	int64_t v;
+
+	while (read(fd, &v, sizeof(v)) == (ssize_t)sizeof(v))
+		if (v > have)
+			have = v;
+	return have;
+}
+
+#define KILLS 50
+
+/*
+ * Kill a counting writer at a random instant, KILLS times.  `committed` is
+ * the newest value known to be on disk (reported after a save returned, or
+ * read back): the record must always be readable, never older than that,
+ * and at most one save newer (the one in flight when the kill came).
+ */
+static void
+test_kill_9(void)
+{
+	struct fixture fx;
+	struct tfa_record rec;
+	int64_t committed = 0;
+	int i, p[2], unreadable = 0, lost = 0, ahead = 0, killed = 0, stale = 0;
+	pid_t pid;
+
+	fx_init(&fx, "store-kill");
+	make_record(&rec, 0);
+	rec.last_step = 0;
+	CHECK_EQ(save(&fx, "alice", &rec), TFA_OK);
+	srand(6238);
+	for (i = 0; i < KILLS; i++) {
+		if (pipe2(p, O_CLOEXEC) != 0 || fcntl(p[0], F_SETFL,
+		    O_NONBLOCK) != 0)
+			abort();
+		fflush(stdout);
+		if ((pid = fork()) == 0) {
+			close(p[0]);
+			child_count_up(&fx, p[1]);
+		}
+		close(p[1]);
+		usleep((useconds_t)(rand() % 30000));
+		kill(pid, SIGKILL);
+		killed += wait_child(pid) == 128 + SIGKILL;
+		committed = drain(p[0], committed);
+		close(p[0]);
+		stale += exists(&fx, "alice.tmp");
+		if (tfa_store_read(&fx.cfg, &tlog, "alice", &rec) != TFA_OK) {
+			unreadable++;
+			continue;
+		}
+		lost += rec.last_step < committed;
+		ahead += rec.last_step > committed + 1;
+		if (rec.last_step > committed)
+			committed = rec.last_step;
+	}
+	printf("# %d kills, %lld saves committed, %d stale .tmp files left\n",
+	    killed, (long long)committed, stale);
+	CHECK_EQ(killed, KILLS);
+	CHECK_EQ(unreadable, 0);
+	CHECK_EQ(lost, 0);
+	CHECK_EQ(ahead, 0);
+	CHECK(committed > 0);
+	/* the store is still writable after all that */
+	rec.failures = 1;
+	CHECK_EQ(save(&fx, "alice", &rec), TFA_OK);
+	CHECK(!exists(&fx, "alice.tmp"));
+	CHECK_EQ(read_failures(&fx, "alice"), 1);
+	fx_done(&fx);
+}
+
+int
+main(void)
+{
+	umask(022);
+	test_read_unknown();
+	test_round_trip();
+	test_file_names();
+	test_list();
+	test_delete();
+	test_lock_waits();
+	test_no_lost_update();
+	test_refuse_dir();
+	test_refuse_record_symlink();
+	test_refuse_record_attrs();
+	test_refuse_record_types();
+	test_refuse_lock_file();
+	test_corrupt_records();
+	test_stale_tmp();
+	test_kill_9();
+	return tfa_check_done();
+}
