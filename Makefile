@@ -17,7 +17,7 @@ confpath	 = $(sysconfdir)/security/pam_tfa.conf
 
 CC		?= cc
 BUILD		?= build
-PKGS		 = pam liboath libqrencode
+PKGS		 = pam liboath libqrencode libcrypto
 
 WARN		 = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 		   -Wmissing-prototypes -Wpointer-arith -Wformat=2

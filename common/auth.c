@@ -1,7 +1,7 @@
 /*
  * The second-factor check.  Locking before reading is what makes a code
  * single-use under racing logins: the second of two identical codes reads
- * the step the first one wrote.
+ * the step (or the used backup code) the first one wrote.
  */
 #include "auth.h"
 #include "code.h"
@@ -12,6 +12,12 @@ bool
 tfa_auth_locked(const struct tfa_record *rec, int64_t now)
 {
 	return rec->locked_until != 0 && now < rec->locked_until;
+}
+
+bool
+tfa_auth_enrolled(const struct tfa_config *cfg, const struct tfa_record *rec)
+{
+	return tfa_record_has_factor(rec, cfg->allow_app, cfg->allow_keys);
 }
 
 static tfa_err
@@ -31,6 +37,15 @@ check_totp(const struct tfa_config *cfg, struct tfa_record *rec,
 		return TFA_ERR_REPLAY;
 	rec->last_step = step;
 	return TFA_OK;
+}
+
+static tfa_err
+check_backup(const struct tfa_config *cfg, struct tfa_record *rec,
+    const char *code)
+{
+	if (!cfg->allow_backup)
+		return TFA_ERR_BADCODE;
+	return tfa_backup_consume(&rec->backup, code);
 }
 
 static bool
@@ -53,56 +68,79 @@ count_failure(const struct tfa_config *cfg, struct tfa_record *rec,
 }
 
 tfa_err
+tfa_auth_check(const struct tfa_config *cfg, struct tfa_record *rec,
+    const char *input, int64_t now, struct tfa_verdict *v)
+{
+	char code[TFA_CODE_MAX + 1];
+	enum tfa_code_kind kind;
+	tfa_err r;
+
+	memset(v, 0, sizeof(*v));
+	if (rec->disabled || !tfa_auth_enrolled(cfg, rec))
+		return TFA_ERR_NOMETHOD;
+	v->failures = rec->failures;
+	v->locked_until = rec->locked_until;
+	v->backup_left = tfa_backup_left(&rec->backup);
+	if (tfa_auth_locked(rec, now))
+		return TFA_ERR_LOCKED;
+	kind = tfa_code_parse(input, code, sizeof(code));
+	if (kind == TFA_CODE_INVALID && input_is_blank(input))
+		return TFA_ERR_INVAL;	/* nothing typed: not a guess */
+	if (rec->locked_until != 0) {	/* lockout over: start afresh */
+		rec->locked_until = 0;
+		rec->failures = 0;
+	}
+	if (kind == TFA_CODE_TOTP) {
+		r = check_totp(cfg, rec, code, now);
+		v->method = TFA_METHOD_TOTP;
+	} else if (kind == TFA_CODE_BACKUP) {
+		r = check_backup(cfg, rec, code);
+		v->method = TFA_METHOD_BACKUP;
+	} else {
+		r = TFA_ERR_BADCODE;
+	}
+	tfa_wipe_array(code);
+	if (r == TFA_OK) {
+		rec->failures = 0;
+		rec->last_login = now;
+		rec->last_method = v->method;
+	} else if (r == TFA_ERR_BADCODE || r == TFA_ERR_REPLAY) {
+		count_failure(cfg, rec, now);
+		v->method = TFA_METHOD_NONE;
+	} else {
+		v->method = TFA_METHOD_NONE;
+		return r;
+	}
+	v->failures = rec->failures;
+	v->locked_until = rec->locked_until;
+	v->backup_left = tfa_backup_left(&rec->backup);
+	return r;
+}
+
+tfa_err
 tfa_auth_code(const struct tfa_config *cfg, const struct tfa_log *log,
     const char *user, const char *input, int64_t now, struct tfa_verdict *v)
 {
 	struct tfa_store *st = NULL;
 	struct tfa_record rec;
-	char code[TFA_CODE_MAX + 1];
-	enum tfa_code_kind kind;
 	tfa_err r, saved;
 
 	memset(v, 0, sizeof(*v));
 	tfa_record_init(&rec);
-	kind = tfa_code_parse(input, code, sizeof(code));
-	if (kind == TFA_CODE_INVALID && input_is_blank(input))
-		return TFA_ERR_INVAL;	/* nothing typed: not a guess */
-	if ((r = tfa_store_lock(cfg, log, user, &st)) != TFA_OK)
+	if (input_is_blank(input))
+		return TFA_ERR_INVAL;
+	if ((r = tfa_store_lock(cfg, log, user, &st)) != TFA_OK ||
+	    (r = tfa_store_load(st, &rec)) != TFA_OK)
 		goto out;
-	if ((r = tfa_store_load(st, &rec)) != TFA_OK)
-		goto out;
-	if (rec.disabled || !tfa_record_has_factor(&rec, cfg->allow_app)) {
-		r = TFA_ERR_NOMETHOD;
-		goto out;
-	}
-	if (tfa_auth_locked(&rec, now)) {
-		r = TFA_ERR_LOCKED;
-		goto report;
-	}
-	if (rec.locked_until != 0) {	/* lockout over: start afresh */
-		rec.locked_until = 0;
-		rec.failures = 0;
-	}
-	r = kind == TFA_CODE_TOTP ? check_totp(cfg, &rec, code, now) :
-	    TFA_ERR_BADCODE;
-	if (r == TFA_OK) {
-		rec.failures = 0;
-		rec.last_login = now;
-		rec.last_method = v->method = TFA_METHOD_TOTP;
-	} else if (r == TFA_ERR_BADCODE || r == TFA_ERR_REPLAY) {
-		count_failure(cfg, &rec, now);
-	} else {
-		goto out;
-	}
+	r = tfa_auth_check(cfg, &rec, input, now, v);
 	/* the outcome counts only once it is on disk */
-	if ((saved = tfa_store_save(st, &rec)) != TFA_OK)
+	if ((r == TFA_OK || r == TFA_ERR_BADCODE || r == TFA_ERR_REPLAY) &&
+	    (saved = tfa_store_save(st, &rec)) != TFA_OK) {
+		v->method = TFA_METHOD_NONE;
 		r = saved;
-report:
-	v->failures = rec.failures;
-	v->locked_until = rec.locked_until;
+	}
 out:
 	tfa_store_close(&st);
 	tfa_record_wipe(&rec);
-	tfa_wipe_array(code);
 	return r;
 }

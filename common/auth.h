@@ -13,19 +13,32 @@ struct tfa_verdict {
 	enum tfa_method method;		/* what matched, on success */
 	unsigned failures;		/* failures in a row after this try */
 	int64_t locked_until;		/* non-zero while locked out */
+	unsigned backup_left;		/* backup codes left after this try */
 };
 
 /*
- * Check what the user typed.  Under the user's lock: re-read the record,
- * refuse while locked out, verify, refuse a replayed TOTP step, then record
- * the outcome (last step, failure count, lockout) durably before returning.
- * TFA_OK only when the factor was right and the new state is on disk.
- * TFA_ERR_INVAL for a blank answer, which counts as nothing.
+ * Check what the user typed against rec, which the caller loaded under the
+ * user's lock, and update rec: the accepted TOTP step, the used backup
+ * code, the failure count and lockout, the last login.  The caller saves
+ * rec (on TFA_OK, TFA_ERR_BADCODE and TFA_ERR_REPLAY) before it trusts the
+ * answer.  TFA_ERR_LOCKED, TFA_ERR_NOMETHOD and TFA_ERR_INVAL (a blank
+ * answer, which counts as nothing) leave rec as it was.
+ */
+tfa_err tfa_auth_check(const struct tfa_config *cfg, struct tfa_record *rec,
+    const char *input, int64_t now, struct tfa_verdict *v);
+
+/*
+ * Lock, load, tfa_auth_check, save, unlock.  TFA_OK only when the factor
+ * was right and the new state is on disk.
  */
 tfa_err tfa_auth_code(const struct tfa_config *cfg, const struct tfa_log *log,
     const char *user, const char *input, int64_t now, struct tfa_verdict *v);
 
 /* True while rec is locked out at now. */
 bool tfa_auth_locked(const struct tfa_record *rec, int64_t now);
+
+/* True when rec has a second factor that cfg lets the user log in with. */
+bool tfa_auth_enrolled(const struct tfa_config *cfg,
+    const struct tfa_record *rec);
 
 #endif

@@ -13,11 +13,13 @@
 enum tfa_code_kind {
 	TFA_CODE_INVALID = 0,
 	TFA_CODE_TOTP,		/* 6 to 8 digits */
+	TFA_CODE_BACKUP,	/* 10 characters of the backup alphabet */
 };
 
 /*
- * Copy in to out without spaces, tabs and dashes, and say what it looks
- * like.  out must hold TFA_CODE_MAX + 1 bytes; it is wiped on INVALID.
+ * Copy in to out without spaces, tabs and dashes, letters in lower case, and
+ * say what it looks like.  out must hold TFA_CODE_MAX + 1 bytes; it is
+ * wiped on INVALID.
  */
 enum tfa_code_kind tfa_code_parse(const char *in, char *out, size_t outlen);
 

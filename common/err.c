@@ -33,6 +33,10 @@ tfa_method_name(enum tfa_method m)
 	switch (m) {
 	case TFA_METHOD_NONE:	return "none";
 	case TFA_METHOD_TOTP:	return "totp";
+	case TFA_METHOD_BACKUP:	return "backup";
+	case TFA_METHOD_KEY:	return "key";
+	case TFA_METHOD_APPPW:	return "apppw";
+	case TFA_METHOD_DEVICE:	return "device";
 	}
 	return "unknown";
 }

@@ -1,50 +1,130 @@
 /*
- * The record codec.  Entries are "name=value" fields separated by single
- * spaces; every field of an entry must appear exactly once, so a truncated
- * or tampered value is refused rather than half-read.
+ * The record codec: which entries a record has and the fields of each.
+ * Entries are "format", "state", "totp", "backup", and one entry per list
+ * element, "apppw.ID", "dev.ID", "key.ID".  The field syntax is fields.c's.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "fields.h"
 #include "record.h"
-
-enum ftype { F_I64, F_UINT, F_BOOL, F_SECRET, F_HASH, F_METHOD };
-
-struct field {
-	const char *name;
-	enum ftype type;
-	size_t off;
-	int64_t min, max;
-};
-
-#define FLD(n, t, s, f, lo, hi) { n, t, offsetof(s, f), lo, hi }
-
-static const struct field totp_fields[] = {
-	FLD("secret", F_SECRET, struct tfa_totp, secret, 10, TFA_SECRET_MAX),
-	FLD("algo", F_HASH, struct tfa_totp, algo, 0, 0),
-	FLD("digits", F_UINT, struct tfa_totp, digits, 6, 8),
-	FLD("period", F_UINT, struct tfa_totp, period, 15, 120),
-	FLD("created", F_I64, struct tfa_totp, created, 0, INT64_MAX),
-};
-
-static const struct field state_fields[] = {
-	FLD("disabled", F_BOOL, struct tfa_record, disabled, 0, 1),
-	FLD("last_step", F_I64, struct tfa_record, last_step, 0, INT64_MAX),
-	FLD("failures", F_UINT, struct tfa_record, failures, 0, 1000000),
-	FLD("locked_until", F_I64, struct tfa_record, locked_until, 0,
-	    INT64_MAX),
-	FLD("last_login", F_I64, struct tfa_record, last_login, 0, INT64_MAX),
-	FLD("last_method", F_METHOD, struct tfa_record, last_method, 0, 0),
-};
 
 #define SEEN_FORMAT	0x1
 #define SEEN_STATE	0x2
-#define SEEN_TOTP	0x4
 
-#define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
+static const char *const hash_names[] = { "sha1", "sha256", "sha512" };
+static const char *const method_names[] = { "none", "totp", "backup",
+	"key", "apppw", "device" };
+static const char *const kind_names[] = { "host", "mail" };
 
-static const char *hash_names[] = { "sha1", "sha256", "sha512" };
+#define NUM(n, t, s, f, lo, hi) \
+	{ n, t, offsetof(s, f), 0, 0, lo, hi, NULL, 0 }
+#define I64(n, s, f) NUM(n, TFA_F_I64, s, f, 0, INT64_MAX)
+#define BYTES(n, s, f) \
+	{ n, TFA_F_BYTES, offsetof(s, f), sizeof(((s *)0)->f), 0, 0, 0, \
+	    NULL, 0 }
+#define VBYTES(n, s, f, l, lo) \
+	{ n, TFA_F_VBYTES, offsetof(s, f), sizeof(((s *)0)->f), \
+	    offsetof(s, l), lo, sizeof(((s *)0)->f), NULL, 0 }
+#define STR(n, s, f) \
+	{ n, TFA_F_STR, offsetof(s, f), sizeof(((s *)0)->f), 0, 0, 0, \
+	    NULL, 0 }
+#define ENUM(n, s, f, names) \
+	{ n, TFA_F_ENUM, offsetof(s, f), 0, 0, 0, 0, names, \
+	    sizeof(names) / sizeof(names[0]) }
+
+static const struct tfa_field state_fields[] = {
+	NUM("disabled", TFA_F_BOOL, struct tfa_record, disabled, 0, 1),
+	I64("last_step", struct tfa_record, last_step),
+	NUM("failures", TFA_F_UINT, struct tfa_record, failures, 0, 1000000),
+	I64("locked_until", struct tfa_record, locked_until),
+	I64("last_login", struct tfa_record, last_login),
+	ENUM("last_method", struct tfa_record, last_method, method_names),
+	NUM("last_id", TFA_F_UINT, struct tfa_record, last_id, 0, UINT32_MAX),
+};
+
+static const struct tfa_field totp_fields[] = {
+	VBYTES("secret", struct tfa_totp, secret, secret_len, 10),
+	ENUM("algo", struct tfa_totp, algo, hash_names),
+	NUM("digits", TFA_F_UINT, struct tfa_totp, digits, 6, 8),
+	NUM("period", TFA_F_UINT, struct tfa_totp, period, 15, 120),
+	I64("created", struct tfa_totp, created),
+};
+
+static const struct tfa_field backup_fields[] = {
+	BYTES("salt", struct tfa_backup, salt),
+	NUM("iterations", TFA_F_UINT, struct tfa_backup, iterations, 1000,
+	    10000000),
+	BYTES("hashes", struct tfa_backup, hash),
+	NUM("unused", TFA_F_UINT, struct tfa_backup, unused, 0,
+	    (1 << TFA_BACKUP_COUNT) - 1),
+	I64("created", struct tfa_backup, created),
+};
+
+static const struct tfa_field apppw_fields[] = {
+	STR("name", struct tfa_apppw, name),
+	BYTES("salt", struct tfa_apppw, salt),
+	BYTES("hash", struct tfa_apppw, hash),
+	STR("services", struct tfa_apppw, services),
+	I64("created", struct tfa_apppw, created),
+	I64("last_used", struct tfa_apppw, last_used),
+	I64("expires", struct tfa_apppw, expires),
+	STR("last_rhost", struct tfa_apppw, last_rhost),
+};
+
+static const struct tfa_field device_fields[] = {
+	ENUM("kind", struct tfa_device, kind, kind_names),
+	STR("service", struct tfa_device, service),
+	STR("rhost", struct tfa_device, rhost),
+	BYTES("token", struct tfa_device, token_hash),
+	I64("first_seen", struct tfa_device, first_seen),
+	I64("last_seen", struct tfa_device, last_seen),
+	I64("trusted_until", struct tfa_device, trusted_until),
+};
+
+static const struct tfa_field key_fields[] = {
+	STR("name", struct tfa_key, name),
+	STR("rp", struct tfa_key, rp),
+	NUM("cose", TFA_F_INT, struct tfa_key, cose_type, -65535, 65535),
+	VBYTES("cred", struct tfa_key, cred_id, cred_id_len, 1),
+	VBYTES("pubkey", struct tfa_key, pubkey, pubkey_len, 1),
+	NUM("uv", TFA_F_BOOL, struct tfa_key, uv, 0, 1),
+	NUM("pin", TFA_F_BOOL, struct tfa_key, pin, 0, 1),
+	NUM("count", TFA_F_UINT, struct tfa_key, sign_count, 0, UINT32_MAX),
+	I64("created", struct tfa_key, created),
+	I64("last_used", struct tfa_key, last_used),
+};
+
+/* A list in the record: its entry prefix, fields and where it lives. */
+struct list {
+	const char *prefix;
+	const struct tfa_field *fields;
+	size_t nf;
+	size_t elem;			/* element size; uint32_t id first */
+	size_t items, count;		/* offsets in struct tfa_record */
+};
+
+#define LIST(p, f, t, i, c) { p, f, TFA_NFIELDS(f), sizeof(t), \
+	offsetof(struct tfa_record, i), offsetof(struct tfa_record, c) }
+
+static const struct list lists[] = {
+	LIST("apppw.", apppw_fields, struct tfa_apppw, apppw, n_apppw),
+	LIST("dev.", device_fields, struct tfa_device, dev, n_dev),
+	LIST("key.", key_fields, struct tfa_key, keys, n_keys),
+};
+#define NLISTS (sizeof(lists) / sizeof(lists[0]))
+
+static void **
+list_items(struct tfa_record *rec, const struct list *l)
+{
+	return (void **)(void *)((char *)rec + l->items);
+}
+
+static size_t *
+list_count(struct tfa_record *rec, const struct list *l)
+{
+	return (size_t *)(void *)((char *)rec + l->count);
+}
 
 void
 tfa_record_init(struct tfa_record *rec)
@@ -55,233 +135,250 @@ tfa_record_init(struct tfa_record *rec)
 void
 tfa_record_wipe(struct tfa_record *rec)
 {
+	size_t i;
+
+	for (i = 0; i < NLISTS; i++) {
+		void *items = *list_items(rec, &lists[i]);
+
+		if (items != NULL) {
+			explicit_bzero(items, *list_count(rec, &lists[i]) *
+			    lists[i].elem);
+			free(items);
+		}
+	}
 	tfa_wipe_struct(rec);
 }
 
 bool
-tfa_record_has_factor(const struct tfa_record *rec, bool allow_app)
+tfa_record_has_factor(const struct tfa_record *rec, bool allow_app,
+    bool allow_keys)
 {
-	return allow_app && rec->totp.enabled;
+	return (allow_app && rec->totp.enabled) ||
+	    (allow_keys && rec->n_keys > 0);
 }
 
-static int
-put(char *buf, size_t len, size_t *pos, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int
-put(char *buf, size_t len, size_t *pos, const char *fmt, ...)
+const char *
+tfa_hash_name(enum tfa_hash h)
 {
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf + *pos, len - *pos, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= len - *pos)
-		return -1;
-	*pos += (size_t)n;
-	return 0;
+	return (unsigned)h < 3 ? hash_names[h] : NULL;
 }
 
-static int
-encode_fields(const void *obj, const struct field *f, size_t nf, char *buf,
-    size_t len)
+/* Room for one more element; the capacity doubles at powers of two. */
+static void *
+list_grow(struct tfa_record *rec, const struct list *l)
 {
-	const char *base = obj;
-	size_t pos = 0, i, j;
+	void **items = list_items(rec, l);
+	size_t *n = list_count(rec, l), cap;
+	char *p;
 
-	buf[0] = '\0';
-	for (i = 0; i < nf; i++) {
-		const void *p = base + f[i].off;
-		const char *sep = i ? " " : "";
+	if (*n >= TFA_LIST_MAX)
+		return NULL;
+	if (*n == 0 || (*n >= 4 && (*n & (*n - 1)) == 0)) {
+		cap = *n < 4 ? 4 : *n * 2;
+		if ((p = realloc(*items, cap * l->elem)) == NULL)
+			return NULL;
+		*items = p;
+	}
+	p = (char *)*items + *n * l->elem;
+	memset(p, 0, l->elem);
+	(*n)++;
+	return p;
+}
 
-		switch (f[i].type) {
-		case F_I64:
-			if (put(buf, len, &pos, "%s%s=%lld", sep, f[i].name,
-			    (long long)*(const int64_t *)p))
-				return -1;
-			break;
-		case F_UINT:
-			if (put(buf, len, &pos, "%s%s=%u", sep, f[i].name,
-			    *(const unsigned *)p))
-				return -1;
-			break;
-		case F_BOOL:
-			if (put(buf, len, &pos, "%s%s=%d", sep, f[i].name,
-			    *(const bool *)p ? 1 : 0))
-				return -1;
-			break;
-		case F_HASH:
-			if (put(buf, len, &pos, "%s%s=%s", sep, f[i].name,
-			    hash_names[*(const enum tfa_hash *)p]))
-				return -1;
-			break;
-		case F_METHOD:
-			if (put(buf, len, &pos, "%s%s=%s", sep, f[i].name,
-			    tfa_method_name(*(const enum tfa_method *)p)))
-				return -1;
-			break;
-		case F_SECRET: {
-			/* secret is followed by its length in the struct */
-			const struct tfa_totp *t = obj;
+static void *
+list_add(struct tfa_record *rec, const struct list *l)
+{
+	uint32_t *id;
 
-			if (put(buf, len, &pos, "%s%s=", sep, f[i].name))
-				return -1;
-			for (j = 0; j < t->secret_len; j++)
-				if (put(buf, len, &pos, "%02x", t->secret[j]))
-					return -1;
-			break;
-		}
+	if (rec->last_id >= UINT32_MAX - 1)
+		return NULL;
+	if ((id = list_grow(rec, l)) != NULL)
+		*id = ++rec->last_id;
+	return id;
+}
+
+static void
+list_remove(struct tfa_record *rec, const struct list *l, size_t i)
+{
+	char *items = *list_items(rec, l);
+	size_t *n = list_count(rec, l);
+
+	if (i >= *n)
+		return;
+	memmove(items + i * l->elem, items + (i + 1) * l->elem,
+	    (*n - i - 1) * l->elem);
+	(*n)--;
+	explicit_bzero(items + *n * l->elem, l->elem);
+}
+
+struct tfa_apppw *
+tfa_record_add_apppw(struct tfa_record *rec)
+{
+	return list_add(rec, &lists[0]);
+}
+
+struct tfa_device *
+tfa_record_add_device(struct tfa_record *rec)
+{
+	return list_add(rec, &lists[1]);
+}
+
+struct tfa_key *
+tfa_record_add_key(struct tfa_record *rec)
+{
+	return list_add(rec, &lists[2]);
+}
+
+void
+tfa_record_remove_apppw(struct tfa_record *rec, size_t i)
+{
+	list_remove(rec, &lists[0], i);
+}
+
+void
+tfa_record_remove_device(struct tfa_record *rec, size_t i)
+{
+	list_remove(rec, &lists[1], i);
+}
+
+void
+tfa_record_remove_key(struct tfa_record *rec, size_t i)
+{
+	list_remove(rec, &lists[2], i);
+}
+
+static tfa_err
+emit_fields(tfa_entry_fn emit, void *arg, const char *key, const void *obj,
+    const struct tfa_field *f, size_t nf, char *buf)
+{
+	tfa_err r;
+
+	if ((r = tfa_fields_encode(obj, f, nf, buf, TFA_ENTRY_MAX)) != TFA_OK)
+		return r;
+	return emit(arg, key, buf);
+}
+
+static tfa_err
+emit_lists(const struct tfa_record *rec, tfa_entry_fn emit, void *arg,
+    char *buf)
+{
+	char key[32];
+	size_t i, j;
+	tfa_err r;
+
+	for (i = 0; i < NLISTS; i++) {
+		const struct list *l = &lists[i];
+		const char *items = *list_items((struct tfa_record *)
+		    (uintptr_t)rec, l);
+		size_t n = *list_count((struct tfa_record *)(uintptr_t)rec,
+		    l);
+
+		for (j = 0; j < n; j++) {
+			const void *e = items + j * l->elem;
+
+			snprintf(key, sizeof(key), "%s%u", l->prefix,
+			    (unsigned)*(const uint32_t *)e);
+			r = emit_fields(emit, arg, key, e, l->fields, l->nf,
+			    buf);
+			if (r != TFA_OK)
+				return r;
 		}
 	}
-	return 0;
+	return TFA_OK;
 }
 
 tfa_err
 tfa_record_encode(const struct tfa_record *rec, tfa_entry_fn emit, void *arg)
 {
-	char buf[TFA_ENTRY_MAX];
+	char *buf;
 	tfa_err r;
 
-	snprintf(buf, sizeof(buf), "%d", TFA_RECORD_FORMAT);
-	if ((r = emit(arg, "format", buf)) != TFA_OK)
+	if ((buf = malloc(TFA_ENTRY_MAX)) == NULL)
+		return TFA_ERR_NOMEM;
+	snprintf(buf, TFA_ENTRY_MAX, "%d", TFA_RECORD_FORMAT);
+	if ((r = emit(arg, "format", buf)) != TFA_OK ||
+	    (r = emit_fields(emit, arg, "state", rec, state_fields,
+	    TFA_NFIELDS(state_fields), buf)) != TFA_OK)
 		goto out;
-	if (encode_fields(rec, state_fields, NFIELDS(state_fields), buf,
-	    sizeof(buf)) != 0) {
-		r = TFA_ERR_INVAL;
+	if (rec->totp.enabled && (r = emit_fields(emit, arg, "totp",
+	    &rec->totp, totp_fields, TFA_NFIELDS(totp_fields), buf)) != TFA_OK)
 		goto out;
-	}
-	if ((r = emit(arg, "state", buf)) != TFA_OK)
+	if (rec->backup.enabled && (r = emit_fields(emit, arg, "backup",
+	    &rec->backup, backup_fields, TFA_NFIELDS(backup_fields),
+	    buf)) != TFA_OK)
 		goto out;
-	if (rec->totp.enabled) {
-		if (encode_fields(&rec->totp, totp_fields,
-		    NFIELDS(totp_fields), buf, sizeof(buf)) != 0) {
-			r = TFA_ERR_INVAL;
-			goto out;
-		}
-		r = emit(arg, "totp", buf);
-	}
+	r = emit_lists(rec, emit, arg, buf);
 out:
-	tfa_wipe_array(buf);
+	explicit_bzero(buf, TFA_ENTRY_MAX);
+	free(buf);
 	return r;
 }
 
-static int
-parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
+/* "apppw.17" → the list and id 17; ids are canonical decimals from 1. */
+static const struct list *
+list_entry(const char *key, size_t keylen, uint32_t *id)
 {
-	int64_t n = 0;
-	int d;
+	size_t i, p, j;
+	uint64_t n;
 
-	if (*s == '\0' || (s[0] == '0' && s[1] != '\0'))
-		return -1;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		d = *s - '0';
-		if (n > (INT64_MAX - d) / 10)
-			return -1;
-		n = n * 10 + d;
-	}
-	if (n < min || n > max)
-		return -1;
-	*out = n;
-	return 0;
-}
-
-static int
-parse_hex(const char *s, uint8_t *out, size_t min, size_t max, size_t *len)
-{
-	size_t n = strlen(s), i;
-	unsigned v;
-
-	if (n % 2 != 0 || n / 2 < min || n / 2 > max)
-		return -1;
-	for (i = 0; i < n / 2; i++) {
-		if (sscanf(s + 2 * i, "%2x", &v) != 1 ||
-		    !strchr("0123456789abcdef", s[2 * i]) ||
-		    !strchr("0123456789abcdef", s[2 * i + 1]))
-			return -1;
-		out[i] = (uint8_t)v;
-	}
-	*len = n / 2;
-	return 0;
-}
-
-static int
-parse_name(const char *s, const char **names, size_t n, int *out)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(s, names[i]) == 0) {
-			*out = (int)i;
-			return 0;
+	for (i = 0; i < NLISTS; i++) {
+		p = strlen(lists[i].prefix);
+		if (keylen <= p || keylen > p + 10 ||
+		    memcmp(key, lists[i].prefix, p) != 0 || key[p] == '0')
+			continue;
+		for (n = 0, j = p; j < keylen; j++) {
+			if (key[j] < '0' || key[j] > '9')
+				return NULL;
+			n = n * 10 + (uint64_t)(key[j] - '0');
 		}
-	return -1;
-}
-
-static int
-set_field(void *obj, const struct field *f, const char *v)
-{
-	static const char *methods[] = { "none", "totp" };
-	char *p = (char *)obj + f->off;
-	int64_t n;
-	int e;
-
-	switch (f->type) {
-	case F_I64:
-		if (parse_i64(v, f->min, f->max, &n))
-			return -1;
-		*(int64_t *)(void *)p = n;
-		return 0;
-	case F_UINT:
-	case F_BOOL:
-		if (parse_i64(v, f->min, f->max, &n))
-			return -1;
-		if (f->type == F_BOOL)
-			*(bool *)p = n != 0;
-		else
-			*(unsigned *)(void *)p = (unsigned)n;
-		return 0;
-	case F_HASH:
-		if (parse_name(v, hash_names, 3, &e))
-			return -1;
-		*(enum tfa_hash *)(void *)p = (enum tfa_hash)e;
-		return 0;
-	case F_METHOD:
-		if (parse_name(v, methods, 2, &e))
-			return -1;
-		*(enum tfa_method *)(void *)p = (enum tfa_method)e;
-		return 0;
-	case F_SECRET:
-		return parse_hex(v, (uint8_t *)p, (size_t)f->min,
-		    (size_t)f->max, &((struct tfa_totp *)obj)->secret_len);
+		if (n == 0 || n >= UINT32_MAX)
+			return NULL;
+		*id = (uint32_t)n;
+		return &lists[i];
 	}
-	return -1;
+	return NULL;
 }
 
-/* Parse "a=1 b=2" into obj; every field exactly once, nothing else. */
+static bool
+key_is(const char *key, size_t keylen, const char *name)
+{
+	return keylen == strlen(name) && memcmp(key, name, keylen) == 0;
+}
+
 static tfa_err
-decode_fields(void *obj, const struct field *f, size_t nf, char *s)
+decode_entry(struct tfa_record *rec, const char *key, size_t keylen,
+    char *buf)
 {
-	uint32_t seen = 0;
-	char *tok, *eq, *save = NULL;
-	size_t i;
+	const struct list *l;
+	uint32_t id;
+	void *e;
 
-	for (tok = strtok_r(s, " ", &save); tok != NULL;
-	    tok = strtok_r(NULL, " ", &save)) {
-		if ((eq = strchr(tok, '=')) == NULL)
+	if (key_is(key, keylen, "format")) {
+		if (strcmp(buf, "1") != 0)
 			return TFA_ERR_CORRUPT;
-		*eq = '\0';
-		for (i = 0; i < nf; i++)
-			if (strcmp(tok, f[i].name) == 0)
-				break;
-		if (i == nf || (seen & (1u << i)) ||
-		    set_field(obj, &f[i], eq + 1) != 0)
-			return TFA_ERR_CORRUPT;
-		seen |= 1u << i;
+		rec->decoded |= SEEN_FORMAT;
+		return TFA_OK;
 	}
-	return seen == (1u << nf) - 1 ? TFA_OK : TFA_ERR_CORRUPT;
+	if (key_is(key, keylen, "state")) {
+		rec->decoded |= SEEN_STATE;
+		return tfa_fields_decode(rec, state_fields,
+		    TFA_NFIELDS(state_fields), buf);
+	}
+	if (key_is(key, keylen, "totp")) {
+		rec->totp.enabled = true;
+		return tfa_fields_decode(&rec->totp, totp_fields,
+		    TFA_NFIELDS(totp_fields), buf);
+	}
+	if (key_is(key, keylen, "backup")) {
+		rec->backup.enabled = true;
+		return tfa_fields_decode(&rec->backup, backup_fields,
+		    TFA_NFIELDS(backup_fields), buf);
+	}
+	if ((l = list_entry(key, keylen, &id)) == NULL ||
+	    (e = list_grow(rec, l)) == NULL)
+		return TFA_ERR_CORRUPT;
+	*(uint32_t *)e = id;
+	return tfa_fields_decode(e, l->fields, l->nf, buf);
 }
 
 tfa_err
@@ -289,36 +386,34 @@ tfa_record_decode(struct tfa_record *rec, const char *key, size_t keylen,
     const char *val, size_t vallen)
 {
 	char buf[TFA_ENTRY_MAX];
-	tfa_err r = TFA_ERR_CORRUPT;
+	tfa_err r;
 
-	if (vallen >= sizeof(buf) || memchr(val, '\0', vallen) != NULL)
+	if (vallen >= sizeof(buf) || vallen == 0 ||
+	    memchr(val, '\0', vallen) != NULL)
 		return TFA_ERR_CORRUPT;
 	memcpy(buf, val, vallen);
 	buf[vallen] = '\0';
-	/* a double space or an edge space would hide an empty field */
-	if (vallen == 0 || buf[0] == ' ' || buf[vallen - 1] == ' ' ||
-	    strstr(buf, "  ") != NULL)
-		goto out;
-	if (keylen == 6 && memcmp(key, "format", 6) == 0) {
-		int64_t v;
-
-		if (parse_i64(buf, TFA_RECORD_FORMAT, TFA_RECORD_FORMAT, &v))
-			goto out;
-		rec->decoded |= SEEN_FORMAT;
-		r = TFA_OK;
-	} else if (keylen == 5 && memcmp(key, "state", 5) == 0) {
-		r = decode_fields(rec, state_fields, NFIELDS(state_fields),
-		    buf);
-		rec->decoded |= SEEN_STATE;
-	} else if (keylen == 4 && memcmp(key, "totp", 4) == 0) {
-		r = decode_fields(&rec->totp, totp_fields,
-		    NFIELDS(totp_fields), buf);
-		rec->totp.enabled = r == TFA_OK;
-		rec->decoded |= SEEN_TOTP;
-	}
-out:
+	r = decode_entry(rec, key, keylen, buf);
 	tfa_wipe_array(buf);
 	return r;
+}
+
+/* No list id above last_id, or a new element could reuse one. */
+static bool
+ids_known(struct tfa_record *rec)
+{
+	size_t i, j;
+
+	for (i = 0; i < NLISTS; i++) {
+		const char *items = *list_items(rec, &lists[i]);
+		size_t n = *list_count(rec, &lists[i]);
+
+		for (j = 0; j < n; j++)
+			if (*(const uint32_t *)(const void *)(items +
+			    j * lists[i].elem) > rec->last_id)
+				return false;
+	}
+	return true;
 }
 
 tfa_err
@@ -326,5 +421,8 @@ tfa_record_finish(const struct tfa_record *rec)
 {
 	unsigned need = SEEN_FORMAT | SEEN_STATE;
 
-	return (rec->decoded & need) == need ? TFA_OK : TFA_ERR_CORRUPT;
+	if ((rec->decoded & need) != need ||
+	    !ids_known((struct tfa_record *)(uintptr_t)rec))
+		return TFA_ERR_CORRUPT;
+	return TFA_OK;
 }

@@ -9,11 +9,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "apppw.h"
+#include "backup.h"
+#include "device.h"
+#include "key.h"
 #include "tfa.h"
 
 #define TFA_RECORD_FORMAT 1
 #define TFA_SECRET_MAX 64		/* bytes of TOTP key */
 #define TFA_ENTRY_MAX 4096		/* bytes of one encoded value */
+#define TFA_LIST_MAX 4096		/* app passwords, devices or keys */
 
 enum tfa_hash { TFA_HASH_SHA1 = 0, TFA_HASH_SHA256, TFA_HASH_SHA512 };
 
@@ -30,19 +35,47 @@ struct tfa_totp {
 struct tfa_record {
 	bool disabled;			/* admin turned the second factor off */
 	struct tfa_totp totp;
+	struct tfa_backup backup;
 	int64_t last_step;		/* newest TOTP step accepted */
 	unsigned failures;		/* bad second factors in a row */
 	int64_t locked_until;		/* 0: not locked */
 	int64_t last_login;		/* last good second factor */
 	enum tfa_method last_method;
+	uint32_t last_id;		/* newest app password, device or key */
+	struct tfa_apppw *apppw;
+	size_t n_apppw;
+	struct tfa_device *dev;
+	size_t n_dev;
+	struct tfa_key *keys;
+	size_t n_keys;
 	unsigned decoded;		/* entries seen by tfa_record_decode */
 };
 
 void tfa_record_init(struct tfa_record *rec);
+
+/* Wipe rec and free its lists; rec is then as after tfa_record_init. */
 void tfa_record_wipe(struct tfa_record *rec);
 
-/* True when the record holds a second factor the config allows. */
-bool tfa_record_has_factor(const struct tfa_record *rec, bool allow_app);
+/*
+ * True when the record holds a primary second factor (app or key) that the
+ * policy allows.  Backup codes alone are not one: they stand in for a lost
+ * app or key.
+ */
+bool tfa_record_has_factor(const struct tfa_record *rec, bool allow_app,
+    bool allow_keys);
+
+/*
+ * Append a zeroed element to a list, giving it the next id; returns it, or
+ * NULL when out of memory or the list is full.
+ */
+struct tfa_apppw *tfa_record_add_apppw(struct tfa_record *rec);
+struct tfa_device *tfa_record_add_device(struct tfa_record *rec);
+struct tfa_key *tfa_record_add_key(struct tfa_record *rec);
+
+/* Remove element i of a list (wiping it), keeping the order of the rest. */
+void tfa_record_remove_apppw(struct tfa_record *rec, size_t i);
+void tfa_record_remove_device(struct tfa_record *rec, size_t i);
+void tfa_record_remove_key(struct tfa_record *rec, size_t i);
 
 typedef tfa_err (*tfa_entry_fn)(void *arg, const char *key, const char *val);
 
@@ -59,5 +92,8 @@ tfa_err tfa_record_decode(struct tfa_record *rec, const char *key,
 
 /* After the last entry: TFA_ERR_CORRUPT unless format and state were seen. */
 tfa_err tfa_record_finish(const struct tfa_record *rec);
+
+/* The record-text name of a hash, "sha1"; NULL when out of range. */
+const char *tfa_hash_name(enum tfa_hash h);
 
 #endif

@@ -35,7 +35,11 @@ const char *tfa_strerror(tfa_err err);
 /* Second-factor methods, as they appear in logs and the store. */
 enum tfa_method {
 	TFA_METHOD_NONE = 0,
-	TFA_METHOD_TOTP,
+	TFA_METHOD_TOTP,	/* authenticator app */
+	TFA_METHOD_BACKUP,	/* backup code */
+	TFA_METHOD_KEY,		/* security key */
+	TFA_METHOD_APPPW,	/* app password */
+	TFA_METHOD_DEVICE,	/* trusted device or remembered client */
 };
 
 const char *tfa_method_name(enum tfa_method m);

@@ -129,6 +129,16 @@ tell_locked(struct ctx *c, int64_t until)
 		    "minute%s.", minutes, minutes == 1 ? "" : "s");
 }
 
+/* Few backup codes left: the user should make new ones while they can. */
+static void
+tell_backup_left(struct ctx *c, unsigned left)
+{
+	if (left > 3 || (c->flags & PAM_SILENT))
+		return;
+	pam_info(c->pamh, "You have %u backup code%s left. Make new ones "
+	    "with: tfa-enroll backup-codes", left, left == 1 ? "" : "s");
+}
+
 static int
 verify(struct ctx *c)
 {
@@ -156,6 +166,8 @@ verify(struct ctx *c)
 	switch (r) {
 	case TFA_OK:
 		report(c, LOG_INFO, v.method, "success");
+		if (v.method == TFA_METHOD_BACKUP)
+			tell_backup_left(c, v.backup_left);
 		return PAM_SUCCESS;
 	case TFA_ERR_BADCODE:
 	case TFA_ERR_REPLAY:
@@ -218,7 +230,7 @@ authenticate(struct ctx *c)
 	if (rec.disabled) {
 		report(c, LOG_NOTICE, TFA_METHOD_NONE, "disabled-by-admin");
 		ret = PAM_IGNORE;
-	} else if (!tfa_record_has_factor(&rec, c->cfg.allow_app)) {
+	} else if (!tfa_auth_enrolled(&c->cfg, &rec)) {
 		ret = no_second_factor(c);
 	} else if (tfa_auth_locked(&rec, tfa_now())) {
 		report(c, LOG_NOTICE, TFA_METHOD_NONE, "locked-out");

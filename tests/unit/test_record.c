@@ -101,11 +101,11 @@ test_round_trip_plain(void)
 	CHECK_STR(entry(&es, "format"), "1");
 	/* the on-disk text is a format: pin it */
 	CHECK_STR(entry(&es, "state"), "disabled=1 last_step=5 failures=3 "
-	    "locked_until=1700000600 last_login=1700000000 last_method=totp");
+	    "locked_until=1700000600 last_login=1700000000 last_method=totp last_id=0");
 	CHECK(entry(&es, "totp") == NULL);
 	CHECK_EQ(decode_all(&es, &back), TFA_OK);
 	check_same(&rec, &back);
-	CHECK(!tfa_record_has_factor(&back, true));
+	CHECK(!tfa_record_has_factor(&back, true, true));
 }
 
 static void
@@ -129,8 +129,8 @@ test_round_trip_totp(void)
 	    "63646566 algo=sha1 digits=6 period=30 created=1700000000");
 	CHECK_EQ(decode_all(&es, &back), TFA_OK);
 	check_same(&rec, &back);
-	CHECK(tfa_record_has_factor(&back, true));
-	CHECK(!tfa_record_has_factor(&back, false));
+	CHECK(tfa_record_has_factor(&back, true, true));
+	CHECK(!tfa_record_has_factor(&back, false, true));
 }
 
 static void
@@ -188,7 +188,7 @@ test_emit_error(void)
 }
 
 #define STATE_OK "disabled=0 last_step=7 failures=0 locked_until=0 " \
-	"last_login=0 last_method=none"
+	"last_login=0 last_method=none last_id=0"
 #define SECRET20 "3132333435363738393031323334353637383930"
 #define TOTP_OK "secret=" SECRET20 " algo=sha1 digits=6 period=30 created=0"
 
@@ -223,40 +223,41 @@ test_corrupt_state(void)
 {
 	good("state", STATE_OK);
 	good("state", "last_method=totp last_login=1 locked_until=2 "
-	    "failures=1000000 last_step=9223372036854775807 disabled=1");
+	    "failures=1000000 last_step=9223372036854775807 disabled=1 "
+	    "last_id=4294967295");
 	corrupt("bogus", "1");
 	corrupt("state", STATE_OK " extra=1");
 	corrupt("state", "disabled=0 last_step=7 failures=0 locked_until=0 "
 	    "last_login=0");
 	corrupt("state", "failures=1 " STATE_OK);
 	corrupt("state", "disabled=0 last_step=7x failures=0 locked_until=0 "
-	    "last_login=0 last_method=none");
+	    "last_login=0 last_method=none last_id=0");
 	corrupt("state", "disabled=0 last_step=07 failures=0 locked_until=0 "
-	    "last_login=0 last_method=none");
+	    "last_login=0 last_method=none last_id=0");
 	corrupt("state", "disabled=0 last_step=9223372036854775808 failures=0 "
-	    "locked_until=0 last_login=0 last_method=none");
+	    "locked_until=0 last_login=0 last_method=none last_id=0");
 	corrupt("state", "disabled=0 last_step=99999999999999999999 failures=0 "
-	    "locked_until=0 last_login=0 last_method=none");
+	    "locked_until=0 last_login=0 last_method=none last_id=0");
 	corrupt("state", "disabled=0 last_step=-1 failures=0 locked_until=0 "
-	    "last_login=0 last_method=none");
+	    "last_login=0 last_method=none last_id=0");
 	corrupt("state", "disabled=0 last_step=+1 failures=0 locked_until=0 "
-	    "last_login=0 last_method=none");
+	    "last_login=0 last_method=none last_id=0");
 	corrupt("state", "disabled=0 last_step= failures=0 locked_until=0 "
-	    "last_login=0 last_method=none");
+	    "last_login=0 last_method=none last_id=0");
 	corrupt("state", "disabled=0 last_step=7 failures=1000001 "
-	    "locked_until=0 last_login=0 last_method=none");
+	    "locked_until=0 last_login=0 last_method=none last_id=0");
 	corrupt("state", "disabled=2 last_step=7 failures=0 locked_until=0 "
-	    "last_login=0 last_method=none");
+	    "last_login=0 last_method=none last_id=0");
 	corrupt("state", "disabled=0 last_step=7 failures=0 locked_until=0 "
 	    "last_login=0 last_method=sms");
 	corrupt("state", "disabled=0 last_step=7 failures=0 locked_until=0 "
 	    "last_login=0 last_method==none");
 	corrupt("state", "disabled=0  last_step=7 failures=0 locked_until=0 "
-	    "last_login=0 last_method=none");
+	    "last_login=0 last_method=none last_id=0");
 	corrupt("state", " " STATE_OK);
 	corrupt("state", STATE_OK " ");
 	corrupt("state", "disabled last_step=7 failures=0 locked_until=0 "
-	    "last_login=0 last_method=none");
+	    "last_login=0 last_method=none last_id=0");
 	corrupt("state", "=0 " STATE_OK);
 	corrupt("state", "");
 }

@@ -707,7 +707,7 @@ write_gdbm(const char *path, const char *const *kv, size_t n)
 }
 
 #define STATE_OK "disabled=0 last_step=7 failures=0 locked_until=0 " \
-	"last_login=0 last_method=none"
+	"last_login=0 last_method=none last_id=0"
 
 static void
 test_corrupt_records(void)
