@@ -17,7 +17,7 @@ confpath	 = $(sysconfdir)/security/pam_tfa.conf
 
 CC		?= cc
 BUILD		?= build
-PKGS		 = pam liboath libqrencode libcrypto
+PKGS		 = pam liboath libqrencode libfido2 libcrypto
 
 WARN		 = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 		   -Wmissing-prototypes -Wpointer-arith -Wformat=2
@@ -39,6 +39,8 @@ LIBS		 = $(PKG_LIBS) -lgdbm
 
 COMMON_SRC	:= $(sort $(wildcard common/*.c))
 ENROLL_SRC	:= $(sort $(wildcard enroll/*.c))
+PAM_SRC		:= $(sort $(wildcard pam/*.c))
+PAM_OBJ		 = $(PAM_SRC:%.c=$(BUILD)/%.o)
 COMMON_OBJ	 = $(COMMON_SRC:%.c=$(BUILD)/%.o)
 ENROLL_OBJ	 = $(ENROLL_SRC:%.c=$(BUILD)/%.o)
 LIBTFA		 = $(BUILD)/libtfa.a
@@ -52,6 +54,11 @@ PAMTEST_BIN	 = $(PAMTEST_SRC:tests/pam/%.c=$(BUILD)/tests/%)
 TESTLIB_SRC	:= $(sort $(wildcard tests/lib/*.c))
 TESTLIB_OBJ	 = $(TESTLIB_SRC:%.c=$(BUILD)/%.o)
 TOOLS		 = $(BUILD)/tests/pam-login $(BUILD)/tests/pam_settok.so
+# FIDO2 tests: a scripted fake authenticator behind libfido2's hooks
+FIDOTEST_SRC	:= $(sort $(wildcard tests/fido/test_*.c))
+FIDOTEST_BIN	 = $(FIDOTEST_SRC:tests/fido/%.c=$(BUILD)/tests/%)
+FAKE_SRC	:= $(filter-out tests/fido/test_%,$(sort $(wildcard tests/fido/*.c)))
+FAKE_OBJ	 = $(FAKE_SRC:%.c=$(BUILD)/%.o)
 
 MANPAGES	 = man/pam_tfa.8 man/tfa-enroll.1 man/pam_tfa.conf.5
 
@@ -70,7 +77,7 @@ deps:
 test-deps:
 	@sh scripts/deps.sh build test
 
-$(BUILD)/%.o: %.c $(wildcard common/*.h tests/lib/*.h)
+$(BUILD)/%.o: %.c $(wildcard common/*.h tests/lib/*.h tests/fido/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -79,10 +86,10 @@ $(LIBTFA): $(COMMON_OBJ)
 	$(AR) rcs $@ $^
 
 # The module exports pam_sm_* and nothing else (pam/pam_tfa.map).
-$(MODULE): $(BUILD)/pam/pam_tfa.o $(LIBTFA) pam/pam_tfa.map
+$(MODULE): $(PAM_OBJ) $(LIBTFA) pam/pam_tfa.map
 	$(CC) $(ALL_CFLAGS) -shared -Wl,--version-script=pam/pam_tfa.map \
 	    -Wl,--no-undefined $(RELRO) $(LDFLAGS) -o $@ \
-	    $(BUILD)/pam/pam_tfa.o $(LIBTFA) $(LIBS)
+	    $(PAM_OBJ) $(LIBTFA) $(LIBS)
 
 $(ENROLL): $(ENROLL_OBJ) $(LIBTFA)
 	$(CC) $(ALL_CFLAGS) -pie $(RELRO) $(LDFLAGS) -o $@ $(ENROLL_OBJ) \
@@ -100,6 +107,11 @@ $(BUILD)/tests/%: tests/pam/%.c $(TESTLIB_OBJ) $(LIBTFA)
 	$(CC) $(ALL_CFLAGS) -Itests/lib -rdynamic -o $@ $< $(TESTLIB_OBJ) \
 	    $(LIBTFA) $(LIBS)
 
+$(BUILD)/tests/%: tests/fido/%.c $(FAKE_OBJ) $(TESTLIB_OBJ) $(LIBTFA)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/lib -Itests/fido -rdynamic -o $@ $< \
+	    $(FAKE_OBJ) $(TESTLIB_OBJ) $(LIBTFA) $(LIBS)
+
 $(BUILD)/tests/pam-login: tests/tools/pam-login.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< -lpam
@@ -108,7 +120,7 @@ $(BUILD)/tests/pam_settok.so: tests/tools/pam_settok.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -shared -o $@ $< -lpam
 
-tests-build: all $(UNIT_BIN) $(PAMTEST_BIN) $(TOOLS)
+tests-build: all $(UNIT_BIN) $(PAMTEST_BIN) $(FIDOTEST_BIN) $(TOOLS)
 
 check: test-deps
 	@$(MAKE) --no-print-directory tests-build

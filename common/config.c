@@ -46,6 +46,8 @@ static const struct key keys[] = {
 	UINT_KEY("AppPasswordLifetimeDays", app_password_days, 0, 36500),
 	UINT_KEY("MaxFailures", max_failures, 1, 1000),
 	UINT_KEY("LockoutMinutes", lockout_minutes, 0, 525600),
+	UINT_KEY("MaxKeys", max_keys, 1, 20),
+	UINT_KEY("KeyTimeoutSeconds", key_timeout, 1, 120),
 	STR_KEY("Issuer", KEY_STRING, issuer),
 	STR_KEY("Origin", KEY_STRING, origin),
 	STR_KEY("StoreDir", KEY_PATH, store_dir),
@@ -65,6 +67,8 @@ tfa_config_init(struct tfa_config *cfg)
 	cfg->clock_tolerance = 2;
 	cfg->max_failures = 5;
 	cfg->lockout_minutes = 15;
+	cfg->max_keys = 5;
+	cfg->key_timeout = 15;
 	memcpy(cfg->store_dir, TFA_STORE_DIR, sizeof(TFA_STORE_DIR));
 }
 

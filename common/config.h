@@ -33,6 +33,8 @@ struct tfa_config {
 	unsigned app_password_days;	/* AppPasswordLifetimeDays */
 	unsigned max_failures;
 	unsigned lockout_minutes;
+	unsigned max_keys;		/* MaxKeys: security keys per user */
+	unsigned key_timeout;		/* KeyTimeoutSeconds: wait for a touch */
 	char issuer[128];		/* empty: the host name */
 	char origin[256];		/* empty: pam://<host name> */
 	char store_dir[PATH_MAX];

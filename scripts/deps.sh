@@ -3,7 +3,7 @@
 # missing ones when run as root, otherwise prints the apt-get line to run.
 #   sh scripts/deps.sh build [test]
 set -u
-build="gcc make pkg-config libpam0g-dev liboath-dev libqrencode-dev libgdbm-dev libssl-dev"
+build="gcc make pkg-config libpam0g-dev liboath-dev libqrencode-dev libgdbm-dev libssl-dev libfido2-dev"
 test="tmux mandoc zbar-tools python3 autoconf"
 
 want=""
