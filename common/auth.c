@@ -57,8 +57,8 @@ input_is_blank(const char *s)
 	return true;
 }
 
-static void
-count_failure(const struct tfa_config *cfg, struct tfa_record *rec,
+void
+tfa_auth_count_failure(const struct tfa_config *cfg, struct tfa_record *rec,
     int64_t now)
 {
 	if (rec->failures < 1000000)
@@ -105,7 +105,7 @@ tfa_auth_check(const struct tfa_config *cfg, struct tfa_record *rec,
 		rec->last_login = now;
 		rec->last_method = v->method;
 	} else if (r == TFA_ERR_BADCODE || r == TFA_ERR_REPLAY) {
-		count_failure(cfg, rec, now);
+		tfa_auth_count_failure(cfg, rec, now);
 		v->method = TFA_METHOD_NONE;
 	} else {
 		v->method = TFA_METHOD_NONE;

@@ -34,6 +34,14 @@ tfa_err tfa_auth_check(const struct tfa_config *cfg, struct tfa_record *rec,
 tfa_err tfa_auth_code(const struct tfa_config *cfg, const struct tfa_log *log,
     const char *user, const char *input, int64_t now, struct tfa_verdict *v);
 
+/*
+ * One more bad second factor in a row; locks rec out for LockoutMinutes once
+ * MaxFailures is reached.  For checks that do not go through
+ * tfa_auth_check (a security key).
+ */
+void tfa_auth_count_failure(const struct tfa_config *cfg,
+    struct tfa_record *rec, int64_t now);
+
 /* True while rec is locked out at now. */
 bool tfa_auth_locked(const struct tfa_record *rec, int64_t now);
 
