@@ -23,6 +23,7 @@ tfa_strerror(tfa_err err)
 	case TFA_ERR_EXISTS:	return "already configured";
 	case TFA_ERR_PERM:	return "not allowed";
 	case TFA_ERR_CRYPTO:	return "cryptographic failure";
+	case TFA_ERR_EXPIRED:	return "expired";
 	}
 	return "unknown error";
 }

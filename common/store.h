@@ -24,7 +24,10 @@ tfa_err tfa_store_read(const struct tfa_config *cfg, const struct tfa_log *log,
 tfa_err tfa_store_lock(const struct tfa_config *cfg, const struct tfa_log *log,
     const char *user, struct tfa_store **out);
 
-/* Under the lock: read the current record; TFA_ERR_NOENT when none. */
+/*
+ * Under the lock: read the current record; TFA_ERR_NOENT when none.  The
+ * record comes pruned (tfa_record_prune), so what is saved next is too.
+ */
 tfa_err tfa_store_load(struct tfa_store *st, struct tfa_record *rec);
 
 /* Under the lock: replace the record atomically; durable on return. */
@@ -35,6 +38,13 @@ tfa_err tfa_store_delete(struct tfa_store *st);
 
 /* Release the lock and free; sets *stp to NULL. */
 void tfa_store_close(struct tfa_store **stp);
+
+/*
+ * The store's secret key for hashing remembered mail-client tokens
+ * (device.h), made on first use; the same for every user of the store.
+ */
+tfa_err tfa_store_device_key(const struct tfa_config *cfg,
+    const struct tfa_log *log, uint8_t key[TFA_STORE_KEY_LEN]);
 
 /* Call fn for every user that has a record; stops at fn's first error. */
 tfa_err tfa_store_list(const struct tfa_config *cfg, const struct tfa_log *log,

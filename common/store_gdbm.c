@@ -234,7 +234,12 @@ fail:
 tfa_err
 tfa_store_load(struct tfa_store *st, struct tfa_record *rec)
 {
-	return read_db(st->dirfd, st->dir, st->stem, st->log, rec);
+	tfa_err r = read_db(st->dirfd, st->dir, st->stem, st->log, rec);
+
+	/* whatever the caller saves next is pruned (device.h) */
+	if (r == TFA_OK)
+		tfa_record_prune(rec, tfa_now());
+	return r;
 }
 
 static tfa_err
@@ -377,5 +382,108 @@ tfa_store_list(const struct tfa_config *cfg, const struct tfa_log *log,
 			break;
 	}
 	closedir(d);
+	return r;
+}
+
+/*
+ * The store's key for hashing remembered mail-client tokens: 32 random
+ * bytes in StoreDir/.device-key, made on first use.  A user name cannot
+ * start with a dot, so the file can never be taken for a record.  Racing
+ * first users each write a private temporary file; the first rename wins
+ * (RENAME_NOREPLACE) and the others read the winner's key.
+ */
+#define KEY_FILE ".device-key"
+
+static tfa_err
+read_key(int fd, const char *dir, const struct tfa_log *log,
+    uint8_t key[TFA_STORE_KEY_LEN])
+{
+	uint8_t extra;
+	ssize_t n;
+
+	do {
+		n = pread(fd, key, TFA_STORE_KEY_LEN, 0);
+	} while (n < 0 && errno == EINTR);
+	if (n == TFA_STORE_KEY_LEN && pread(fd, &extra, 1, n) == 0)
+		return TFA_OK;
+	explicit_bzero(key, TFA_STORE_KEY_LEN);
+	tfa_log(log, LOG_ERR, "store %s/%s: not a %d-byte key; refusing it",
+	    dir, KEY_FILE, TFA_STORE_KEY_LEN);
+	return TFA_ERR_CORRUPT;
+}
+
+static tfa_err
+write_key(int dirfd, const char *dir, const struct tfa_log *log,
+    const char *tmp, uint8_t key[TFA_STORE_KEY_LEN])
+{
+	tfa_err r;
+	int fd;
+
+	r = open_file(dirfd, dir, tmp, O_RDWR | O_CREAT | O_EXCL, log, &fd);
+	if (r != TFA_OK)
+		return r == TFA_ERR_NOENT ? TFA_ERR_IO : r;
+	r = TFA_ERR_IO;
+	if (tfa_random(key, TFA_STORE_KEY_LEN) == TFA_OK &&
+	    write(fd, key, TFA_STORE_KEY_LEN) == TFA_STORE_KEY_LEN &&
+	    fsync(fd) == 0)
+		r = TFA_OK;
+	close(fd);
+	return r;
+}
+
+static tfa_err
+create_key(int dirfd, const char *dir, const struct tfa_log *log,
+    uint8_t key[TFA_STORE_KEY_LEN])
+{
+	char tmp[64];
+	uint32_t nonce;
+	tfa_err r;
+	int fd;
+
+	if (tfa_random(&nonce, sizeof(nonce)) != TFA_OK)
+		return TFA_ERR_IO;
+	snprintf(tmp, sizeof(tmp), "%s.%ld.%08x", KEY_FILE, (long)getpid(),
+	    (unsigned)nonce);
+	if ((r = write_key(dirfd, dir, log, tmp, key)) != TFA_OK)
+		goto out;
+	if (renameat2(dirfd, tmp, dirfd, KEY_FILE, RENAME_NOREPLACE) == 0) {
+		r = fsync(dirfd) == 0 ? TFA_OK : TFA_ERR_IO;
+		goto out;
+	}
+	if (errno != EEXIST) {
+		tfa_log(log, LOG_ERR, "store %s/%s: cannot create: %s", dir,
+		    KEY_FILE, strerror(errno));
+		r = TFA_ERR_IO;
+		goto out;
+	}
+	/* another process made it first: use that one */
+	if ((r = open_file(dirfd, dir, KEY_FILE, O_RDONLY, log, &fd)) == TFA_OK) {
+		r = read_key(fd, dir, log, key);
+		close(fd);
+	}
+out:
+	unlinkat(dirfd, tmp, 0);
+	if (r != TFA_OK)
+		explicit_bzero(key, TFA_STORE_KEY_LEN);
+	return r;
+}
+
+tfa_err
+tfa_store_device_key(const struct tfa_config *cfg, const struct tfa_log *log,
+    uint8_t key[TFA_STORE_KEY_LEN])
+{
+	tfa_err r;
+	int dirfd, fd;
+
+	if ((r = open_dir(cfg, log, &dirfd)) != TFA_OK)
+		return r;
+	r = open_file(dirfd, cfg->store_dir, KEY_FILE, O_RDONLY, log, &fd);
+	if (r == TFA_OK) {
+		r = read_key(fd, cfg->store_dir, log, key);
+		close(fd);
+	} else if (r == TFA_ERR_NOENT) {
+		r = create_key(dirfd, cfg->store_dir, log, key);
+	}
+	close(dirfd);
 	return r;
 }

@@ -28,6 +28,7 @@ typedef enum {
 	TFA_ERR_EXISTS,		/* already configured */
 	TFA_ERR_PERM,		/* not allowed */
 	TFA_ERR_CRYPTO,		/* crypto library failure */
+	TFA_ERR_EXPIRED,	/* app password or trusted device expired */
 } tfa_err;
 
 const char *tfa_strerror(tfa_err err);
