@@ -13,19 +13,9 @@
 
 #include "auth.h"
 #include "config.h"
+#include "pam_tfa.h"
 #include "store.h"
 #include "user.h"
-
-struct ctx {
-	pam_handle_t *pamh;
-	int flags;
-	struct tfa_config cfg;
-	struct tfa_log log;
-	const char *user;
-	char user_log[TFA_USER_FILE_MAX + 1];	/* escaped: no spaces or '=' */
-	char service[64];
-	char rhost[128];
-};
 
 static void
 log_sink(void *arg, int prio, const char *msg)
@@ -52,7 +42,7 @@ load_config(struct ctx *c, int argc, const char **argv)
 	const char *path = TFA_CONFIG_FILE;
 	bool explicit = false;
 	char err[512];
-	int i;
+	int i, glue;
 
 	tfa_config_init(&c->cfg);
 	for (i = 0; i < argc; i++)
@@ -67,6 +57,11 @@ load_config(struct ctx *c, int argc, const char **argv)
 	for (i = 0; i < argc; i++) {
 		if (strncmp(argv[i], "config=", 7) == 0)
 			continue;
+		if ((glue = tfa_pam_glue_arg(c, argv[i])) != 0) {
+			if (glue < 0)
+				return -1;
+			continue;
+		}
 		if (tfa_config_arg(&c->cfg, argv[i], err, sizeof(err))) {
 			pam_syslog(c->pamh, LOG_ERR, "%s; refusing all logins",
 			    err);
@@ -82,6 +77,13 @@ report(const struct ctx *c, int prio, enum tfa_method m, const char *result)
 	pam_syslog(c->pamh, prio, "user=%s service=%s rhost=%s method=%s "
 	    "result=%s", c->user_log, c->service, c->rhost, tfa_method_name(m),
 	    result);
+}
+
+void
+tfa_pam_report(const struct ctx *c, int prio, enum tfa_method m,
+    const char *result)
+{
+	report(c, prio, m, result);
 }
 
 static int
@@ -147,6 +149,11 @@ verify(struct ctx *c)
 	tfa_err r;
 	int pr;
 
+	if (tfa_pam_is_dovecot(c->pamh)) {	/* it would answer the password */
+		report(c, LOG_NOTICE, TFA_METHOD_NONE,
+		    "client-cannot-answer-prompt");
+		return PAM_AUTH_ERR;
+	}
 	pr = pam_prompt(c->pamh, PAM_PROMPT_ECHO_OFF, &answer,
 	    "Verification code: ");
 	if (pr != PAM_SUCCESS || answer == NULL) {
@@ -168,6 +175,7 @@ verify(struct ctx *c)
 		report(c, LOG_INFO, v.method, "success");
 		if (v.method == TFA_METHOD_BACKUP)
 			tell_backup_left(c, v.backup_left);
+		tfa_pam_device_seen(c);
 		return PAM_SUCCESS;
 	case TFA_ERR_BADCODE:
 	case TFA_ERR_REPLAY:
@@ -220,6 +228,8 @@ authenticate(struct ctx *c)
 		    c->rhost);
 		return PAM_AUTH_ERR;
 	}
+	if (c->mode != TFA_PAM_INTERACTIVE)
+		return tfa_pam_mail(c);
 	r = tfa_store_read(&c->cfg, &c->log, c->user, &rec);
 	if (r == TFA_ERR_NOENT)
 		return no_second_factor(c);
@@ -236,6 +246,8 @@ authenticate(struct ctx *c)
 		report(c, LOG_NOTICE, TFA_METHOD_NONE, "locked-out");
 		tell_locked(c, rec.locked_until);
 		ret = PAM_MAXTRIES;
+	} else if (tfa_pam_device_trusted(c, &rec)) {
+		ret = PAM_SUCCESS;
 	} else {
 		ret = verify(c);
 	}

@@ -1,7 +1,8 @@
 /*
  * pam_settok.so, for tests only: plays the password module's part by asking
  * for a password and storing it as PAM_AUTHTOK (which an application cannot
- * set), then succeeds.  It checks nothing.
+ * set), then succeeds.  It checks nothing, unless given expect=PASSWORD:
+ * then it is a password module that accepts that one password only.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,13 +18,16 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
     const char **argv)
 {
 	const char *tok = NULL;
+	int i;
 
 	(void)flags;
-	(void)argc;
-	(void)argv;
 	if (pam_get_authtok(pamh, PAM_AUTHTOK, &tok, "Password: ") !=
 	    PAM_SUCCESS || tok == NULL)
 		return PAM_AUTH_ERR;
+	for (i = 0; i < argc; i++)
+		if (strncmp(argv[i], "expect=", 7) == 0 &&
+		    strcmp(tok, argv[i] + 7) != 0)
+			return PAM_AUTH_ERR;
 	return PAM_SUCCESS;
 }
 

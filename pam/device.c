@@ -1,0 +1,157 @@
+/*
+ * Trusted devices for interactive services: the device is the service
+ * class plus the remote host, or the tty for a local login.  After a good
+ * code the device is listed (first and last seen) and the user may trust
+ * it for TrustDevicesForDays; a trusted device skips the code.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <strings.h>
+#include <syslog.h>
+
+#include <security/pam_ext.h>
+
+#include "pam_tfa.h"
+#include "store.h"
+
+const char *
+tfa_pam_class(struct ctx *c)
+{
+	size_t i;
+
+	if (c->class[0] == '\0') {
+		/* c->service is printable ASCII already; keep it short */
+		for (i = 0; i + 1 < sizeof(c->class) && c->service[i]; i++)
+			c->class[i] = (c->service[i] >= 'A' &&
+			    c->service[i] <= 'Z') ? (char)(c->service[i] + 32) :
+			    c->service[i];
+		c->class[i] = '\0';
+	}
+	return c->class;
+}
+
+/* "192.0.2.7", or "tty:/dev/tty1" for a local login; false when neither. */
+static bool
+device_host(struct ctx *c, char *buf, size_t len)
+{
+	const void *tty = NULL;
+	const char *t;
+	size_t i, o;
+
+	if (strcmp(c->rhost, "-") != 0) {
+		for (i = 0; i + 1 < len && c->rhost[i] != '\0'; i++)
+			buf[i] = c->rhost[i];
+		buf[i] = '\0';
+		return true;
+	}
+	if (pam_get_item(c->pamh, PAM_TTY, &tty) != PAM_SUCCESS ||
+	    tty == NULL || *(t = tty) == '\0')
+		return false;
+	o = (size_t)snprintf(buf, len, "tty:");
+	for (i = 0; t[i] != '\0' && o + 1 < len; i++)
+		buf[o++] = (t[i] > 0x20 && t[i] < 0x7f) ? t[i] : '?';
+	buf[o] = '\0';
+	return true;
+}
+
+static bool
+trusting(const struct ctx *c)
+{
+	return c->cfg.allow_devices && c->cfg.trust_days > 0 &&
+	    !tfa_pam_is_dovecot(c->pamh);
+}
+
+/*
+ * Under the lock: list the device as seen now, trusted for the configured
+ * days when trust is set, else keeping whatever trust it has.
+ */
+static tfa_err
+note_device(struct ctx *c, const char *host, bool trust, bool only_touch)
+{
+	struct tfa_store *st = NULL;
+	struct tfa_record rec;
+	int64_t now = tfa_now();
+	int64_t until = now + (int64_t)c->cfg.trust_days * 86400;
+	size_t i;
+	tfa_err r;
+
+	tfa_record_init(&rec);
+	if ((r = tfa_store_lock(&c->cfg, &c->log, c->user, &st)) != TFA_OK ||
+	    (r = tfa_store_load(st, &rec)) != TFA_OK)
+		goto out;
+	if (tfa_device_find_host(&rec, tfa_pam_class(c), host, now, &i) !=
+	    TFA_DEVICE_NONE) {
+		/* seen a moment ago and nothing to change: spare the sync */
+		if (!tfa_device_touch(&rec.dev[i], host, now) && !trust)
+			goto out;
+		if (trust)
+			rec.dev[i].trusted_until = until;
+	} else if (only_touch) {
+		r = TFA_ERR_NOENT;	/* removed meanwhile */
+		goto out;
+	} else if ((r = tfa_device_add(&rec, TFA_DEVICE_HOST, tfa_pam_class(c),
+	    host, NULL, now, trust ? until : 0, NULL)) != TFA_OK) {
+		goto out;
+	}
+	r = tfa_store_save(st, &rec);
+out:
+	tfa_store_close(&st);
+	tfa_record_wipe(&rec);
+	return r;
+}
+
+bool
+tfa_pam_device_trusted(struct ctx *c, const struct tfa_record *rec)
+{
+	char host[TFA_RHOST_MAX + 1];
+	struct tfa_device copy;
+	size_t i;
+
+	if (!trusting(c) || !device_host(c, host, sizeof(host)) ||
+	    tfa_device_find_host(rec, tfa_pam_class(c), host, tfa_now(),
+	    &i) != TFA_DEVICE_TRUSTED)
+		return false;
+	copy = rec->dev[i];
+	/* last_seen is written at most every few minutes; it must stick */
+	if (tfa_device_touch(&copy, host, tfa_now()) &&
+	    note_device(c, host, false, true) != TFA_OK)
+		return false;
+	tfa_pam_report(c, LOG_INFO, TFA_METHOD_DEVICE, "success");
+	return true;
+}
+
+/* "Trust this device for N days? [y/N]"; silence or an error is a no. */
+static bool
+ask_trust(struct ctx *c)
+{
+	char *answer = NULL;
+	bool yes;
+
+	if ((c->flags & PAM_SILENT) || pam_prompt(c->pamh,
+	    PAM_PROMPT_ECHO_ON, &answer, "Trust this device for %u day%s? "
+	    "[y/N] ", c->cfg.trust_days, c->cfg.trust_days == 1 ? "" : "s") !=
+	    PAM_SUCCESS || answer == NULL)
+		return false;
+	yes = strcasecmp(answer, "y") == 0 || strcasecmp(answer, "yes") == 0;
+	free(answer);
+	return yes;
+}
+
+void
+tfa_pam_device_seen(struct ctx *c)
+{
+	char host[TFA_RHOST_MAX + 1];
+	bool trust;
+
+	if (!c->cfg.allow_devices || tfa_pam_is_dovecot(c->pamh) ||
+	    !device_host(c, host, sizeof(host)))
+		return;
+	trust = trusting(c) && ask_trust(c);
+	if (note_device(c, host, trust, false) != TFA_OK)
+		pam_syslog(c->pamh, LOG_WARNING, "user=%s: cannot list the "
+		    "device%s", c->user_log, trust ? " as trusted" : "");
+	else if (trust)
+		pam_syslog(c->pamh, LOG_INFO, "user=%s service=%s rhost=%s: "
+		    "device trusted for %u days", c->user_log,
+		    tfa_pam_class(c), c->rhost, c->cfg.trust_days);
+}

@@ -1,0 +1,721 @@
+/*
+ * Mail mode and trusted devices through the real libpam: the stack
+ *   split / password module / verify
+ * with pam_settok.so expect=PASSWORD as the password module, services
+ * "imap" and "smtp" (the service class), a Dovecot-like conversation that
+ * answers every prompt with the one secret, and the interactive trust
+ * question.  Like test_pam, this program exports time() and pam_syslog().
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include <security/pam_appl.h>
+
+#include "apppw.h"
+#include "backup.h"
+#include "check.h"
+#include "config.h"
+#include "device.h"
+#include "store.h"
+#include "totp.h"
+
+static time_t fake_now = 1700000000;
+static char logbuf[1 << 17];
+static int leaked;		/* the password reached a log line */
+
+time_t
+time(time_t *t)
+{
+	if (t != NULL)
+		*t = fake_now;
+	return fake_now;
+}
+
+void pam_vsyslog(const pam_handle_t *, int, const char *, va_list);
+void pam_syslog(const pam_handle_t *, int, const char *, ...);
+
+void
+pam_vsyslog(const pam_handle_t *pamh, int prio, const char *fmt, va_list ap)
+{
+	size_t n = strlen(logbuf);
+
+	(void)pamh;
+	(void)prio;
+	if (n + 2 < sizeof(logbuf)) {
+		vsnprintf(logbuf + n, sizeof(logbuf) - n - 1, fmt, ap);
+		leaked |= strstr(logbuf + n, "horse") != NULL;
+		strcat(logbuf, "\n");
+	}
+}
+
+void
+pam_syslog(const pam_handle_t *pamh, int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	pam_vsyslog(pamh, prio, fmt, ap);
+	va_end(ap);
+}
+
+struct script {
+	const char *secret;	/* every ECHO_OFF prompt */
+	const char *echo_on;	/* every ECHO_ON prompt */
+	int prompts, questions;
+};
+
+static int
+conv(int n, const struct pam_message **msg, struct pam_response **resp,
+    void *arg)
+{
+	struct script *s = arg;
+	struct pam_response *r = calloc((size_t)n, sizeof(*r));
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF) {
+			s->prompts++;
+			r[i].resp = strdup(s->secret);
+		} else if (msg[i]->msg_style == PAM_PROMPT_ECHO_ON) {
+			s->questions++;
+			r[i].resp = strdup(s->echo_on ? s->echo_on : "");
+		}
+	}
+	*resp = r;
+	return PAM_SUCCESS;
+}
+
+static char *dir, *store, *confdir, *conffile, *module, *settok;
+static struct tfa_config cfg;
+static struct tfa_totp alice;
+
+#define PW "correct horse"
+
+/* The mail stack for service name, with extra module arguments. */
+static void
+write_mail(const char *service, const char *args)
+{
+	char path[4096], text[16384];
+
+	snprintf(path, sizeof(path), "%s/%s", confdir, service);
+	snprintf(text, sizeof(text),
+	    "auth [success=done ignore=ignore default=die] %s mode=split "
+	    "config=%s %s\n"
+	    "auth requisite %s [expect=" PW "]\n"
+	    "auth required %s mode=verify config=%s %s\n",
+	    module, conffile, args, settok, module, conffile, args);
+	tfa_test_write(path, text, 0644);
+}
+
+static void
+write_interactive(const char *args)
+{
+	char path[4096], text[8192];
+
+	snprintf(path, sizeof(path), "%s/tfa-ssh", confdir);
+	snprintf(text, sizeof(text), "auth required %s config=%s %s\n",
+	    module, conffile, args);
+	tfa_test_write(path, text, 0644);
+}
+
+static void
+write_conf(const char *extra)
+{
+	char text[4096];
+
+	snprintf(text, sizeof(text), "StoreDir = %s\nMaxFailures = 5\n"
+	    "LockoutMinutes = 10\n%s", store, extra);
+	tfa_test_write(conffile, text, 0600);
+}
+
+static int
+login_as(const char *service, const char *user, const char *secret,
+    const char *rhost, const char *tty, int flags, struct script *s)
+{
+	struct pam_conv pc = { conv, s };
+	pam_handle_t *pamh = NULL;
+	const char *echo_on = s->echo_on;
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	s->secret = secret;
+	s->echo_on = echo_on;
+	if (pam_start_confdir(service, user, &pc, confdir, &pamh) !=
+	    PAM_SUCCESS)
+		return -1;
+	if (rhost != NULL)
+		pam_set_item(pamh, PAM_RHOST, rhost);
+	if (tty != NULL)
+		pam_set_item(pamh, PAM_TTY, tty);
+	r = pam_authenticate(pamh, flags);
+	pam_end(pamh, r);
+	return r;
+}
+
+static int
+mail(const char *service, const char *user, const char *secret)
+{
+	struct script s = { 0 };
+
+	return login_as(service, user, secret, "198.51.100.9", "dovecot", 0,
+	    &s);
+}
+
+static const char *
+code_now(void)
+{
+	static char code[16];
+
+	if (tfa_totp_code(&alice, tfa_totp_step(&alice, (int64_t)fake_now),
+	    code, sizeof(code)) != TFA_OK)
+		abort();
+	return code;
+}
+
+/* PW + the current code, as a mail client keeps sending it. */
+static const char *
+pw_code(void)
+{
+	static char s[64];
+
+	snprintf(s, sizeof(s), "%s%s", PW, code_now());
+	return s;
+}
+
+static struct tfa_record rec_of(const char *user);
+
+static struct tfa_record
+rec_of(const char *user)
+{
+	struct tfa_record rec;
+
+	if (tfa_store_read(&cfg, NULL, user, &rec) != TFA_OK)
+		tfa_record_init(&rec);
+	return rec;
+}
+
+static unsigned
+failures_of(const char *user)
+{
+	struct tfa_record rec = rec_of(user);
+	unsigned n = rec.failures;
+
+	tfa_record_wipe(&rec);
+	return n;
+}
+
+static size_t
+devices_of(const char *user)
+{
+	struct tfa_record rec = rec_of(user);
+	size_t n = rec.n_dev;
+
+	tfa_record_wipe(&rec);
+	return n;
+}
+
+/* Change a user's record under the lock with fn. */
+static void
+edit(const char *user, void (*fn)(struct tfa_record *, void *), void *arg)
+{
+	struct tfa_store *st;
+	struct tfa_record rec;
+
+	if (tfa_store_lock(&cfg, NULL, user, &st) != TFA_OK)
+		abort();
+	if (tfa_store_load(st, &rec) != TFA_OK)
+		tfa_record_init(&rec);
+	fn(&rec, arg);
+	if (tfa_store_save(st, &rec) != TFA_OK)
+		abort();
+	tfa_store_close(&st);
+	tfa_record_wipe(&rec);
+}
+
+static void
+set_totp(struct tfa_record *rec, void *arg)
+{
+	rec->totp = *(struct tfa_totp *)arg;
+}
+
+static char backup_codes[TFA_BACKUP_COUNT][TFA_BACKUP_SHOWN];
+
+static void
+set_backup(struct tfa_record *rec, void *arg)
+{
+	(void)arg;
+	if (tfa_backup_generate(&rec->backup, backup_codes,
+	    (int64_t)fake_now) != TFA_OK)
+		abort();
+}
+
+struct apppw_req {
+	const char *name;
+	const char *services;
+	int64_t expires;
+	char shown[TFA_APPPW_SHOWN];
+};
+
+static void
+add_apppw(struct tfa_record *rec, void *arg)
+{
+	struct apppw_req *q = arg;
+	struct tfa_apppw *a = tfa_record_add_apppw(rec);
+
+	if (a == NULL || tfa_apppw_generate(a, q->shown) != TFA_OK)
+		abort();
+	snprintf(a->name, sizeof(a->name), "%s", q->name);
+	snprintf(a->services, sizeof(a->services), "%s", q->services);
+	a->created = (int64_t)fake_now;
+	a->expires = q->expires;
+}
+
+static void
+drop_devices(struct tfa_record *rec, void *arg)
+{
+	(void)arg;
+	while (rec->n_dev > 0)
+		tfa_record_remove_device(rec, 0);
+}
+
+static void
+expire_devices(struct tfa_record *rec, void *arg)
+{
+	size_t i;
+
+	(void)arg;
+	for (i = 0; i < rec->n_dev; i++)
+		rec->dev[i].trusted_until = (int64_t)fake_now - 1;
+}
+
+/* The element of a list named or addressed so (list order is not kept). */
+static const struct tfa_apppw *
+apppw_named(const struct tfa_record *rec, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < rec->n_apppw; i++)
+		if (strcmp(rec->apppw[i].name, name) == 0)
+			return &rec->apppw[i];
+	abort();
+}
+
+static const struct tfa_device *
+device_at(const struct tfa_record *rec, const char *rhost)
+{
+	static const struct tfa_device none;
+	size_t i;
+
+	for (i = 0; i < rec->n_dev; i++)
+		if (strcmp(rec->dev[i].rhost, rhost) == 0)
+			return &rec->dev[i];
+	return &none;
+}
+
+static bool
+logged(const char *what)
+{
+	return strstr(logbuf, what) != NULL;
+}
+
+/* ---- tests ---- */
+
+static void
+test_code_then_remembered(void)
+{
+	char first[64];
+	int i, ok = 1;
+
+	fake_now += 600;
+	logbuf[0] = '\0';
+	/* a plain password from an enrolled user is refused, counting nothing */
+	CHECK_EQ(mail("imap", "alice", PW), PAM_AUTH_ERR);
+	CHECK(logged("user=alice service=imap rhost=198.51.100.9 method=none "
+	    "result=no-code"));
+	CHECK_EQ(failures_of("alice"), 0);
+
+	snprintf(first, sizeof(first), "%s", pw_code());
+	CHECK_EQ(mail("imap", "alice", first), PAM_SUCCESS);
+	CHECK(logged("service=imap rhost=198.51.100.9 method=totp "
+	    "result=success"));
+	CHECK_EQ(devices_of("alice"), 1);
+	CHECK(!logged(PW) && !logged(code_now()));
+
+	/* the same client reconnects: accepted as a remembered device */
+	for (i = 0; i < 30; i++) {
+		fake_now += 47;
+		ok &= mail("imap", "alice", first) == PAM_SUCCESS;
+	}
+	CHECK(ok);
+	CHECK(logged("method=device result=success"));
+	CHECK_EQ(failures_of("alice"), 0);
+
+	/* the same string as a new client on smtp: not a token there */
+	CHECK_EQ(mail("smtp", "alice", first), PAM_AUTH_ERR);
+	CHECK_EQ(failures_of("alice"), 1);
+
+	/* removing the device logs it out */
+	edit("alice", drop_devices, NULL);
+	CHECK_EQ(mail("imap", "alice", first), PAM_AUTH_ERR);
+	CHECK_EQ(failures_of("alice"), 2);
+
+	/* a fresh code: good again, and resets the count */
+	fake_now += 90;
+	CHECK_EQ(mail("imap", "alice", pw_code()), PAM_SUCCESS);
+	CHECK_EQ(failures_of("alice"), 0);
+}
+
+static void
+test_expiry(void)
+{
+	char first[64];
+	struct tfa_record rec;
+
+	fake_now += 600;
+	write_conf("TrustDevicesForDays = 2\n");
+	edit("alice", drop_devices, NULL);
+	snprintf(first, sizeof(first), "%s", pw_code());
+	CHECK_EQ(mail("imap", "alice", first), PAM_SUCCESS);
+	rec = rec_of("alice");
+	CHECK_EQ(rec.n_dev, 1);
+	CHECK_EQ(rec.n_dev ? rec.dev[0].trusted_until : 0,
+	    (int64_t)fake_now + 2 * 86400);
+	CHECK_EQ(rec.n_dev ? (int)rec.dev[0].kind : -1, TFA_DEVICE_MAIL);
+	tfa_record_wipe(&rec);
+	fake_now += 86400;
+	CHECK_EQ(mail("imap", "alice", first), PAM_SUCCESS);
+	/* past trusted_until: refused, and a stale client is no guess */
+	fake_now += 86400 + 1;
+	logbuf[0] = '\0';
+	CHECK_EQ(mail("imap", "alice", first), PAM_AUTH_ERR);
+	CHECK(logged("method=device result=expired"));
+	CHECK_EQ(failures_of("alice"), 0);
+	/* kept for the list a while, then pruned on the next write */
+	CHECK_EQ(devices_of("alice"), 1);
+	fake_now += (TFA_DEVICE_KEEP_DAYS + 2) * 86400;
+	CHECK_EQ(mail("imap", "alice", pw_code()), PAM_SUCCESS);
+	CHECK_EQ(devices_of("alice"), 1);	/* only the new one */
+	write_conf("");
+}
+
+static void
+test_no_remembering(void)
+{
+	char first[64];
+
+	fake_now += 600;
+	write_conf("TrustDevicesForDays = 0\n");
+	edit("alice", drop_devices, NULL);
+	snprintf(first, sizeof(first), "%s", pw_code());
+	CHECK_EQ(mail("imap", "alice", first), PAM_SUCCESS);
+	CHECK_EQ(devices_of("alice"), 0);
+	CHECK_EQ(mail("imap", "alice", first), PAM_AUTH_ERR);
+	CHECK(logged("result=replayed-code"));
+	write_conf("AllowUsedDevices = false\n");
+	fake_now += 90;
+	snprintf(first, sizeof(first), "%s", pw_code());
+	CHECK_EQ(mail("imap", "alice", first), PAM_SUCCESS);
+	CHECK_EQ(mail("imap", "alice", first), PAM_AUTH_ERR);
+	CHECK_EQ(devices_of("alice"), 0);
+	write_conf("");
+	fake_now += 90;
+	CHECK_EQ(mail("imap", "alice", pw_code()), PAM_SUCCESS);
+}
+
+static void
+test_wrong_password(void)
+{
+	char s[64];
+	struct tfa_record rec;
+	int64_t step;
+
+	fake_now += 600;
+	edit("alice", drop_devices, NULL);
+	rec = rec_of("alice");
+	step = rec.last_step;
+	tfa_record_wipe(&rec);
+	/* wrong password + right code: nothing counted, the code not spent */
+	snprintf(s, sizeof(s), "wrong horse%s", code_now());
+	CHECK_EQ(mail("imap", "alice", s), PAM_AUTH_ERR);
+	CHECK_EQ(mail("smtp", "alice", s), PAM_AUTH_ERR);
+	rec = rec_of("alice");
+	CHECK_EQ(rec.failures, 0);
+	CHECK_EQ(rec.last_step, step);
+	CHECK_EQ(rec.n_dev, 0);
+	tfa_record_wipe(&rec);
+	/* wrong password + wrong code: nothing counted either */
+	CHECK_EQ(mail("imap", "alice", "wrong horse000000"), PAM_AUTH_ERR);
+	CHECK_EQ(failures_of("alice"), 0);
+	/* so the right password with that same code still works */
+	CHECK_EQ(mail("imap", "alice", pw_code()), PAM_SUCCESS);
+}
+
+static void
+test_lockout(void)
+{
+	char first[64];
+	struct apppw_req q = { "any", "", 0, "" };
+	int i;
+
+	fake_now += 600;
+	snprintf(first, sizeof(first), "%s", pw_code());
+	CHECK_EQ(mail("imap", "alice", first), PAM_SUCCESS);
+	edit("alice", add_apppw, &q);
+	/* right password, wrong codes: counted, up to the lockout */
+	for (i = 0; i < 5; i++)
+		mail("smtp", "alice", PW "000000");
+	CHECK_EQ(failures_of("alice"), 5);
+	/* locked: a remembered client is refused too (no free guesses) */
+	CHECK_EQ(mail("imap", "alice", first), PAM_MAXTRIES);
+	/* an app password is not a second factor: it still works */
+	CHECK_EQ(mail("imap", "alice", q.shown), PAM_SUCCESS);
+	fake_now += 11 * 60;
+	CHECK_EQ(mail("imap", "alice", first), PAM_SUCCESS);
+	/* a remembered client does not reset the count; a fresh code does */
+	CHECK_EQ(failures_of("alice"), 5);
+	fake_now += 60;
+	CHECK_EQ(mail("smtp", "alice", pw_code()), PAM_SUCCESS);
+	CHECK_EQ(failures_of("alice"), 0);
+}
+
+static void
+test_apppw(void)
+{
+	struct apppw_req imap = { "imap", "imap", 0, "" };
+	struct apppw_req old = { "old", "", 0, "" };
+	struct tfa_record rec;
+	char upper[TFA_APPPW_SHOWN];
+	int64_t used;
+	size_t i;
+
+	fake_now += 600;
+	old.expires = (int64_t)fake_now + 3600;
+	edit("alice", add_apppw, &imap);
+	edit("alice", add_apppw, &old);
+	logbuf[0] = '\0';
+	CHECK_EQ(mail("imap", "alice", imap.shown), PAM_SUCCESS);
+	CHECK(logged("service=imap rhost=198.51.100.9 method=apppw "
+	    "result=success"));
+	CHECK(!logged(imap.shown));
+	CHECK_EQ(mail("smtp", "alice", imap.shown), PAM_AUTH_ERR);
+	CHECK(logged("method=apppw result=not-allowed-for-service"));
+	/* typed without dashes, in capitals */
+	for (i = 0; imap.shown[i]; i++)
+		upper[i] = imap.shown[i] == '-' ? ' ' :
+		    (char)toupper((unsigned char)imap.shown[i]);
+	upper[i] = '\0';
+	CHECK_EQ(mail("imap", "alice", upper), PAM_SUCCESS);
+	CHECK_EQ(mail("smtp", "alice", old.shown), PAM_SUCCESS);
+	/* last use: written, then not again within five minutes */
+	rec = rec_of("alice");
+	used = apppw_named(&rec, "imap")->last_used;
+	CHECK_EQ(used, (int64_t)fake_now);
+	CHECK_STR(apppw_named(&rec, "imap")->last_rhost, "198.51.100.9");
+	tfa_record_wipe(&rec);
+	fake_now += 120;
+	CHECK_EQ(mail("imap", "alice", imap.shown), PAM_SUCCESS);
+	rec = rec_of("alice");
+	CHECK_EQ(apppw_named(&rec, "imap")->last_used, used);
+	tfa_record_wipe(&rec);
+	fake_now += 300;
+	CHECK_EQ(mail("imap", "alice", imap.shown), PAM_SUCCESS);
+	rec = rec_of("alice");
+	CHECK_EQ(apppw_named(&rec, "imap")->last_used, (int64_t)fake_now);
+	tfa_record_wipe(&rec);
+	/* expired: refused */
+	fake_now += 3600;
+	CHECK_EQ(mail("smtp", "alice", old.shown), PAM_AUTH_ERR);
+	CHECK(logged("method=apppw result=expired"));
+	/* AllowAppPasswords=false: not accepted (and the rest is no code) */
+	write_conf("AllowAppPasswords = false\n");
+	CHECK_EQ(mail("imap", "alice", imap.shown), PAM_AUTH_ERR);
+	write_conf("");
+	CHECK_EQ(failures_of("alice"), 0);
+}
+
+static void
+test_backup(void)
+{
+	char s[64], undashed[16];
+
+	fake_now += 600;
+	edit("alice", set_backup, NULL);
+	snprintf(s, sizeof(s), "%s%s", PW, backup_codes[0]);
+	CHECK_EQ(mail("imap", "alice", s), PAM_SUCCESS);
+	CHECK(logged("method=backup result=success"));
+	CHECK_EQ(mail("imap", "alice", s), PAM_AUTH_ERR);	/* used up */
+	CHECK_EQ(failures_of("alice"), 1);
+	memcpy(undashed, backup_codes[1], 5);
+	memcpy(undashed + 5, backup_codes[1] + 6, 5);
+	undashed[10] = '\0';
+	snprintf(s, sizeof(s), "%s%s", PW, undashed);
+	/* an undashed code ending in digits reads as a TOTP code: skip it */
+	if (strspn(undashed + 4, "0123456789") < 6)
+		CHECK_EQ(mail("imap", "alice", s), PAM_SUCCESS);
+	/* wrong password + backup code: not used up */
+	snprintf(s, sizeof(s), "wrong%s", backup_codes[2]);
+	CHECK_EQ(mail("imap", "alice", s), PAM_AUTH_ERR);
+	snprintf(s, sizeof(s), "%s%s", PW, backup_codes[2]);
+	CHECK_EQ(mail("smtp", "alice", s), PAM_SUCCESS);
+	CHECK_EQ(failures_of("alice"), 0);
+	fake_now += 60;
+	CHECK_EQ(mail("smtp", "alice", pw_code()), PAM_SUCCESS);
+}
+
+static void
+test_not_enrolled(void)
+{
+	fake_now += 600;
+	logbuf[0] = '\0';
+	CHECK_EQ(mail("imap", "bob", PW), PAM_SUCCESS);
+	CHECK(logged("user=bob service=imap rhost=198.51.100.9 method=none "
+	    "result=not-enrolled"));
+	CHECK_EQ(mail("imap", "bob", "wrong"), PAM_AUTH_ERR);
+	/* digits at the end of an un-enrolled user's password stay there */
+	CHECK_EQ(mail("imap", "bob", PW "123456"), PAM_AUTH_ERR);
+	write_mail("imap", "Enforce=true");
+	CHECK_EQ(mail("imap", "bob", PW), PAM_AUTH_ERR);
+	CHECK(logged("user=bob service=imap rhost=198.51.100.9 method=none "
+	    "result=denied-not-enrolled"));
+	write_mail("imap", "");
+	/* service= names the class: this stack is "smtp"'s for devices */
+	write_mail("submission", "service=smtp");
+	fake_now += 60;
+	CHECK_EQ(mail("submission", "alice", pw_code()), PAM_SUCCESS);
+	CHECK(logged("user=alice service=submission rhost=198.51.100.9 "
+	    "method=totp"));
+	write_mail("submission", "service=SMTP,x");
+	CHECK_EQ(mail("submission", "alice", pw_code()), PAM_AUTH_ERR);
+	CHECK(logged("module argument \"SMTP,x\": bad value"));
+}
+
+static void
+test_interactive_trust(void)
+{
+	struct script s = { 0 };
+	struct tfa_record rec;
+	char code[16];
+
+	fake_now += 600;
+	edit("alice", drop_devices, NULL);
+	write_interactive("");
+	/* Dovecot on an interactive stack: never asked, never counted */
+	s.echo_on = "alice";
+	CHECK_EQ(login_as("tfa-ssh", "alice", PW, NULL, "dovecot", 0, &s),
+	    PAM_AUTH_ERR);
+	CHECK_EQ(s.prompts, 0);
+	CHECK_EQ(failures_of("alice"), 0);
+
+	/* a good code, then "Trust this device for 30 days?" — no */
+	s.echo_on = "n";
+	snprintf(code, sizeof(code), "%s", code_now());
+	CHECK_EQ(login_as("tfa-ssh", "alice", code, "203.0.113.5", NULL, 0,
+	    &s), PAM_SUCCESS);
+	CHECK_EQ(s.questions, 1);
+	rec = rec_of("alice");
+	CHECK_EQ(rec.n_dev, 1);
+	CHECK(rec.n_dev == 1 && rec.dev[0].trusted_until == 0 &&
+	    rec.dev[0].kind == TFA_DEVICE_HOST &&
+	    strcmp(rec.dev[0].rhost, "203.0.113.5") == 0 &&
+	    strcmp(rec.dev[0].service, "tfa-ssh") == 0 &&
+	    rec.dev[0].first_seen == (int64_t)fake_now);
+	tfa_record_wipe(&rec);
+	/* yes: the next login from there skips the code */
+	fake_now += 60;
+	s.echo_on = "y";
+	CHECK_EQ(login_as("tfa-ssh", "alice", code_now(), "203.0.113.5", NULL,
+	    0, &s), PAM_SUCCESS);
+	CHECK_EQ(devices_of("alice"), 1);
+	fake_now += 60;
+	CHECK_EQ(login_as("tfa-ssh", "alice", "000000", "203.0.113.5", NULL,
+	    0, &s), PAM_SUCCESS);
+	CHECK_EQ(s.prompts, 0);
+	CHECK(logged("rhost=203.0.113.5 method=device result=success"));
+	/* another host is asked; PAM_SILENT: no question */
+	CHECK_EQ(login_as("tfa-ssh", "alice", code_now(), "203.0.113.6", NULL,
+	    PAM_SILENT, &s), PAM_SUCCESS);
+	CHECK_EQ(s.prompts, 1);
+	CHECK_EQ(s.questions, 0);
+	CHECK_EQ(devices_of("alice"), 2);
+	/* a local login is known by its tty */
+	fake_now += 60;
+	CHECK_EQ(login_as("tfa-ssh", "alice", code_now(), NULL, "/dev/tty3", 0,
+	    &s), PAM_SUCCESS);
+	rec = rec_of("alice");
+	CHECK_EQ(rec.n_dev, 3);
+	CHECK_EQ(device_at(&rec, "tty:/dev/tty3")->trusted_until,
+	    (int64_t)fake_now + 30 * 86400);
+	tfa_record_wipe(&rec);
+	/* expired: asked again */
+	edit("alice", expire_devices, NULL);
+	s.echo_on = "n";
+	CHECK_EQ(login_as("tfa-ssh", "alice", "000000", "203.0.113.5", NULL, 0,
+	    &s), PAM_AUTH_ERR);
+	CHECK_EQ(s.prompts, 1);
+	/* TrustDevicesForDays=0: never asked */
+	write_interactive("TrustDevicesForDays=0");
+	fake_now += 60;
+	CHECK_EQ(login_as("tfa-ssh", "alice", code_now(), "203.0.113.5", NULL,
+	    0, &s), PAM_SUCCESS);
+	CHECK_EQ(s.questions, 0);
+	write_interactive("");
+}
+
+int
+main(void)
+{
+	const char *build = getenv("BUILD");
+	char *cwd = getcwd(NULL, 0), other[4200];
+
+	dir = tfa_test_tmpdir("mail");
+	if (asprintf(&store, "%s/store", dir) < 0 ||
+	    asprintf(&confdir, "%s/pam.d", dir) < 0 ||
+	    asprintf(&conffile, "%s/pam_tfa.conf", dir) < 0 ||
+	    asprintf(&module, "%s/%s/pam_tfa.so", cwd,
+	    build ? build : "build") < 0 ||
+	    asprintf(&settok, "%s/%s/tests/pam_settok.so", cwd,
+	    build ? build : "build") < 0)
+		return 2;
+	mkdir(store, 0700);
+	mkdir(confdir, 0700);
+	write_conf("");
+	write_mail("imap", "");
+	write_mail("smtp", "");
+	snprintf(other, sizeof(other), "%s/other", confdir);
+	tfa_test_write(other, "auth required pam_deny.so\n", 0644);
+	tfa_config_init(&cfg);
+	tfa_strlcpy(cfg.store_dir, store, sizeof(cfg.store_dir));
+	if (tfa_totp_generate(&alice, (int64_t)fake_now) != TFA_OK)
+		abort();
+	edit("alice", set_totp, &alice);
+
+	test_code_then_remembered();
+	test_expiry();
+	test_no_remembering();
+	test_wrong_password();
+	test_lockout();
+	test_apppw();
+	test_backup();
+	test_not_enrolled();
+	test_interactive_trust();
+
+	/* the password never reached the log */
+	CHECK(!leaked);
+	if (getenv("TFA_TEST_KEEP") == NULL) {
+		char cmd[4200];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "cannot remove %s\n", dir);
+	}
+	free(cwd);
+	if (getenv("TFA_TEST_LOG") != NULL)
+		fputs(logbuf, stdout);
+	return tfa_check_done();
+}
