@@ -160,3 +160,4 @@ clean:
 	rm -rf build build-asan
 
 -include tests/bench/bench.mk
+-include tests/import/import.mk

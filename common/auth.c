@@ -48,6 +48,33 @@ check_backup(const struct tfa_config *cfg, struct tfa_record *rec,
 	return tfa_backup_consume(&rec->backup, code);
 }
 
+/*
+ * Imported pam_google_authenticator scratch codes are TFA_BACKUP_DIGITS
+ * digits, so they parse as TOTP codes.  An all-digit answer goes to the
+ * backup set only when that set is numeric and the answer has its length,
+ * and then only when it cannot be, or is not, the app's code: a wrong
+ * 6-digit guess never costs a PBKDF2 derivation.  Which checks run depends
+ * on the answer's length and the record's settings, never on a secret; the
+ * app's window is compared in full whatever matches, and so is every
+ * backup hash.
+ */
+static tfa_err
+check_digits(const struct tfa_config *cfg, struct tfa_record *rec,
+    const char *code, int64_t now, enum tfa_method *method)
+{
+	bool numeric = cfg->allow_backup && rec->backup.enabled &&
+	    rec->backup.numeric && strlen(code) == TFA_BACKUP_DIGITS;
+	tfa_err r = TFA_ERR_BADCODE;
+
+	*method = TFA_METHOD_TOTP;
+	if (!numeric || strlen(code) == rec->totp.digits)
+		r = check_totp(cfg, rec, code, now);
+	if (!numeric || r != TFA_ERR_BADCODE)
+		return r;
+	*method = TFA_METHOD_BACKUP;
+	return check_backup(cfg, rec, code);
+}
+
 static bool
 input_is_blank(const char *s)
 {
@@ -91,8 +118,7 @@ tfa_auth_check(const struct tfa_config *cfg, struct tfa_record *rec,
 		rec->failures = 0;
 	}
 	if (kind == TFA_CODE_TOTP) {
-		r = check_totp(cfg, rec, code, now);
-		v->method = TFA_METHOD_TOTP;
+		r = check_digits(cfg, rec, code, now, &v->method);
 	} else if (kind == TFA_CODE_BACKUP) {
 		r = check_backup(cfg, rec, code);
 		v->method = TFA_METHOD_BACKUP;

@@ -78,6 +78,46 @@ fail:
 	return r;
 }
 
+static bool
+numeric_code(const char *code)
+{
+	size_t i;
+
+	for (i = 0; code[i] != '\0'; i++)
+		if (code[i] < '0' || code[i] > '9')
+			return false;
+	return i == TFA_BACKUP_DIGITS;
+}
+
+tfa_err
+tfa_backup_set_numeric(struct tfa_backup *b,
+    const char codes[][TFA_BACKUP_DIGITS + 1], size_t n, int64_t now)
+{
+	tfa_err r = TFA_ERR_INVAL;
+	size_t i;
+
+	memset(b, 0, sizeof(*b));
+	if (n == 0 || n > TFA_BACKUP_COUNT)
+		goto fail;
+	for (i = 0; i < n; i++)
+		if (!numeric_code(codes[i]))
+			goto fail;
+	b->iterations = TFA_BACKUP_ITER;
+	b->created = now;
+	if ((r = tfa_random(b->salt, sizeof(b->salt))) != TFA_OK)
+		goto fail;
+	for (i = 0; i < n; i++)
+		if ((r = derive(b, codes[i], b->hash[i])) != TFA_OK)
+			goto fail;
+	b->unused = (1u << n) - 1;
+	b->numeric = true;
+	b->enabled = true;
+	return TFA_OK;
+fail:
+	tfa_wipe_struct(b);
+	return r;
+}
+
 unsigned
 tfa_backup_left(const struct tfa_backup *b)
 {
@@ -91,7 +131,8 @@ tfa_backup_consume(struct tfa_backup *b, const char *code)
 	int i, found = -1;
 	tfa_err r;
 
-	if (!b->enabled || strlen(code) != TFA_BACKUP_CHARS)
+	if (!b->enabled || (b->numeric ? !numeric_code(code) :
+	    strlen(code) != TFA_BACKUP_CHARS))
 		return TFA_ERR_BADCODE;
 	if ((r = derive(b, code, h)) != TFA_OK)
 		return r;

@@ -16,6 +16,7 @@
 #define TFA_BACKUP_HASH		32	/* PBKDF2-HMAC-SHA256 output */
 #define TFA_BACKUP_SALT		16
 #define TFA_BACKUP_ITER		10000
+#define TFA_BACKUP_DIGITS	8	/* an imported numeric code */
 
 struct tfa_backup {
 	bool enabled;
@@ -24,6 +25,8 @@ struct tfa_backup {
 	uint8_t hash[TFA_BACKUP_COUNT][TFA_BACKUP_HASH];
 	unsigned unused;		/* bit i set: code i not used yet */
 	int64_t created;
+	bool numeric;			/* TFA_BACKUP_DIGITS digits each:
+					   imported scratch codes */
 };
 
 /*
@@ -33,12 +36,22 @@ struct tfa_backup {
 tfa_err tfa_backup_generate(struct tfa_backup *b,
     char codes[TFA_BACKUP_COUNT][TFA_BACKUP_SHOWN], int64_t now);
 
+/*
+ * Make a set (the old one is void) of n (1..TFA_BACKUP_COUNT) existing
+ * codes of TFA_BACKUP_DIGITS digits, such as pam_google_authenticator's
+ * scratch codes, hashed like generated ones.
+ */
+tfa_err tfa_backup_set_numeric(struct tfa_backup *b,
+    const char codes[][TFA_BACKUP_DIGITS + 1], size_t n, int64_t now);
+
 /* How many codes are left. */
 unsigned tfa_backup_left(const struct tfa_backup *b);
 
 /*
  * Use one code: code is normalised (tfa_code_parse).  Compares against every
- * unused hash in constant time and marks the match used.
+ * unused hash in constant time and marks the match used.  A code that
+ * cannot be one of the set (length, or digits for a numeric set) is
+ * refused before any hashing.
  */
 tfa_err tfa_backup_consume(struct tfa_backup *b, const char *code);
 

@@ -59,6 +59,7 @@ static const struct tfa_field backup_fields[] = {
 	NUM("unused", TFA_F_UINT, struct tfa_backup, unused, 0,
 	    (1 << TFA_BACKUP_COUNT) - 1),
 	I64("created", struct tfa_backup, created),
+	NUM("numeric", TFA_F_BOOL, struct tfa_backup, numeric, 0, 1),
 };
 
 static const struct tfa_field apppw_fields[] = {
