@@ -22,12 +22,33 @@ struct tfa_enroll {
 	struct tfa_log log;
 	char user[TFA_USER_MAX + 1];	/* whose record the command acts on */
 	char user_log[TFA_USER_FILE_MAX + 1];	/* escaped, as the module logs */
+	int argc;			/* a command's own arguments, for */
+	char **argv;			/* commands that parse their own */
 };
 
 /* Subcommands: each returns a TFA_EXIT_* status. */
 int tfa_enroll_status(struct tfa_enroll *e);
 int tfa_enroll_totp_add(struct tfa_enroll *e);
 int tfa_enroll_totp_remove(struct tfa_enroll *e);
+int tfa_enroll_apppw_add(struct tfa_enroll *e);		/* apppw.c */
+int tfa_enroll_apppw_list(struct tfa_enroll *e);
+int tfa_enroll_apppw_remove(struct tfa_enroll *e);
+int tfa_enroll_devices(struct tfa_enroll *e);		/* devices.c */
+int tfa_enroll_devices_remove(struct tfa_enroll *e);
+int tfa_enroll_cleanup(struct tfa_enroll *e);		/* cleanup.c */
+
+/* A bad command line for a command that parses its own (TFA_EXIT_USAGE). */
+int tfa_enroll_usage(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+/* A whole decimal number up to max, or -1. */
+long tfa_enroll_number(const char *s, long max);
+
+/* e->argv holds nothing or "--json": -1 to go on, else the exit status. */
+int tfa_enroll_json_arg(struct tfa_enroll *e, bool *json);
+
+/* s as a JSON string on stdout. */
+void tfa_enroll_json_str(const char *s);
 
 /* "tfa-enroll: " and the message on stderr. */
 void tfa_enroll_error(const char *fmt, ...)

@@ -39,6 +39,44 @@ static const struct command commands[] = {
 	    "Asks for a current code from the app and, when it is right, "
 	    "removes\nthe app.  A wrong code counts as a failed login "
 	    "try.\n" },
+	{ "app-password", "add", tfa_enroll_apppw_add,
+	    "make an app password for a mail or DAV client",
+	    "usage: ... app-password add NAME [--services LIST] [--days N]\n\n"
+	    "Makes a random password for one app (a mail client, a phone) "
+	    "and shows\nit once.  The app sends it instead of your password "
+	    "and a code.\n--services imap,smtp allows it only there (default: "
+	    "everywhere the\nadministrator's mail stack accepts app "
+	    "passwords); --days N makes it\nexpire (default "
+	    "AppPasswordLifetimeDays; 0 never).  Asks for a current\ncode "
+	    "first (not as root).\n" },
+	{ "app-password", "list", tfa_enroll_apppw_list,
+	    "list app passwords (--json)",
+	    "Lists your app passwords: id, name, services, created, last "
+	    "used and\nfrom where, expiry.  --json prints a JSON array "
+	    "(times in seconds\nsince the epoch, 0 for never).\n" },
+	{ "app-password", "remove", tfa_enroll_apppw_remove,
+	    "remove app password ID",
+	    "usage: ... app-password remove ID\n\nRemoves one app password "
+	    "(ID from 'app-password list'); the app using it\ncan no longer "
+	    "log in.\n" },
+	{ "devices", NULL, tfa_enroll_devices,
+	    "list the devices that logged in with a second factor (--json)",
+	    "Lists every device: id, kind (host: an interactive login from a "
+	    "host or\ntty; mail: a remembered mail client), service, remote "
+	    "host, first and\nlast seen, and until when it is trusted to skip "
+	    "the code.  --json prints\na JSON array (times in seconds since "
+	    "the epoch, 0 for never).\n" },
+	{ "devices", "remove", tfa_enroll_devices_remove,
+	    "log out device ID, or all",
+	    "usage: ... devices remove ID|all\n\nRemoves one device, or "
+	    "all: its next login needs a fresh code.\n" },
+	{ "cleanup", NULL, tfa_enroll_cleanup,
+	    "(root) prune expired entries in every record",
+	    "Walks the whole store and removes expired app passwords and "
+	    "devices that\nare no longer trusted and unused for 30 days.  "
+	    "Records are pruned\nwhenever they are written anyway; run this "
+	    "daily (contrib/tfa-cleanup.timer)\nfor the users who do not "
+	    "log in.\n" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -209,6 +247,36 @@ parse_global(int argc, char **argv, struct options *o)
 	return -1;
 }
 
+/* Commands that parse their own arguments (from e->argc, e->argv). */
+static bool
+takes_args(const struct command *c)
+{
+	return c->run == tfa_enroll_apppw_add ||
+	    c->run == tfa_enroll_apppw_list ||
+	    c->run == tfa_enroll_apppw_remove ||
+	    c->run == tfa_enroll_devices ||
+	    c->run == tfa_enroll_devices_remove ||
+	    c->run == tfa_enroll_cleanup;
+}
+
+/*
+ * For those, only --help is taken here; the rest is left in e->argc and
+ * e->argv.  -1 to go on, else the exit status.
+ */
+static int
+help_only(const struct command *c, int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0) {
+			command_help(c);
+			return TFA_EXIT_OK;
+		}
+	return -1;
+}
+
 /* The entry for "NAME SUB" if there is one, else for "NAME". */
 static const struct command *
 find_command(int argc, char **argv)
@@ -233,6 +301,8 @@ parse_command(const struct command *c, int argc, char **argv)
 {
 	int ch;
 
+	if (takes_args(c))
+		return help_only(c, argc, argv);
 	optind = 0;		/* glibc: start a fresh scan */
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+h", command_opts, NULL)) != -1) {
@@ -321,6 +391,8 @@ main(int argc, char **argv)
 	}
 	argc -= c->sub ? 1 : 0;
 	argv += c->sub ? 1 : 0;
+	e.argc = argc;
+	e.argv = argv;
 	if ((rc = parse_command(c, argc, argv)) >= 0 ||
 	    (rc = load_config(&e, &o)) >= 0 || (rc = find_user(&e)) >= 0)
 		goto out;
