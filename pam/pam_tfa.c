@@ -13,6 +13,7 @@
 
 #include "auth.h"
 #include "config.h"
+#include "pam_key.h"
 #include "pam_tfa.h"
 #include "store.h"
 #include "user.h"
@@ -248,8 +249,8 @@ authenticate(struct ctx *c)
 		ret = PAM_MAXTRIES;
 	} else if (tfa_pam_device_trusted(c, &rec)) {
 		ret = PAM_SUCCESS;
-	} else {
-		ret = verify(c);
+	} else if ((ret = tfa_pam_key(c, &rec)) == PAM_IGNORE) {
+		ret = verify(c);	/* no key touched: the code prompt */
 	}
 	tfa_record_wipe(&rec);
 	return ret;

@@ -1,0 +1,632 @@
+/*
+ * Security-key logins through the built pam_tfa.so, driven by the real
+ * libpam (pam_start_confdir).  This program exports time(), pam_syslog(),
+ * pam_vsyslog() and fido_dev_info_manifest(), so the module's clock, log and
+ * the authenticators it finds are ours: the fake authenticator in fake.c.
+ * Nothing in the module knows it is being tested.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include <security/pam_appl.h>
+
+#include "check.h"
+#include "fake.h"
+#include "store.h"
+#include "tfa_fido.h"
+#include "totp.h"
+
+#define RP "pam://test.example"
+
+/* ---- the clock, the log and the USB bus, interposed ---- */
+
+static time_t fake_now = 1700000000;
+static char logbuf[1 << 17];
+
+time_t
+time(time_t *t)
+{
+	if (t != NULL)
+		*t = fake_now;
+	return fake_now;
+}
+
+int
+fido_dev_info_manifest(fido_dev_info_t *devlist, size_t ilen, size_t *olen)
+{
+	return fake_manifest(devlist, ilen, olen);
+}
+
+void pam_vsyslog(const pam_handle_t *, int, const char *, va_list);
+void pam_syslog(const pam_handle_t *, int, const char *, ...);
+
+/* Each line as "<prio> message". */
+void
+pam_vsyslog(const pam_handle_t *pamh, int prio, const char *fmt, va_list ap)
+{
+	size_t n = strlen(logbuf);
+
+	(void)pamh;
+	if (n + 300 < sizeof(logbuf)) {
+		n += (size_t)snprintf(logbuf + n, sizeof(logbuf) - n, "<%d> ",
+		    prio);
+		vsnprintf(logbuf + n, sizeof(logbuf) - n - 1, fmt, ap);
+		strcat(logbuf, "\n");
+	}
+}
+
+void
+pam_syslog(const pam_handle_t *pamh, int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	pam_vsyslog(pamh, prio, fmt, ap);
+	va_end(ap);
+}
+
+static bool
+logged(const char *s)
+{
+	return strstr(logbuf, s) != NULL;
+}
+
+/* ---- a scripted conversation: one answer per prompt, in order ---- */
+
+struct script {
+	const char *answers[4];	/* NULL: the conversation fails */
+	int prompts;
+	char asked[512];	/* the prompts seen */
+	char said[2048];	/* info and error messages seen */
+};
+
+static int
+conv(int n, const struct pam_message **msg, struct pam_response **resp,
+    void *arg)
+{
+	struct script *s = arg;
+	struct pam_response *r = calloc((size_t)n, sizeof(*r));
+	const char *a;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF ||
+		    msg[i]->msg_style == PAM_PROMPT_ECHO_ON) {
+			a = s->prompts < 4 ? s->answers[s->prompts] : NULL;
+			strncat(s->asked, msg[i]->msg,
+			    sizeof(s->asked) - strlen(s->asked) - 2);
+			strcat(s->asked, "|");
+			s->prompts++;
+			if (a == NULL) {
+				free(r);
+				return PAM_CONV_ERR;
+			}
+			r[i].resp = strdup(a);
+		} else {
+			strncat(s->said, msg[i]->msg,
+			    sizeof(s->said) - strlen(s->said) - 2);
+			strcat(s->said, "\n");
+		}
+	}
+	*resp = r;
+	return PAM_SUCCESS;
+}
+
+/* ---- fixture ---- */
+
+static char *dir, *store, *confdir, *conffile, *module;
+static struct tfa_config cfg;
+static struct tfa_totp kate_totp;
+static struct fake_dev dev_a, dev_b, dev_c, dev_u, dev_p;
+
+static void
+write_service(const char *args)
+{
+	char path[4096], text[8192];
+
+	snprintf(path, sizeof(path), "%s/tfa-test", confdir);
+	snprintf(text, sizeof(text), "auth required %s config=%s %s\n",
+	    module, conffile, args);
+	tfa_test_write(path, text, 0644);
+}
+
+/*
+ * Log user in; rhost NULL for a local login.  a1, a2 answer the first and
+ * second prompt.
+ */
+static int
+login_as(const char *user, const char *rhost, int flags, const char *a1,
+    const char *a2, struct script *s)
+{
+	struct pam_conv pc = { conv, s };
+	pam_handle_t *pamh = NULL;
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	s->answers[0] = a1;
+	s->answers[1] = a2;
+	logbuf[0] = '\0';
+	if (pam_start_confdir("tfa-test", user, &pc, confdir, &pamh) !=
+	    PAM_SUCCESS)
+		return -1;
+	if (rhost != NULL)
+		pam_set_item(pamh, PAM_RHOST, rhost);
+	r = pam_authenticate(pamh, flags);
+	pam_end(pamh, r);
+	return r;
+}
+
+static int
+login(const char *user, const char *rhost, const char *a1, struct script *s)
+{
+	return login_as(user, rhost, 0, a1, NULL, s);
+}
+
+static const char *
+code_now(void)
+{
+	static char code[16];
+
+	fake_now += 30;		/* a fresh step each time: no replays */
+	if (tfa_totp_code(&kate_totp, tfa_totp_step(&kate_totp, fake_now),
+	    code, sizeof(code)) != TFA_OK)
+		abort();
+	return code;
+}
+
+/* Register a key for rp on d, as tfa-enroll would. */
+static struct tfa_key
+register_on(struct fake_dev *d, const char *rp, int cose, bool uv,
+    const char *pin)
+{
+	struct tfa_fido_reg req = { rp, "user", cose, uv, pin, NULL, 0 };
+	struct tfa_fido_devs devs;
+	fido_dev_t *fd = NULL;
+	struct tfa_key k;
+
+	memset(&k, 0, sizeof(k));
+	fake_unplug_all();
+	fake_plug(d);
+	if (tfa_fido_find_devices(&devs) != TFA_FIDO_OK ||
+	    tfa_fido_open(&devs, 0, 15000, &fd) != TFA_FIDO_OK ||
+	    tfa_fido_register(fd, &req, &k) != TFA_FIDO_OK)
+		abort();
+	tfa_fido_close(&fd);
+	tfa_fido_devs_free(&devs);
+	fake_unplug_all();
+	k.created = fake_now;
+	return k;
+}
+
+static void
+save_user(const char *user, const struct tfa_key *keys, size_t n,
+    const struct tfa_totp *totp)
+{
+	struct tfa_store *st;
+	struct tfa_record rec;
+	struct tfa_key *k;
+	size_t i;
+
+	tfa_record_init(&rec);
+	for (i = 0; i < n; i++) {
+		if ((k = tfa_record_add_key(&rec)) == NULL)
+			abort();
+		*k = keys[i];
+		k->id = (uint32_t)(i + 1);
+	}
+	if (totp != NULL)
+		rec.totp = *totp;
+	if (tfa_store_lock(&cfg, NULL, user, &st) != TFA_OK ||
+	    tfa_store_save(st, &rec) != TFA_OK)
+		abort();
+	tfa_store_close(&st);
+	tfa_record_wipe(&rec);
+}
+
+static struct tfa_record *
+load(const char *user)
+{
+	static struct tfa_record rec;
+
+	tfa_record_wipe(&rec);
+	if (tfa_store_read(&cfg, NULL, user, &rec) != TFA_OK)
+		abort();
+	return &rec;
+}
+
+static const struct tfa_key *
+key_of(const char *user, const struct tfa_key *like)
+{
+	struct tfa_record *rec = load(user);
+	size_t i;
+
+	for (i = 0; i < rec->n_keys; i++)
+		if (rec->keys[i].cred_id_len == like->cred_id_len &&
+		    memcmp(rec->keys[i].cred_id, like->cred_id,
+		    like->cred_id_len) == 0)
+			return &rec->keys[i];
+	abort();
+}
+
+/* ---- tests ---- */
+
+static struct tfa_key ka, kb;
+
+static void
+test_touch(void)
+{
+	struct script s;
+	int calls;
+
+	/* key A plugged, local login: one touch, no prompt at all */
+	fake_plug(&dev_a);
+	fake_now += 60;
+	CHECK_EQ(login("kate", NULL, NULL, &s), PAM_SUCCESS);
+	CHECK_EQ(s.prompts, 0);
+	CHECK(strstr(s.said, "Touch your security key") != NULL);
+	CHECK(logged("user=kate service=tfa-test rhost=- method=key "
+	    "result=success"));
+	CHECK_EQ(dev_a.probes, 1);
+	CHECK_EQ(dev_a.asserts, 1);
+	CHECK_EQ(dev_a.last_allow, 2);	/* both of kate's credentials */
+	CHECK(dev_a.last_ms > 0 && dev_a.last_ms <= 15000);
+	CHECK_EQ(key_of("kate", &ka)->sign_count, 2);
+	CHECK_EQ(key_of("kate", &ka)->last_used, fake_now);
+	CHECK_EQ(load("kate")->last_method, TFA_METHOD_KEY);
+
+	/* the other key works as well */
+	fake_unplug_all();
+	fake_plug(&dev_b);
+	CHECK_EQ(login("kate", NULL, NULL, &s), PAM_SUCCESS);
+	CHECK_EQ(s.prompts, 0);
+	CHECK_EQ(dev_b.asserts, 1);
+	CHECK(key_of("kate", &kb)->sign_count > 0);
+
+	/* loopback hosts are local too */
+	CHECK_EQ(login("kate", "127.0.0.1", NULL, &s), PAM_SUCCESS);
+	CHECK_EQ(login("kate", "127.3.4.5", NULL, &s), PAM_SUCCESS);
+	CHECK_EQ(login("kate", "::1", NULL, &s), PAM_SUCCESS);
+	CHECK_EQ(login("kate", "localhost", NULL, &s), PAM_SUCCESS);
+	CHECK_EQ(login("kate", "::ffff:127.0.0.1", NULL, &s), PAM_SUCCESS);
+	CHECK_EQ(dev_b.asserts, 6);
+
+	/* KeyTimeoutSeconds bounds the wait for the touch */
+	write_service("KeyTimeoutSeconds=3");
+	CHECK_EQ(login("kate", NULL, NULL, &s), PAM_SUCCESS);
+	CHECK(dev_b.last_ms > 0 && dev_b.last_ms <= 3000);
+	write_service("");
+
+	/* PAM_SILENT: nobody could see the cue, so no key is tried */
+	calls = fake_manifest_calls;
+	CHECK_EQ(login_as("kate", NULL, PAM_SILENT, code_now(), NULL, &s),
+	    PAM_SUCCESS);
+	CHECK_EQ(s.prompts, 1);
+	CHECK_EQ(fake_manifest_calls, calls);
+	fake_unplug_all();
+}
+
+static void
+test_remote(void)
+{
+	const char *hosts[] = { "192.0.2.7", "2001:db8::1", "::ffff:10.0.0.1",
+	    "128.0.0.1", "mail.example.org" };
+	struct script s;
+	int calls = fake_manifest_calls, opens = dev_a.opens;
+	size_t i;
+
+	fake_plug(&dev_a);
+	for (i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++) {
+		CHECK_EQ(login("kate", hosts[i], code_now(), &s), PAM_SUCCESS);
+		CHECK_EQ(s.prompts, 1);
+		CHECK(strstr(s.said, "Touch") == NULL);
+	}
+	/* not even a look at USB */
+	CHECK_EQ(fake_manifest_calls, calls);
+	CHECK_EQ(dev_a.opens, opens);
+	CHECK(logged("rhost=mail.example.org method=totp result=success"));
+	fake_unplug_all();
+}
+
+static void
+test_fallback(void)
+{
+	struct script s;
+	int calls;
+
+	/* nothing plugged: the code prompt */
+	CHECK_EQ(login("kate", NULL, code_now(), &s), PAM_SUCCESS);
+	CHECK_EQ(s.prompts, 1);
+	CHECK(strstr(s.said, "Touch") == NULL);
+	CHECK(logged("method=key result=key-not-present"));
+	CHECK(logged("method=totp result=success"));
+
+	/* a key that holds none of kate's credentials: no cue, no touch */
+	fake_plug(&dev_c);
+	CHECK_EQ(login("kate", NULL, code_now(), &s), PAM_SUCCESS);
+	CHECK_EQ(s.prompts, 1);
+	CHECK(strstr(s.said, "Touch") == NULL);
+	CHECK_EQ(dev_c.opens, 1);
+	CHECK_EQ(dev_c.asserts, 0);
+	fake_unplug_all();
+
+	/* not touched in time: cancelled, then the code prompt */
+	fake_plug(&dev_a);
+	dev_a.no_touch = true;
+	CHECK_EQ(login("kate", NULL, code_now(), &s), PAM_SUCCESS);
+	CHECK(strstr(s.said, "Touch your security key") != NULL);
+	CHECK(strstr(s.said, "not touched in time") != NULL);
+	CHECK_EQ(s.prompts, 1);
+	CHECK(dev_a.cancels > 0);
+	CHECK(logged("method=key result=key-timeout"));
+	CHECK_EQ(load("kate")->failures, 0);
+	dev_a.no_touch = false;
+
+	/* keys registered under another relying party are not asked for */
+	calls = fake_manifest_calls;
+	write_service("Origin=pam://renamed.example");
+	CHECK_EQ(login("kate", NULL, code_now(), &s), PAM_SUCCESS);
+	CHECK_EQ(s.prompts, 1);
+	CHECK_EQ(fake_manifest_calls, calls);
+
+	/* AllowSecurityKeys=false: keys are not looked at */
+	write_service("AllowSecurityKeys=false");
+	CHECK_EQ(login("kate", NULL, code_now(), &s), PAM_SUCCESS);
+	CHECK_EQ(s.prompts, 1);
+	CHECK_EQ(fake_manifest_calls, calls);
+	write_service("");
+	fake_unplug_all();
+}
+
+/* A key that answers wrongly is refused, counted, and the code asked. */
+static void
+refused(bool *flag, const char *what)
+{
+	struct script s;
+
+	fake_plug(&dev_a);
+	*flag = true;
+	CHECK_EQ(login("kate", NULL, NULL, &s), PAM_CONV_ERR);
+	*flag = false;
+	printf("# %s\n", what);
+	CHECK(strstr(s.said, "The security key was refused") != NULL);
+	CHECK_EQ(s.prompts, 1);		/* then the code prompt */
+	CHECK(logged("user=kate service=tfa-test rhost=- method=key "
+	    "result=bad-key-response"));
+	CHECK(!logged("result=success"));
+	CHECK_EQ(load("kate")->failures, 1);
+	/* a good code still gets kate in */
+	CHECK_EQ(login("kate", "192.0.2.1", code_now(), &s), PAM_SUCCESS);
+	CHECK_EQ(load("kate")->failures, 0);
+	fake_unplug_all();
+}
+
+static void
+test_bad_answers(void)
+{
+	refused(&dev_a.wrong_rp, "wrong relying party");
+	refused(&dev_a.bad_sig, "bad signature");
+	refused(&dev_a.no_up, "no user presence");
+}
+
+static void
+test_cloned(void)
+{
+	struct fake_cred *c = fake_cred_by_id(&dev_a, ka.cred_id,
+	    ka.cred_id_len);
+	uint32_t stored = key_of("kate", &ka)->sign_count;
+	struct script s;
+	char want[256];
+
+	/* a clone made earlier: after the silent check and the touch its
+	   counter is only back where the stored one is */
+	if (stored < 2)
+		abort();
+	c->count = stored - 2;
+	fake_plug(&dev_a);
+	CHECK_EQ(login("kate", NULL, code_now(), &s), PAM_SUCCESS);
+	CHECK(strstr(s.said, "The security key was refused") != NULL);
+	snprintf(want, sizeof(want), "<%d> user=kate service=tfa-test rhost=- "
+	    "method=key result=cloned-key key=%u counter=%u stored=%u",
+	    LOG_ALERT, (unsigned)key_of("kate", &ka)->id, (unsigned)stored,
+	    (unsigned)stored);
+	CHECK(logged(want));
+	CHECK(logged("method=totp result=success"));
+	/* the stored counter did not go back */
+	CHECK_EQ(key_of("kate", &ka)->sign_count, stored);
+	/* once the key is past the stored counter it is good again */
+	c->count = stored + 10;
+	CHECK_EQ(login("kate", NULL, NULL, &s), PAM_SUCCESS);
+	CHECK_EQ(key_of("kate", &ka)->sign_count, stored + 12);
+	fake_unplug_all();
+}
+
+static void
+test_lockout(void)
+{
+	struct script s;
+	int calls, opens;
+
+	write_service("MaxFailures=2");
+	fake_plug(&dev_a);
+	dev_a.bad_sig = true;
+	CHECK_EQ(login("kate", NULL, NULL, &s), PAM_CONV_ERR);
+	CHECK_EQ(login("kate", NULL, NULL, &s), PAM_MAXTRIES);
+	CHECK(strstr(s.said, "Too many failed tries") != NULL);
+	CHECK_EQ(s.prompts, 0);
+	dev_a.bad_sig = false;
+	/* locked: no key is tried at all, nor a code asked */
+	calls = fake_manifest_calls;
+	opens = dev_a.opens;
+	CHECK_EQ(login("kate", NULL, NULL, &s), PAM_MAXTRIES);
+	CHECK_EQ(fake_manifest_calls, calls);
+	CHECK_EQ(dev_a.opens, opens);
+	CHECK_EQ(s.prompts, 0);
+	/* LockoutMinutes (10) later the key works again */
+	fake_now += 10 * 60;
+	CHECK_EQ(login("kate", NULL, NULL, &s), PAM_SUCCESS);
+	CHECK_EQ(load("kate")->failures, 0);
+	write_service("");
+	fake_unplug_all();
+}
+
+static void
+test_uv(void)
+{
+	struct tfa_key ku = register_on(&dev_u, RP, COSE_ES256, true, NULL);
+	struct tfa_key kp = register_on(&dev_p, RP, COSE_EDDSA, true, "4711");
+	struct script s;
+
+	save_user("uma", &ku, 1, &kate_totp);
+	save_user("pia", &kp, 1, &kate_totp);
+	/* built-in verification (a fingerprint): asked for, no PIN */
+	fake_plug(&dev_u);
+	CHECK_EQ(login("uma", NULL, NULL, &s), PAM_SUCCESS);
+	CHECK(dev_u.last_uv_opt);
+	/* UV required but the answer lacks it: refused */
+	dev_u.no_uv = true;
+	CHECK_EQ(login("uma", NULL, code_now(), &s), PAM_SUCCESS);
+	CHECK(logged("method=key result=bad-key-response"));
+	CHECK(logged("method=totp result=success"));
+	dev_u.no_uv = false;
+	fake_unplug_all();
+
+	/* a PIN key: the PIN is asked through the conversation */
+	fake_plug(&dev_p);
+	CHECK_EQ(login("pia", NULL, "4711", &s), PAM_SUCCESS);
+	CHECK_STR(s.asked, "PIN for your security key: |");
+	CHECK(dev_p.last_pin_auth);
+	CHECK(logged("method=key result=success"));
+	/* a wrong PIN: said, then the code prompt */
+	CHECK_EQ(login_as("pia", NULL, 0, "1234", code_now(), &s),
+	    PAM_SUCCESS);
+	CHECK(strstr(s.said, "Wrong PIN") != NULL);
+	CHECK_STR(s.asked, "PIN for your security key: |Verification code: |");
+	CHECK_EQ(dev_p.pin_retries, 7);
+	/* the PIN-verified flag missing from the answer: refused */
+	dev_p.no_uv = true;
+	CHECK_EQ(login_as("pia", NULL, 0, "4711", code_now(), &s),
+	    PAM_SUCCESS);
+	CHECK(logged("method=key result=bad-key-response"));
+	dev_p.no_uv = false;
+	/* no PIN given: no touch, the code prompt */
+	CHECK_EQ(login_as("pia", NULL, 0, "", code_now(), &s), PAM_SUCCESS);
+	CHECK_EQ(dev_p.pin_retries, 8);
+	fake_unplug_all();
+}
+
+/* Only keys: with none plugged the code prompt still comes (and fails). */
+static void
+test_key_only(void)
+{
+	struct script s;
+
+	save_user("kim", &ka, 1, NULL);
+	CHECK_EQ(login("kim", NULL, "123456", &s), PAM_AUTH_ERR);
+	CHECK_EQ(s.prompts, 1);
+	fake_plug(&dev_a);
+	CHECK_EQ(login("kim", NULL, NULL, &s), PAM_SUCCESS);
+	fake_unplug_all();
+}
+
+/* No Origin set: the relying party is pam://<host name>. */
+static void
+test_default_origin(void)
+{
+	char host[256], rp[300];
+	struct tfa_key k;
+	struct script s;
+
+	if (gethostname(host, sizeof(host)) != 0)
+		abort();
+	host[sizeof(host) - 1] = '\0';
+	snprintf(rp, sizeof(rp), "pam://%s", host);
+	k = register_on(&dev_c, rp, COSE_ES256, false, NULL);
+	save_user("otto", &k, 1, &kate_totp);
+	write_service("Origin=");
+	fake_plug(&dev_c);
+	CHECK_EQ(login("otto", NULL, NULL, &s), PAM_SUCCESS);
+	CHECK(logged("user=otto service=tfa-test rhost=- method=key "
+	    "result=success"));
+	write_service("");
+	fake_unplug_all();
+}
+
+static void
+setup(void)
+{
+	const char *build = getenv("BUILD");
+	char *cwd = getcwd(NULL, 0), text[4096], other[4200];
+	struct tfa_key keys[2];
+
+	dir = tfa_test_tmpdir("fido-pam");
+	if (asprintf(&store, "%s/store", dir) < 0 ||
+	    asprintf(&confdir, "%s/pam.d", dir) < 0 ||
+	    asprintf(&conffile, "%s/pam_tfa.conf", dir) < 0 ||
+	    asprintf(&module, "%s/%s/pam_tfa.so", cwd,
+	    build ? build : "build") < 0)
+		abort();
+	free(cwd);
+	mkdir(store, 0700);
+	mkdir(confdir, 0700);
+	snprintf(text, sizeof(text), "StoreDir = %s\nOrigin = " RP "\n"
+	    "MaxFailures = 5\nLockoutMinutes = 10\n"
+	    "AllowUsedDevices = false\n", store);
+	tfa_test_write(conffile, text, 0600);
+	write_service("");
+	snprintf(other, sizeof(other), "%s/other", confdir);
+	tfa_test_write(other, "auth required pam_deny.so\n", 0644);
+	tfa_config_init(&cfg);
+	snprintf(cfg.store_dir, sizeof(cfg.store_dir), "%s", store);
+
+	fake_init(&dev_a, "/dev/hidraw-a");
+	fake_init(&dev_b, "/dev/hidraw-b");
+	dev_b.full_attestation = false;
+	fake_init(&dev_c, "/dev/hidraw-c");
+	fake_init(&dev_u, "/dev/hidraw-u");
+	dev_u.has_uv = true;
+	fake_init(&dev_p, "/dev/hidraw-p");
+	dev_p.has_pin = true;
+	snprintf(dev_p.pin, sizeof(dev_p.pin), "4711");
+	ka = register_on(&dev_a, RP, COSE_ES256, false, NULL);
+	kb = register_on(&dev_b, RP, COSE_EDDSA, false, NULL);
+	keys[0] = ka;
+	keys[1] = kb;
+	if (tfa_totp_generate(&kate_totp, fake_now) != TFA_OK)
+		abort();
+	save_user("kate", keys, 2, &kate_totp);
+}
+
+int
+main(void)
+{
+	char cmd[4200];
+
+	setup();
+	test_touch();
+	test_remote();
+	test_fallback();
+	test_bad_answers();
+	test_cloned();
+	test_lockout();
+	test_uv();
+	test_key_only();
+	test_default_origin();
+
+	if (getenv("TFA_TEST_LOG") != NULL)
+		fputs(logbuf, stdout);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (getenv("TFA_TEST_KEEP") == NULL && system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", dir);
+	fake_free(&dev_a);
+	fake_free(&dev_b);
+	fake_free(&dev_c);
+	fake_free(&dev_u);
+	fake_free(&dev_p);
+	return tfa_check_done();
+}
