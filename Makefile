@@ -57,7 +57,8 @@ TOOLS		 = $(BUILD)/tests/pam-login $(BUILD)/tests/pam_settok.so
 # FIDO2 tests: a scripted fake authenticator behind libfido2's hooks
 FIDOTEST_SRC	:= $(sort $(wildcard tests/fido/test_*.c))
 FIDOTEST_BIN	 = $(FIDOTEST_SRC:tests/fido/%.c=$(BUILD)/tests/%)
-FAKE_SRC	:= $(filter-out tests/fido/test_%,$(sort $(wildcard tests/fido/*.c)))
+FAKE_SRC	:= $(filter-out tests/fido/test_% tests/fido/preload.c,$(sort \
+		   $(wildcard tests/fido/*.c)))
 FAKE_OBJ	 = $(FAKE_SRC:%.c=$(BUILD)/%.o)
 
 MANPAGES	 = man/pam_tfa.8 man/tfa-enroll.1 man/pam_tfa.conf.5
@@ -112,6 +113,11 @@ $(BUILD)/tests/%: tests/fido/%.c $(FAKE_OBJ) $(TESTLIB_OBJ) $(LIBTFA)
 	$(CC) $(ALL_CFLAGS) -Itests/lib -Itests/fido -rdynamic -o $@ $< \
 	    $(FAKE_OBJ) $(TESTLIB_OBJ) $(LIBTFA) $(LIBS)
 
+$(BUILD)/tests/fake_preload.so: tests/fido/preload.c $(FAKE_SRC) tests/fido/fake.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/fido -shared -o $@ tests/fido/preload.c \
+	    $(FAKE_SRC) -lfido2 -lcrypto
+
 $(BUILD)/tests/pam-login: tests/tools/pam-login.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< -lpam
@@ -120,7 +126,8 @@ $(BUILD)/tests/pam_settok.so: tests/tools/pam_settok.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -shared -o $@ $< -lpam
 
-tests-build: all $(UNIT_BIN) $(PAMTEST_BIN) $(FIDOTEST_BIN) $(TOOLS)
+tests-build: all $(UNIT_BIN) $(PAMTEST_BIN) $(FIDOTEST_BIN) $(TOOLS) \
+	    $(BUILD)/tests/fake_preload.so
 
 check: test-deps
 	@$(MAKE) --no-print-directory tests-build

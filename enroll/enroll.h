@@ -36,6 +36,9 @@ int tfa_enroll_apppw_remove(struct tfa_enroll *e);
 int tfa_enroll_devices(struct tfa_enroll *e);		/* devices.c */
 int tfa_enroll_devices_remove(struct tfa_enroll *e);
 int tfa_enroll_cleanup(struct tfa_enroll *e);		/* cleanup.c */
+int tfa_enroll_key_add(struct tfa_enroll *e);		/* key.c */
+int tfa_enroll_key_list(struct tfa_enroll *e);
+int tfa_enroll_key_remove(struct tfa_enroll *e);
 
 /* A bad command line for a command that parses its own (TFA_EXIT_USAGE). */
 int tfa_enroll_usage(const char *fmt, ...)

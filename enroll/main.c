@@ -39,6 +39,29 @@ static const struct command commands[] = {
 	    "Asks for a current code from the app and, when it is right, "
 	    "removes\nthe app.  A wrong code counts as a failed login "
 	    "try.\n" },
+	{ "key", "add", tfa_enroll_key_add,
+	    "register a security key (FIDO2/U2F)",
+	    "usage: ... key add [NAME] [--eddsa] [--uv]\n\n"
+	    "Registers the security key plugged in (one you have not "
+	    "registered yet)\nfor this host's relying party (Origin).  "
+	    "Asks for the key's PIN when it\nhas one, then for a touch.  "
+	    "--eddsa makes an Ed25519 credential\n(default ES256), --uv "
+	    "makes every login with it ask for the key's PIN\nor "
+	    "fingerprint as well.  Local logins then ask for a touch "
+	    "instead of a\ncode.  At most MaxKeys keys.  When you have a "
+	    "second factor already,\nasks for a current code first (or a "
+	    "touch of a registered key).\n" },
+	{ "key", "list", tfa_enroll_key_list,
+	    "list your security keys",
+	    "usage: ... key list [--json]\n\n"
+	    "One line per key: ID, name, type, whether it asks for a PIN "
+	    "or\nfingerprint, when it was added and last used.\n" },
+	{ "key", "remove", tfa_enroll_key_remove,
+	    "remove a security key",
+	    "usage: ... key remove ID\n\n"
+	    "Removes key ID (see 'key list').  Asks for a current code "
+	    "first, or\na touch of a registered key when you have no app "
+	    "or backup codes.\n" },
 	{ "app-password", "add", tfa_enroll_apppw_add,
 	    "make an app password for a mail or DAV client",
 	    "usage: ... app-password add NAME [--services LIST] [--days N]\n\n"
@@ -251,7 +274,10 @@ parse_global(int argc, char **argv, struct options *o)
 static bool
 takes_args(const struct command *c)
 {
-	return c->run == tfa_enroll_apppw_add ||
+	return c->run == tfa_enroll_key_add ||
+	    c->run == tfa_enroll_key_list ||
+	    c->run == tfa_enroll_key_remove ||
+	    c->run == tfa_enroll_apppw_add ||
 	    c->run == tfa_enroll_apppw_list ||
 	    c->run == tfa_enroll_apppw_remove ||
 	    c->run == tfa_enroll_devices ||

@@ -1,0 +1,97 @@
+#!/bin/sh
+# tfa-enroll key add | list | remove against the fake authenticator, loaded
+# into tfa-enroll with LD_PRELOAD (fake_preload.so defines
+# fido_dev_info_manifest); a private store and config.  Runs as whoever
+# runs the suite: as root no proof is asked, as a user the first key needs
+# none either (no second factor yet).
+. "$TOP/tests/lib/lib.sh"
+dir=$(mktemp -d "${TMPDIR:-/tmp}/tfa-enroll-key-XXXXXX")
+trap 'rm -rf "$dir"' EXIT
+mkdir -m 700 "$dir/store"
+conf() {	# conf EXTRA-LINE
+	printf 'StoreDir = %s/store\nOrigin = pam://enroll.example\n%s\n' \
+		"$dir" "$1" > "$dir/conf"
+	chmod 600 "$dir/conf"
+}
+conf ""
+preload=$TOP/$BUILD/tests/fake_preload.so
+enroll() {	# enroll ARGS... — output in $dir/out, status in $rc
+	LD_PRELOAD=$preload "$TOP/$BUILD/tfa-enroll" --config "$dir/conf" \
+		"$@" >"$dir/out" 2>&1 </dev/null
+	rc=$?
+}
+has() { grep -q -- "$1" "$dir/out"; }
+
+FAKE_KEYS=0 enroll key add
+check "no key plugged: fails" [ "$rc" -eq 1 ]
+check "no key plugged: says so" has "no security key found"
+
+enroll key add yubi
+check "key add: ES256 registered" [ "$rc" -eq 0 ]
+check "key add: says which" has 'Security key 1 ("yubi", es256)'
+
+enroll key add --eddsa
+check "key add --eddsa" [ "$rc" -eq 0 ]
+check "key add --eddsa: EdDSA, default name" has '"key2", eddsa'
+
+FAKE_NO_EDDSA=1 enroll key add --eddsa
+check "EdDSA on an ES256-only key: fails" [ "$rc" -eq 1 ]
+check "EdDSA on an ES256-only key: says so" has "not supported by the key"
+
+enroll key add --uv
+check "--uv on a key without PIN or UV: fails" [ "$rc" -eq 1 ]
+check "--uv: explains" has "needs a key with a PIN"
+
+printf '4711\n' > "$dir/pin"
+LD_PRELOAD=$preload FAKE_PIN=4711 "$TOP/$BUILD/tfa-enroll" \
+	--config "$dir/conf" key add --uv pinned <"$dir/pin" >"$dir/out" 2>&1
+rc=$?
+check "PIN key: right PIN registers" [ "$rc" -eq 0 ]
+check "PIN key: PIN asked" has "PIN of the security key"
+check "PIN key: not echoed" sh -c "! grep -q 4711 '$dir/out'"
+
+printf '1111\n' > "$dir/pin"
+LD_PRELOAD=$preload FAKE_PIN=4711 "$TOP/$BUILD/tfa-enroll" \
+	--config "$dir/conf" key add <"$dir/pin" >"$dir/out" 2>&1
+rc=$?
+check "PIN key: wrong PIN fails" [ "$rc" -eq 1 ]
+check "PIN key: says wrong PIN" has "wrong PIN"
+
+FAKE_NO_TOUCH=1 enroll key add
+check "no touch: fails" [ "$rc" -eq 1 ]
+check "no touch: says timeout" has "not touched in time"
+
+enroll key list
+check "key list" [ "$rc" -eq 0 ]
+check "key list: three keys" [ "$(grep -c '^[0-9]' "$dir/out")" -eq 3 ]
+check "key list: key 3 asks for UV" sh -c "grep '^3 ' '$dir/out' | grep -q ' yes '"
+enroll key list --json
+check "key list --json" has '"id":2,"name":"key2","type":"eddsa"'
+
+conf "MaxKeys = 3"
+enroll key add
+check "MaxKeys reached: fails" [ "$rc" -eq 1 ]
+check "MaxKeys reached: says so" has "MaxKeys (3)"
+conf "AllowSecurityKeys = false"
+enroll key add
+check "AllowSecurityKeys=false: refused" has "AllowSecurityKeys=false"
+conf ""
+
+enroll key remove 1
+if [ "$(id -u)" -eq 0 ]; then
+	check "key remove 1 (root: no proof)" [ "$rc" -eq 0 ]
+	enroll key list
+	check "key 1 gone" sh -c "! grep -q '^1 ' '$dir/out'"
+	enroll key remove 1
+	check "removing it again: no such key" has "no such key"
+else
+	# a key-only user proves with a touch of a registered key; the fake
+	# in this new process holds none
+	check "key remove 1 (user: proof needed)" [ "$rc" -eq 1 ]
+	check "key remove: asks for a registered key" has "registered"
+fi
+enroll key remove x
+check "key remove x: usage error" [ "$rc" -eq 2 ]
+enroll key add a b
+check "key add a b: usage error" [ "$rc" -eq 2 ]
+done_testing
