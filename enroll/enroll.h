@@ -39,6 +39,7 @@ int tfa_enroll_cleanup(struct tfa_enroll *e);		/* cleanup.c */
 int tfa_enroll_key_add(struct tfa_enroll *e);		/* key.c */
 int tfa_enroll_key_list(struct tfa_enroll *e);
 int tfa_enroll_key_remove(struct tfa_enroll *e);
+int tfa_enroll_import(struct tfa_enroll *e);		/* import.c */
 
 /* A bad command line for a command that parses its own (TFA_EXIT_USAGE). */
 int tfa_enroll_usage(const char *fmt, ...)

@@ -100,6 +100,23 @@ static const struct command commands[] = {
 	    "Records are pruned\nwhenever they are written anyway; run this "
 	    "daily (contrib/tfa-cleanup.timer)\nfor the users who do not "
 	    "log in.\n" },
+	{ "import", NULL, tfa_enroll_import,
+	    "take over second factors from another PAM module",
+	    "usage: ... import --from FORMAT [--user NAME] [--dry-run] "
+	    "[--replace]\n           [--origin RP] [--appid APPID] FILE\n\n"
+	    "FORMAT is google-authenticator (a ~/.google_authenticator: the "
+	    "app and\nits scratch codes), oath-users (pam_oath's usersfile: "
+	    "HOTP/T30 and\nHOTP/T60 tokens) or pam-u2f (its authfile: "
+	    "security keys; --origin is\npam_u2f's origin, default "
+	    "pam://HOSTNAME, --appid its appid for old\nU2F keys).  A "
+	    "google-authenticator file is for --user NAME (default:\nyou); "
+	    "the other files name their users, --user picks one.  Each user "
+	    "is\nimported whole or not at all; what cannot be imported "
+	    "(HOTP counters,\nPINs, RS256 or resident keys) is reported.  An "
+	    "existing app, backup\ncodes or keys are replaced only with "
+	    "--replace.  --dry-run reports and\nchanges nothing.  Root only, "
+	    "but a user may import their own\ngoogle-authenticator file into "
+	    "a store of their own (--store DIR).\n" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -282,7 +299,8 @@ takes_args(const struct command *c)
 	    c->run == tfa_enroll_apppw_remove ||
 	    c->run == tfa_enroll_devices ||
 	    c->run == tfa_enroll_devices_remove ||
-	    c->run == tfa_enroll_cleanup;
+	    c->run == tfa_enroll_cleanup ||
+	    c->run == tfa_enroll_import;
 }
 
 /*
