@@ -4,7 +4,9 @@
 #   sh scripts/deps.sh build [test]
 set -u
 build="gcc make pkg-config libpam0g-dev liboath-dev libqrencode-dev libgdbm-dev libssl-dev libfido2-dev"
-test="tmux mandoc zbar-tools python3 autoconf"
+# libpam-google-authenticator and openssl: tests/import makes real
+# ~/.google_authenticator files and P-256 keys for pam_u2f authfiles
+test="tmux mandoc zbar-tools python3 autoconf libpam-google-authenticator openssl"
 
 want=""
 for set in "$@"; do
