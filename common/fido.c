@@ -112,8 +112,11 @@ tfa_fido_find_devices(struct tfa_fido_devs *devs)
 		tfa_fido_devs_free(devs);
 		return TFA_FIDO_ERROR;
 	}
-	devs->n = n;
-	return n == 0 ? TFA_FIDO_NO_DEVICE : TFA_FIDO_OK;
+	if ((devs->n = n) == 0) {
+		tfa_fido_devs_free(devs);	/* callers free only a list */
+		return TFA_FIDO_NO_DEVICE;
+	}
+	return TFA_FIDO_OK;
 }
 
 void
