@@ -399,31 +399,48 @@ tfa_record_decode(struct tfa_record *rec, const char *key, size_t keylen,
 	return r;
 }
 
-/* No list id above last_id, or a new element could reuse one. */
+static int
+by_id(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Lists come out of the store in hash order: sort them by id, and check no
+ * id is above last_id (a new element would reuse it) or appears twice.
+ */
 static bool
-ids_known(struct tfa_record *rec)
+sort_lists(struct tfa_record *rec)
 {
 	size_t i, j;
 
 	for (i = 0; i < NLISTS; i++) {
-		const char *items = *list_items(rec, &lists[i]);
-		size_t n = *list_count(rec, &lists[i]);
+		char *items = *list_items(rec, &lists[i]);
+		size_t n = *list_count(rec, &lists[i]), size = lists[i].elem;
 
-		for (j = 0; j < n; j++)
-			if (*(const uint32_t *)(const void *)(items +
-			    j * lists[i].elem) > rec->last_id)
+		if (n > 1)
+			qsort(items, n, size, by_id);
+		for (j = 0; j < n; j++) {
+			uint32_t id = *(const uint32_t *)(const void *)(items +
+			    j * size);
+
+			if (id > rec->last_id || (j > 0 && id ==
+			    *(const uint32_t *)(const void *)(items +
+			    (j - 1) * size)))
 				return false;
+		}
 	}
 	return true;
 }
 
 tfa_err
-tfa_record_finish(const struct tfa_record *rec)
+tfa_record_finish(struct tfa_record *rec)
 {
 	unsigned need = SEEN_FORMAT | SEEN_STATE;
 
-	if ((rec->decoded & need) != need ||
-	    !ids_known((struct tfa_record *)(uintptr_t)rec))
+	if ((rec->decoded & need) != need || !sort_lists(rec))
 		return TFA_ERR_CORRUPT;
 	return TFA_OK;
 }

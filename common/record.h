@@ -90,8 +90,11 @@ tfa_err tfa_record_encode(const struct tfa_record *rec, tfa_entry_fn emit,
 tfa_err tfa_record_decode(struct tfa_record *rec, const char *key,
     size_t keylen, const char *val, size_t vallen);
 
-/* After the last entry: TFA_ERR_CORRUPT unless format and state were seen. */
-tfa_err tfa_record_finish(const struct tfa_record *rec);
+/*
+ * After the last entry: sorts the lists by id; TFA_ERR_CORRUPT unless format
+ * and state were seen and every id is unique and at most last_id.
+ */
+tfa_err tfa_record_finish(struct tfa_record *rec);
 
 /* The record-text name of a hash, "sha1"; NULL when out of range. */
 const char *tfa_hash_name(enum tfa_hash h);
