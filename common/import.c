@@ -90,7 +90,7 @@ match_steps(struct tfa_import_user *u, int64_t from, int64_t to)
 tfa_err
 tfa_import_resolve_step(struct tfa_import_user *u, int64_t now)
 {
-	int64_t at, reach;
+	int64_t at = 0, reach;
 	tfa_err r;
 
 	if (u->refused || !u->totp.enabled)

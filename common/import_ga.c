@@ -77,13 +77,13 @@ opt_step(struct ga *g, struct tfa_span args, unsigned line)
 static void
 opt_disallow(struct ga *g, struct tfa_span args, unsigned line)
 {
-	struct tfa_span f[64];
+	struct tfa_span f[256];
 	size_t n, i;
 	uint64_t v;
 
-	if ((n = tfa_span_split(args, 0, f, 64)) > 64) {
+	if ((n = tfa_span_split(args, 0, f, 256)) > 256) {
 		tfa_import_refuse(g->u, "line %u: DISALLOW_REUSE lists more "
-		    "than 64 steps", line);
+		    "than 256 steps", line);
 		return;
 	}
 	for (i = 0; i < n; i++) {

@@ -318,5 +318,7 @@ main(void)
 			fprintf(stderr, "cannot remove %s\n", dir);
 	}
 	free(cwd);
+	free(store);
+	free(module);
 	return tfa_check_done();
 }
