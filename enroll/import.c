@@ -126,6 +126,8 @@ parse_args(struct tfa_enroll *e, struct import_opts *o)
 static int
 check_caller(const struct tfa_enroll *e, const struct import_opts *o)
 {
+	struct stat st;
+
 	if (getuid() == 0)
 		return -1;
 	if (o->format != TFA_IMPORT_GA) {
@@ -137,6 +139,14 @@ check_caller(const struct tfa_enroll *e, const struct import_opts *o)
 	if (o->user != NULL && strcmp(o->user, e->user) != 0) {
 		tfa_enroll_error("only root can import for another user; you "
 		    "are %s", e->user);
+		return TFA_EXIT_FAIL;
+	}
+	/* the system store takes imports from root only (the monitor of a
+	 * set-uid tfa-enroll offers no import) */
+	if (stat(e->cfg.store_dir, &st) != 0 || st.st_uid != getuid()) {
+		tfa_enroll_error("only root can import into the store %s; you "
+		    "can import your own file into a store of your own "
+		    "(--store DIR)", e->cfg.store_dir);
 		return TFA_EXIT_FAIL;
 	}
 	return -1;

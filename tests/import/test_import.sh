@@ -254,6 +254,14 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1 &&
 	check "nor a users file" has "needs root"
 	as_nobody --from google-authenticator --replace "$tmp/ga-root"
 	check "nor a file that is not theirs" has "not your file"
+	printf 'StoreDir = %s\n' "$tmp/store" >"$own/root.conf"
+	chown 65534 "$own/root.conf"
+	chmod 0600 "$own/root.conf"
+	timeout 30 setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    "$ENROLL" --config "$own/root.conf" import --from \
+	    google-authenticator "$own/ga" >"$tmp/out" 2>&1
+	check "nor into a store that is not theirs" \
+	    has "only root can import into the store"
 else
 	skip "not root, or no setpriv/nobody: the unprivileged caller is untested"
 fi
