@@ -1,0 +1,190 @@
+/*
+ * The PAM-level fixture behind pamtest.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include <security/pam_appl.h>
+
+#include "check.h"
+#include "pamtest.h"
+#include "store.h"
+#include "totp.h"
+
+struct pamtest pamtest;
+
+static int
+conv(int n, const struct pam_message **msg, struct pam_response **resp,
+    void *arg)
+{
+	struct pamtest_conv *c = arg;
+	struct pam_response *r = calloc((size_t)n, sizeof(*r));
+	int i;
+
+	if (r == NULL)
+		return PAM_BUF_ERR;
+	for (i = 0; i < n; i++) {
+		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF ||
+		    msg[i]->msg_style == PAM_PROMPT_ECHO_ON) {
+			c->prompts++;
+			if (c->answer == NULL)
+				goto fail;
+			r[i].resp = strdup(c->answer);
+		} else {
+			strncat(c->said, msg[i]->msg,
+			    sizeof(c->said) - strlen(c->said) - 2);
+			strcat(c->said, "\n");
+		}
+	}
+	*resp = r;
+	return PAM_SUCCESS;
+fail:
+	for (i = 0; i < n; i++)
+		free(r[i].resp);
+	free(r);
+	return PAM_CONV_ERR;
+}
+
+static char *
+path_in(const char *dir, const char *name)
+{
+	char *p;
+
+	if (asprintf(&p, "%s/%s", dir, name) < 0)
+		abort();
+	return p;
+}
+
+void
+pamtest_conf(const char *extra)
+{
+	char text[4096];
+
+	snprintf(text, sizeof(text), "# test configuration\nStoreDir = %s\n"
+	    "MaxFailures = 5\nLockoutMinutes = 10\n%s", pamtest.store, extra);
+	tfa_test_write(pamtest.conffile, text, 0600);
+}
+
+void
+pamtest_service(const char *args)
+{
+	char *path = path_in(pamtest.confdir, PAMTEST_SERVICE), text[8192];
+
+	snprintf(text, sizeof(text), "auth required %s config=%s %s\n",
+	    pamtest.module, pamtest.conffile, args);
+	tfa_test_write(path, text, 0644);
+	free(path);
+}
+
+void
+pamtest_init(const char *tag, const char *conf_extra)
+{
+	const char *build = getenv("BUILD");
+	char *cwd = getcwd(NULL, 0), *other;
+
+	if (cwd == NULL)
+		abort();
+	pamtest.dir = tfa_test_tmpdir(tag);
+	pamtest.store = path_in(pamtest.dir, "store");
+	pamtest.confdir = path_in(pamtest.dir, "pam.d");
+	pamtest.conffile = path_in(pamtest.dir, "pam_tfa.conf");
+	if (asprintf(&pamtest.module, "%s/%s/pam_tfa.so", cwd,
+	    build ? build : "build") < 0)
+		abort();
+	free(cwd);
+	if (mkdir(pamtest.store, 0700) != 0 ||
+	    mkdir(pamtest.confdir, 0700) != 0) {
+		perror(pamtest.dir);
+		exit(2);
+	}
+	pamtest_conf(conf_extra);
+	pamtest_service("");
+	other = path_in(pamtest.confdir, "other");
+	tfa_test_write(other, "auth required pam_deny.so\n", 0644);
+	free(other);
+	tfa_config_init(&pamtest.cfg);
+	if (tfa_strlcpy(pamtest.cfg.store_dir, pamtest.store,
+	    sizeof(pamtest.cfg.store_dir)) != TFA_OK)
+		abort();
+}
+
+int
+pamtest_login(const char *user, const char *answer, struct pamtest_conv *c)
+{
+	struct pam_conv pc = { conv, c };
+	pam_handle_t *pamh = NULL;
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	c->answer = answer;
+	r = pam_start_confdir(PAMTEST_SERVICE, user, &pc, pamtest.confdir,
+	    &pamh);
+	if (r != PAM_SUCCESS)
+		return -1;
+	pam_set_item(pamh, PAM_RHOST, PAMTEST_RHOST);
+	r = pam_authenticate(pamh, 0);
+	pam_end(pamh, r);
+	return r;
+}
+
+const char *
+pamtest_code(const struct tfa_totp *t, time_t when)
+{
+	static char code[16];
+
+	if (tfa_totp_code(t, tfa_totp_step(t, (int64_t)when), code,
+	    sizeof(code)) != TFA_OK)
+		abort();
+	return code;
+}
+
+const char *
+pamtest_wrong(const struct tfa_totp *t, time_t when)
+{
+	static char wrong[16];
+	unsigned v;
+	int i;
+
+	for (v = 0;; v++) {
+		snprintf(wrong, sizeof(wrong), "%06u", v);
+		for (i = -3; i <= 3; i++)
+			if (strcmp(wrong, pamtest_code(t, when + 30 * i)) == 0)
+				break;
+		if (i > 3)
+			return wrong;
+	}
+}
+
+void
+pamtest_save(const char *user, const struct tfa_record *rec)
+{
+	struct tfa_store *st = NULL;
+
+	if (tfa_store_lock(&pamtest.cfg, NULL, user, &st) != TFA_OK ||
+	    tfa_store_save(st, rec) != TFA_OK)
+		abort();
+	tfa_store_close(&st);
+}
+
+bool
+pamtest_read(const char *user, struct tfa_record *rec)
+{
+	return tfa_store_read(&pamtest.cfg, NULL, user, rec) == TFA_OK;
+}
+
+void
+pamtest_done(void)
+{
+	char *cmd;
+
+	if (getenv("TFA_TEST_KEEP") != NULL || pamtest.dir == NULL)
+		return;
+	if (asprintf(&cmd, "rm -rf '%s'", pamtest.dir) < 0)
+		abort();
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", pamtest.dir);
+	free(cmd);
+}

@@ -1,0 +1,70 @@
+/*
+ * The fixture of a PAM-level test: a private directory with a store, a
+ * pam_tfa.conf and a PAM service directory; a scripted conversation; and
+ * logins through the built pam_tfa.so with the real libpam
+ * (pam_start_confdir).  The module's clock and log lines belong to the
+ * test program, through pamtest_hooks.h.
+ */
+#ifndef TFA_PAMTEST_H
+#define TFA_PAMTEST_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "config.h"
+#include "record.h"
+
+#define PAMTEST_SERVICE	"tfa-test"
+#define PAMTEST_RHOST	"192.0.2.7"
+
+struct pamtest {
+	char *dir;		/* private temporary directory */
+	char *store;		/* StoreDir, 0700 */
+	char *confdir;		/* PAM service directory */
+	char *conffile;		/* pam_tfa.conf */
+	char *module;		/* $BUILD/pam_tfa.so */
+	struct tfa_config cfg;	/* for direct store access */
+};
+
+extern struct pamtest pamtest;
+
+/* What one login saw. */
+struct pamtest_conv {
+	const char *answer;	/* given to every prompt; NULL fails the conv */
+	int prompts;		/* prompts seen */
+	char said[2048];	/* info and error messages, one per line */
+};
+
+/*
+ * Make the fixture under $TMPDIR: the store, a configuration (StoreDir,
+ * MaxFailures = 5, LockoutMinutes = 10, then conf_extra), the service
+ * PAMTEST_SERVICE with no module arguments, and "other" denying all.
+ */
+void pamtest_init(const char *tag, const char *conf_extra);
+
+/* Rewrite pam_tfa.conf: the lines above, then extra. */
+void pamtest_conf(const char *extra);
+
+/* Rewrite the service: "auth required MODULE config=CONF args". */
+void pamtest_service(const char *args);
+
+/* Authenticate user, every prompt answered with answer; PAM_RHOST set. */
+int pamtest_login(const char *user, const char *answer,
+    struct pamtest_conv *c);
+
+/* The code of the step holding when; a static buffer. */
+const char *pamtest_code(const struct tfa_totp *t, time_t when);
+
+/* A code wrong for every step within 3 of when; a static buffer. */
+const char *pamtest_wrong(const struct tfa_totp *t, time_t when);
+
+/* Replace user's record with rec, under the lock; aborts on failure. */
+void pamtest_save(const char *user, const struct tfa_record *rec);
+
+/* Read user's record without the lock; false when there is none. */
+bool pamtest_read(const char *user, struct tfa_record *rec);
+
+/* Remove the directory (kept when TFA_TEST_KEEP is set). */
+void pamtest_done(void);
+
+#endif
