@@ -143,12 +143,19 @@ demo: deps
 	@$(MAKE) --no-print-directory all $(TOOLS)
 	@BUILD=$(BUILD) sh scripts/demo.sh
 
+# tfa-enroll is installed set-uid root, so that users can enroll into the
+# root-owned store: it forks a small root monitor and runs everything else
+# with all privileges dropped (tfa-enroll(1), SET-UID OPERATION).
+# `make install SETUID=no` installs it 0755: then only root can enroll.
+SETUID		?= yes
+ENROLL_MODE	 = $(if $(filter no,$(SETUID)),0755,4755)
+
 install: all
 	install -d $(DESTDIR)$(pammoddir) $(DESTDIR)$(bindir) \
 	    $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man5 \
 	    $(DESTDIR)$(mandir)/man8
 	install -m 0644 $(MODULE) $(DESTDIR)$(pammoddir)/pam_tfa.so
-	install -m 0755 $(ENROLL) $(DESTDIR)$(bindir)/tfa-enroll
+	install -m $(ENROLL_MODE) $(ENROLL) $(DESTDIR)$(bindir)/tfa-enroll
 	install -m 0644 man/tfa-enroll.1 $(DESTDIR)$(mandir)/man1/
 	install -m 0644 man/pam_tfa.conf.5 $(DESTDIR)$(mandir)/man5/
 	install -m 0644 man/pam_tfa.8 $(DESTDIR)$(mandir)/man8/

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "ops.h"
 #include "record.h"
 #include "user.h"
 
@@ -24,6 +25,10 @@ struct tfa_enroll {
 	char user_log[TFA_USER_FILE_MAX + 1];	/* escaped, as the module logs */
 	int argc;			/* a command's own arguments, for */
 	char **argv;			/* commands that parse their own */
+	/* root acting on --user NAME: root's name, for the log; else "" */
+	char admin[TFA_USER_MAX + 1];
+	int monitor;		/* socket to the set-uid monitor, or -1 */
+	bool json;		/* --json */
 };
 
 /* Subcommands: each returns a TFA_EXIT_* status. */
@@ -53,6 +58,44 @@ int tfa_enroll_json_arg(struct tfa_enroll *e, bool *json);
 
 /* s as a JSON string on stdout. */
 void tfa_enroll_json_str(const char *s);
+int tfa_enroll_backup_codes(struct tfa_enroll *e);
+int tfa_enroll_disable(struct tfa_enroll *e);		/* admin.c */
+int tfa_enroll_enable(struct tfa_enroll *e);
+int tfa_enroll_reset(struct tfa_enroll *e);
+int tfa_enroll_list_users(struct tfa_enroll *e);
+
+/*
+ * privsep.c: in a set-uid root run by a user, fork the monitor and return
+ * -1 in the child, all privileges dropped (the monitor never returns); in
+ * any other run return -1 at once.  Else an exit status.
+ */
+int tfa_privsep_start(struct tfa_enroll *e);
+
+/* Ask the monitor for the configuration and whose record this is. */
+tfa_err tfa_privsep_hello(struct tfa_enroll *e);
+
+/* Do without the monitor (--store, --config: the user's own files). */
+void tfa_privsep_detach(struct tfa_enroll *e);
+
+/*
+ * Run one operation on e->user's record: through the monitor when there is
+ * one, else directly.  req is wiped; the caller wipes res.
+ */
+tfa_err tfa_enroll_op(const struct tfa_enroll *e, struct tfa_op_req *req,
+    struct tfa_op_res *res);
+
+/* proof.c: the summary of e->user's record; -1, or the exit status. */
+int tfa_enroll_view(const struct tfa_enroll *e, struct tfa_op_view *v);
+
+/*
+ * Ask for a current second factor (a code from the app or a backup code)
+ * into line; -1 when one was typed, else the exit status.
+ */
+int tfa_enroll_read_proof(char *line, size_t len);
+
+/* Say why an operation was refused (the proof, the policy, the store). */
+void tfa_enroll_explain(const struct tfa_enroll *e,
+    const struct tfa_op_res *res);
 
 /* "tfa-enroll: " and the message on stderr. */
 void tfa_enroll_error(const char *fmt, ...)

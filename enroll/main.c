@@ -39,6 +39,32 @@ static const struct command commands[] = {
 	    "Asks for a current code from the app and, when it is right, "
 	    "removes\nthe app.  A wrong code counts as a failed login "
 	    "try.\n" },
+	{ "backup-codes", NULL, tfa_enroll_backup_codes,
+	    "make 10 single-use backup codes (old ones stop working)",
+	    "Makes 10 new backup codes and shows them once.  Each works once "
+	    "at the\n\"Verification code: \" prompt, in place of a code from "
+	    "the app, for when\nthe phone is lost.  Any older backup codes "
+	    "stop working.  Needs an\nauthenticator app, and asks for a "
+	    "current code (or an old backup code)\nfirst.\n" },
+	{ "disable", NULL, tfa_enroll_disable,
+	    "(root) turn the second factor off for --user NAME",
+	    "Root only, with --user NAME: logins of NAME no longer ask for a "
+	    "second\nfactor (even with Enforce=true) until 'tfa-enroll --user "
+	    "NAME enable'.\nNothing else in the record changes.\n" },
+	{ "enable", NULL, tfa_enroll_enable,
+	    "(root) turn it back on for --user NAME",
+	    "Root only, with --user NAME: undoes 'disable'.\n" },
+	{ "reset", NULL, tfa_enroll_reset,
+	    "(root) remove every method and all state of --user NAME",
+	    "Root only, with --user NAME: deletes the whole record (app, "
+	    "backup codes,\nkeys, app passwords, devices, failures).  NAME "
+	    "can then enroll afresh.\n" },
+	{ "list-users", NULL, tfa_enroll_list_users,
+	    "(root) every user in the store, with methods and last login",
+	    "Root only: one line per user with a record: app, keys, backup "
+	    "codes left,\napp passwords, devices, disabled, lockout and the "
+	    "last second-factor\nlogin.  Names are shown escaped as in the "
+	    "log.  --json prints one JSON\narray of objects instead.\n" },
 	{ "key", "add", tfa_enroll_key_add,
 	    "register a security key (FIDO2/U2F)",
 	    "usage: ... key add [NAME] [--eddsa] [--uv]\n\n"
@@ -123,6 +149,7 @@ static const struct command commands[] = {
 static const struct option global_opts[] = {
 	{ "config", required_argument, NULL, 'c' },
 	{ "store", required_argument, NULL, 's' },
+	{ "user", required_argument, NULL, 'u' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -130,13 +157,20 @@ static const struct option global_opts[] = {
 
 static const struct option command_opts[] = {
 	{ "help", no_argument, NULL, 'h' },
+	{ "json", no_argument, NULL, 'j' },
 	{ NULL, 0, NULL, 0 }
 };
 
 struct options {
 	const char *config;		/* NULL: the default, may be missing */
 	const char *store;
+	const char *user;		/* --user NAME */
 };
+
+/* Commands that act on --user NAME for root, and those with --json. */
+static const char *const user_commands[] = { "status", "disable", "enable",
+	"reset", "backup-codes", "totp remove" };
+static const char *const json_commands[] = { "list-users" };
 
 void
 tfa_enroll_error(const char *fmt, ...)
@@ -156,6 +190,15 @@ tfa_enroll_store_error(const struct tfa_enroll *e, const char *what,
     tfa_err r)
 {
 	tfa_enroll_error("%s: %s", what, tfa_strerror(r));
+	if (e->monitor >= 0) {
+		/* the system store: the user can do nothing but report it */
+		if (r == TFA_ERR_UNSAFE || r == TFA_ERR_IO ||
+		    r == TFA_ERR_CORRUPT)
+			tfa_enroll_error("ask an administrator to look at the "
+			    "store %s (the system log has the details)",
+			    e->cfg.store_dir);
+		return;
+	}
 	switch (r) {
 	case TFA_ERR_UNSAFE:
 		tfa_enroll_error("the store directory %s or your record in it "
@@ -198,8 +241,8 @@ usage(FILE *fp)
 	char label[32];
 	size_t i;
 
-	fprintf(fp, "usage: " PROG " [--config FILE] [--store DIR] COMMAND "
-	    "[--help]\n       " PROG " --help | --version\n\n"
+	fprintf(fp, "usage: " PROG " [--config FILE] [--store DIR] [--user NAME] "
+	    "COMMAND\n       [--help]\n       " PROG " --help | --version\n\n"
 	    "Sets up and shows your second factor for logins through "
 	    "pam_tfa.\n\nCommands:\n");
 	for (i = 0; i < NCOMMANDS; i++) {
@@ -211,6 +254,8 @@ usage(FILE *fp)
 	fprintf(fp, "\nOptions:\n"
 	    "  -c, --config FILE  read FILE instead of " TFA_CONFIG_FILE "\n"
 	    "  -s, --store DIR    use the store in DIR, not StoreDir\n"
+	    "  -u, --user NAME    (root) act on NAME's record: status, disable,\n"
+	    "                     enable, reset, backup-codes, totp remove\n"
 	    "  -h, --help         show this help\n"
 	    "  -V, --version      show the version\n\n"
 	    "Run '" PROG " COMMAND --help' for help on a command.\n");
@@ -245,8 +290,8 @@ usage_error(const struct command *c, const char *fmt, ...)
 static void
 command_help(const struct command *c)
 {
-	printf("usage: " PROG " [--config FILE] [--store DIR] %s%s%s "
-	    "[--help]\n\n%s", c->name, c->sub ? " " : "",
+	printf("usage: " PROG " [--config FILE] [--store DIR] [--user NAME] "
+	    "%s%s%s [--help]\n\n%s", c->name, c->sub ? " " : "",
 	    c->sub ? c->sub : "", c->help);
 }
 
@@ -258,7 +303,7 @@ parse_global(int argc, char **argv, struct options *o)
 
 	opterr = 0;
 	/* '+': stop at the command, whose options are its own */
-	while ((ch = getopt_long(argc, argv, "+:c:s:hV", global_opts,
+	while ((ch = getopt_long(argc, argv, "+:c:s:u:hV", global_opts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -266,6 +311,9 @@ parse_global(int argc, char **argv, struct options *o)
 			break;
 		case 's':
 			o->store = optarg;
+			break;
+		case 'u':
+			o->user = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -339,9 +387,27 @@ find_command(int argc, char **argv)
 	return found;
 }
 
-/* A command's own options (--help only); -1 to go on, or exit status. */
+/* True when c ("NAME" or "NAME SUB") is one of list. */
+static bool
+command_in(const struct command *c, const char *const *list, size_t n)
+{
+	char label[64];
+	size_t i;
+
+	snprintf(label, sizeof(label), "%s%s%s", c->name, c->sub ? " " : "",
+	    c->sub ? c->sub : "");
+	for (i = 0; i < n; i++)
+		if (strcmp(label, list[i]) == 0)
+			return true;
+	return false;
+}
+
+#define COMMAND_IN(c, list) \
+	command_in((c), (list), sizeof(list) / sizeof((list)[0]))
+
+/* A command's own options (--help, --json); -1 to go on, or exit status. */
 static int
-parse_command(const struct command *c, int argc, char **argv)
+parse_command(const struct command *c, int argc, char **argv, bool *json)
 {
 	int ch;
 
@@ -354,6 +420,12 @@ parse_command(const struct command *c, int argc, char **argv)
 			command_help(c);
 			return TFA_EXIT_OK;
 		}
+		if (ch == 'j' && COMMAND_IN(c, json_commands)) {
+			*json = true;
+			continue;
+		}
+		if (ch == 'j')
+			return usage_error(c, "there is no --json output here");
 		if (optopt != 0)
 			return usage_error(c, "unknown option '-%c'", optopt);
 		return usage_error(c, "unknown option '%s'", argv[optind - 1]);
@@ -363,11 +435,32 @@ parse_command(const struct command *c, int argc, char **argv)
 	return -1;
 }
 
+/* The configuration from the set-uid monitor, which read the system's. */
+static int
+monitor_config(struct tfa_enroll *e)
+{
+	tfa_err r = tfa_privsep_hello(e);
+
+	if (r == TFA_OK)
+		return -1;
+	if (r == TFA_ERR_CONFIG)
+		tfa_enroll_error("the system configuration %s has an error; ask "
+		    "an administrator (the system log has the details)",
+		    TFA_CONFIG_FILE);
+	else if (r != TFA_ERR_IO)	/* the transport said why */
+		tfa_enroll_error("cannot start: %s", tfa_strerror(r));
+	return TFA_EXIT_FAIL;
+}
+
 static int
 load_config(struct tfa_enroll *e, const struct options *o)
 {
 	char err[TFA_CONFIG_LINE_MAX + 256];
 
+	if (e->monitor >= 0 && o->config == NULL && o->store == NULL)
+		return monitor_config(e);
+	/* files the user named: read and used with the user's rights only */
+	tfa_privsep_detach(e);
 	tfa_config_init(&e->cfg);
 	if (tfa_config_load(&e->cfg, o->config ? o->config : TFA_CONFIG_FILE,
 	    o->config != NULL, err, sizeof(err)) != TFA_OK) {
@@ -382,15 +475,14 @@ load_config(struct tfa_enroll *e, const struct options *o)
 	return -1;
 }
 
-/*
- * The record acted on belongs to whoever runs us, by real uid.  An admin
- * --user NAME would set e->user here, after a permission check.
- */
+/* The caller's own name: the monitor's word for it, else by real uid. */
 static int
-find_user(struct tfa_enroll *e)
+own_name(struct tfa_enroll *e)
 {
 	struct passwd *pw;
 
+	if (e->monitor >= 0)
+		return -1;		/* from tfa_privsep_hello */
 	if ((pw = getpwuid(getuid())) == NULL) {
 		tfa_enroll_error("cannot find the user name of uid %u",
 		    (unsigned)getuid());
@@ -398,8 +490,7 @@ find_user(struct tfa_enroll *e)
 	}
 	/* not echoed back: a name that fails the check may hold escapes */
 	if (tfa_user_check(pw->pw_name) != TFA_OK ||
-	    tfa_strlcpy(e->user, pw->pw_name, sizeof(e->user)) != TFA_OK ||
-	    tfa_user_escape(e->user, e->user_log, sizeof(e->user_log))) {
+	    tfa_strlcpy(e->user, pw->pw_name, sizeof(e->user)) != TFA_OK) {
 		tfa_enroll_error("the user name of uid %u cannot have a second "
 		    "factor: %s", (unsigned)getuid(),
 		    tfa_strerror(TFA_ERR_USER));
@@ -408,10 +499,55 @@ find_user(struct tfa_enroll *e)
 	return -1;
 }
 
+/*
+ * root may act on anyone's record with --user NAME; anyone else only on
+ * their own, checked here before any store is touched (and again by the
+ * monitor, which serves the caller's record only).
+ */
+static int
+other_user(struct tfa_enroll *e, const struct options *o,
+    const struct command *c)
+{
+	if (tfa_user_check(o->user) != TFA_OK) {
+		tfa_enroll_error("--user: not a name that can have a second "
+		    "factor: %s", tfa_strerror(TFA_ERR_USER));
+		return TFA_EXIT_FAIL;
+	}
+	if (getuid() != 0) {
+		if (strcmp(o->user, e->user) == 0)
+			return -1;
+		tfa_enroll_error("only root can act on another user's record "
+		    "(--user); you are %s", e->user);
+		return TFA_EXIT_FAIL;
+	}
+	if (!COMMAND_IN(c, user_commands))
+		return usage_error(c, "--user works only with: status, "
+		    "disable, enable, reset, backup-codes, totp remove");
+	if (tfa_strlcpy(e->admin, e->user, sizeof(e->admin)) != TFA_OK ||
+	    tfa_strlcpy(e->user, o->user, sizeof(e->user)) != TFA_OK)
+		return TFA_EXIT_FAIL;
+	return -1;
+}
+
+static int
+find_user(struct tfa_enroll *e, const struct options *o,
+    const struct command *c)
+{
+	int rc;
+
+	if ((rc = own_name(e)) >= 0 ||
+	    (o->user != NULL && (rc = other_user(e, o, c)) >= 0))
+		return rc;
+	if (tfa_user_escape(e->user, e->user_log, sizeof(e->user_log)) !=
+	    TFA_OK)
+		return TFA_EXIT_FAIL;
+	return -1;
+}
+
 int
 main(int argc, char **argv)
 {
-	struct options o = { NULL, NULL };
+	struct options o = { NULL, NULL, NULL };
 	struct tfa_enroll e;
 	const struct command *c;
 	int rc;
@@ -419,8 +555,12 @@ main(int argc, char **argv)
 	/* a core dump would hold the TOTP secret */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	memset(&e, 0, sizeof(e));
+	e.monitor = -1;
 	e.log.fn = log_sink;
 	openlog(PROG, LOG_PID, LOG_AUTHPRIV);
+	/* set-uid: from here on, this is the unprivileged child */
+	if ((rc = tfa_privsep_start(&e)) >= 0)
+		goto out;
 	if ((rc = parse_global(argc, argv, &o)) >= 0)
 		goto out;
 	argc -= optind;
@@ -437,8 +577,8 @@ main(int argc, char **argv)
 	argv += c->sub ? 1 : 0;
 	e.argc = argc;
 	e.argv = argv;
-	if ((rc = parse_command(c, argc, argv)) >= 0 ||
-	    (rc = load_config(&e, &o)) >= 0 || (rc = find_user(&e)) >= 0)
+	if ((rc = parse_command(c, argc, argv, &e.json)) >= 0 ||
+	    (rc = load_config(&e, &o)) >= 0 || (rc = find_user(&e, &o, c)) >= 0)
 		goto out;
 	rc = c->run(&e);
 out:

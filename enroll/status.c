@@ -1,6 +1,7 @@
 /*
- * tfa-enroll status: what a user can see of their own record.  Read from a
- * lockless snapshot; nothing here changes the store.
+ * tfa-enroll status: what a user can see of their own record, from the
+ * VIEW operation (a lockless snapshot, without secrets); nothing here
+ * changes the store.
  */
 #include <time.h>
 
@@ -37,45 +38,64 @@ method_label(enum tfa_method m)
 }
 
 static void
-show_totp(const struct tfa_enroll *e, const struct tfa_totp *t)
+show_totp(const struct tfa_enroll *e, const struct tfa_op_view *v)
 {
 	char date[64];
 
-	if (!t->enabled) {
+	if (!v->totp) {
 		printf("Authenticator app: not configured\n");
 		return;
 	}
 	printf("Authenticator app: configured on %s (%s, %u digits, %u s)%s\n",
-	    tfa_enroll_date(t->created, date, sizeof(date)),
-	    tfa_enroll_hash_name(t->algo), t->digits, t->period,
+	    tfa_enroll_date(v->totp_created, date, sizeof(date)),
+	    tfa_enroll_hash_name((enum tfa_hash)v->totp_algo), v->totp_digits,
+	    v->totp_period,
 	    e->cfg.allow_app ? "" : " but not allowed by the administrator");
 }
 
 static void
-show_state(const struct tfa_record *rec, int64_t now)
+show_backup(const struct tfa_enroll *e, const struct tfa_op_view *v)
 {
 	char date[64];
 
-	printf("Disabled by an administrator: %s\n", rec->disabled ?
+	if (!v->backup)
+		printf("Backup codes: none");
+	else
+		printf("Backup codes: %u of %u left (made %s)", v->backup_left,
+		    TFA_BACKUP_COUNT, tfa_enroll_date(v->backup_created, date,
+		    sizeof(date)));
+	printf("%s\n", e->cfg.allow_backup ? "" :
+	    " (not allowed by the administrator)");
+}
+
+static void
+show_state(const struct tfa_op_view *v, int64_t now)
+{
+	char date[64];
+
+	printf("Disabled by an administrator: %s\n", v->disabled ?
 	    "yes (logins do not ask for a second factor)" : "no");
-	printf("Failed tries in a row: %u\n", rec->failures);
-	if (tfa_auth_locked(rec, now))
-		printf("Locked until: %s\n", tfa_enroll_date(rec->locked_until,
+	printf("Failed tries in a row: %u\n", v->failures);
+	if (v->locked_until != 0 && now < v->locked_until)
+		printf("Locked until: %s\n", tfa_enroll_date(v->locked_until,
 		    date, sizeof(date)));
-	printf("Last second-factor login: %s", tfa_enroll_date(rec->last_login,
+	printf("Last second-factor login: %s", tfa_enroll_date(v->last_login,
 	    date, sizeof(date)));
-	if (rec->last_login != 0)
-		printf(" (%s)", method_label(rec->last_method));
+	if (v->last_login != 0)
+		printf(" (%s)", method_label((enum tfa_method)v->last_method));
 	putchar('\n');
 }
 
 static void
-show_advice(const struct tfa_enroll *e, const struct tfa_record *rec)
+show_advice(const struct tfa_enroll *e, const struct tfa_op_view *v)
 {
 	if (e->cfg.disabled)
 		printf("\nNote: pam_tfa is turned off on this system "
 		    "(Disabled=true).\n");
-	if (rec->totp.enabled)
+	if (v->totp && !v->backup && e->cfg.allow_backup)
+		printf("\nIn case the phone is lost, make backup codes with:\n"
+		    "    tfa-enroll backup-codes\n");
+	if (v->totp)
 		return;
 	if (e->cfg.allow_app)
 		printf("\nNo second factor is configured.  Set one up with:\n"
@@ -89,20 +109,15 @@ show_advice(const struct tfa_enroll *e, const struct tfa_record *rec)
 int
 tfa_enroll_status(struct tfa_enroll *e)
 {
-	struct tfa_record rec;
-	tfa_err r;
+	struct tfa_op_view v;
+	int rc;
 
-	r = tfa_store_read(&e->cfg, &e->log, e->user, &rec);
-	if (r == TFA_ERR_NOENT) {
-		tfa_record_init(&rec);
-	} else if (r != TFA_OK) {
-		tfa_enroll_store_error(e, "cannot read your record", r);
-		return TFA_EXIT_FAIL;
-	}
+	if ((rc = tfa_enroll_view(e, &v)) >= 0)
+		return rc;
 	printf("User: %s\n", e->user);
-	show_totp(e, &rec.totp);
-	show_state(&rec, tfa_now());
-	show_advice(e, &rec);
-	tfa_record_wipe(&rec);
+	show_totp(e, &v);
+	show_backup(e, &v);
+	show_state(&v, tfa_now());
+	show_advice(e, &v);
 	return TFA_EXIT_OK;
 }

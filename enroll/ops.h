@@ -1,0 +1,141 @@
+/*
+ * The operations tfa-enroll performs on one user's record.  Each is one
+ * whole read-check-update under the user's lock, calling common/.  The
+ * commands reach them through tfa_enroll_op() (privsep.c): directly when
+ * tfa-enroll runs as root or against a store of the user's own, and
+ * through the set-uid monitor otherwise.  Requests and results are
+ * fixed-size plain structs, so they cross the monitor's socket unchanged.
+ *
+ * Adding an operation: a value in enum tfa_op, a line in ops.c's table and
+ * its function; set .monitor only when an unprivileged user may ask for it.
+ */
+#ifndef TFA_ENROLL_OPS_H
+#define TFA_ENROLL_OPS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "backup.h"
+#include "code.h"
+#include "config.h"
+#include "log.h"
+#include "record.h"
+#include "user.h"
+
+enum tfa_op {
+	TFA_OP_NONE = 0,
+	TFA_OP_HELLO,		/* the policy, and whose record this is */
+	TFA_OP_VIEW,		/* a summary of the record, without secrets */
+	TFA_OP_TOTP_ADD,	/* store an app whose code was confirmed */
+	TFA_OP_TOTP_REMOVE,	/* remove the app */
+	TFA_OP_BACKUP_NEW,	/* a new set of backup codes, old set void */
+	TFA_OP_DISABLE,		/* admin: second factor off for this user */
+	TFA_OP_ENABLE,		/* admin: and on again */
+	TFA_OP_RESET,		/* admin: delete the whole record */
+	TFA_OP_END
+};
+
+/* Which check refused a request, so the user is told the right thing. */
+enum tfa_op_check {
+	TFA_CHECK_NONE = 0,
+	TFA_CHECK_PROOF,	/* the current second factor */
+	TFA_CHECK_CONFIRM,	/* the code from a new app */
+};
+
+#define TFA_OP_CODE_MAX	TFA_CODE_INPUT_MAX	/* bytes of a typed code */
+
+/*
+ * A request.  Every string is NUL-terminated inside its array and every
+ * field an operation does not use is zero; the monitor ends on anything
+ * else.
+ */
+struct tfa_op_req {
+	uint32_t op;				/* enum tfa_op */
+	uint32_t secret_len;			/* TOTP_ADD: the new app */
+	uint32_t algo;				/* enum tfa_hash */
+	uint32_t digits;
+	uint32_t period;
+	uint8_t secret[TFA_SECRET_MAX];
+	char code[TFA_OP_CODE_MAX + 1];		/* TOTP_ADD: code from it */
+	/*
+	 * A current second factor (TOTP or backup code).  A user changing
+	 * their own record gives one whenever it already has a second
+	 * factor; an admin acting on another user's record does not.
+	 */
+	char proof[TFA_OP_CODE_MAX + 1];
+};
+
+/* What a user may see of their record: no secret, no hash. */
+struct tfa_op_view {
+	bool exists;			/* there is a record */
+	bool disabled;			/* admin turned the second factor off */
+	bool has_factor;		/* an app or key the policy allows */
+	bool totp;
+	uint32_t totp_algo;		/* enum tfa_hash */
+	uint32_t totp_digits;
+	uint32_t totp_period;
+	int64_t totp_created;
+	bool backup;			/* a set of backup codes exists */
+	uint32_t backup_left;
+	int64_t backup_created;
+	uint32_t failures;
+	int64_t locked_until;
+	int64_t last_login;
+	uint32_t last_method;		/* enum tfa_method */
+	uint32_t n_keys;
+	uint32_t n_apppw;
+	uint32_t n_dev;
+};
+
+struct tfa_op_hello {
+	char user[TFA_USER_MAX + 1];	/* the only record this run may touch */
+	struct tfa_config cfg;		/* as the monitor read it */
+};
+
+struct tfa_op_res {
+	uint32_t op;			/* the request's */
+	int32_t err;			/* tfa_err */
+	uint32_t check;			/* enum tfa_op_check that refused */
+	uint32_t failures;		/* after a refused proof */
+	int64_t locked_until;
+	union {
+		struct tfa_op_hello hello;
+		struct tfa_op_view view;
+		char codes[TFA_BACKUP_COUNT][TFA_BACKUP_SHOWN];	/* BACKUP_NEW */
+	} u;
+};
+
+struct tfa_ops_ctx {
+	const struct tfa_config *cfg;
+	const struct tfa_log *log;
+	const char *user;		/* whose record */
+	/*
+	 * The administrator acting (root, with --user), for the log; NULL
+	 * when users act on their own record: then every change to a record
+	 * that has a second factor needs a proof.
+	 */
+	const char *admin;
+};
+
+/*
+ * Run one request for c->user.  The result's err is also returned.  res
+ * may hold backup codes afterwards: the caller wipes it.
+ */
+tfa_err tfa_ops_run(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
+    struct tfa_op_res *res);
+
+/*
+ * Strict check of a request from an unprivileged process: a known op that
+ * the monitor serves, strings terminated inside their arrays, lengths in
+ * range, unused fields zero.
+ */
+bool tfa_ops_valid(const struct tfa_op_req *req);
+
+/* The summary of a record, as TFA_OP_VIEW gives it. */
+void tfa_ops_view(const struct tfa_config *cfg, const struct tfa_record *rec,
+    struct tfa_op_view *v);
+
+/* "totp-add": the operation's name in log lines. */
+const char *tfa_ops_name(uint32_t op);
+
+#endif
