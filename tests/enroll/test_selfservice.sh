@@ -299,6 +299,8 @@ if [ -f "$TOP/tests/fuzz/syslog_capture.c" ] &&
 fi
 adm() {	# adm ARGS — tfa-enroll as root, its syslog lines in $tmp/syslog
 	if [ -n "$shim" ]; then
+		# (an ASan build wants its runtime first; the shim is harmless)
+		ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
 		LD_PRELOAD=$shim TFA_SYSLOG_FILE=$LOGDIR "$E" "$@"
 	else
 		"$E" "$@"

@@ -196,10 +196,13 @@ static unsigned
 failures_of(const char *user)
 {
 	struct tfa_record rec;
+	unsigned n;
 
 	if (tfa_store_read(&cfg, NULL, user, &rec) != TFA_OK)
 		return 9999;
-	return rec.failures;
+	n = rec.failures;
+	tfa_record_wipe(&rec);	/* the record now holds a list of devices */
+	return n;
 }
 
 /* ---- tests ---- */
