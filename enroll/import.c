@@ -106,6 +106,9 @@ parse_args(struct tfa_enroll *e, struct import_opts *o)
 		if ((rc = parse_opt(o, ch, optarg)) >= 0)
 			return rc;
 	}
+	/* root's global --user NAME means the same as import's own */
+	if (o->user == NULL && e->admin[0] != '\0')
+		o->user = e->user;
 	if (!o->have_format)
 		return usage("%s", "say which file it is: --from "
 		    "google-authenticator, oath-users or pam-u2f");

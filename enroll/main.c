@@ -169,8 +169,18 @@ struct options {
 
 /* Commands that act on --user NAME for root, and those with --json. */
 static const char *const user_commands[] = { "status", "disable", "enable",
-	"reset", "backup-codes", "totp remove" };
+	"reset", "backup-codes", "totp remove", "import" };
 static const char *const json_commands[] = { "list-users" };
+
+/*
+ * Commands that reach the store only through ops.h, so they work in a
+ * set-uid run (and the admin ones, which refuse non-root users anyway).
+ * Another command run there cannot open the root-owned store: it is
+ * refused up front.  Add a command here once its store access is an op.
+ */
+static const char *const monitor_commands[] = { "status", "totp",
+	"totp remove", "backup-codes", "disable", "enable", "reset",
+	"list-users" };
 
 void
 tfa_enroll_error(const char *fmt, ...)
@@ -522,7 +532,8 @@ other_user(struct tfa_enroll *e, const struct options *o,
 	}
 	if (!COMMAND_IN(c, user_commands))
 		return usage_error(c, "--user works only with: status, "
-		    "disable, enable, reset, backup-codes, totp remove");
+		    "disable, enable, reset, backup-codes, totp remove, "
+		    "import");
 	if (tfa_strlcpy(e->admin, e->user, sizeof(e->admin)) != TFA_OK ||
 	    tfa_strlcpy(e->user, o->user, sizeof(e->user)) != TFA_OK)
 		return TFA_EXIT_FAIL;
@@ -542,6 +553,18 @@ find_user(struct tfa_enroll *e, const struct options *o,
 	    TFA_OK)
 		return TFA_EXIT_FAIL;
 	return -1;
+}
+
+/* -1 when c can run here, else the exit status. */
+static int
+check_monitor(const struct tfa_enroll *e, const struct command *c)
+{
+	if (e->monitor < 0 || COMMAND_IN(c, monitor_commands))
+		return -1;
+	tfa_enroll_error("%s%s%s: not available to users of the system store "
+	    "yet; ask root, or use a store of your own (--store DIR)",
+	    c->name, c->sub ? " " : "", c->sub ? c->sub : "");
+	return TFA_EXIT_FAIL;
 }
 
 int
@@ -578,7 +601,8 @@ main(int argc, char **argv)
 	e.argc = argc;
 	e.argv = argv;
 	if ((rc = parse_command(c, argc, argv, &e.json)) >= 0 ||
-	    (rc = load_config(&e, &o)) >= 0 || (rc = find_user(&e, &o, c)) >= 0)
+	    (rc = load_config(&e, &o)) >= 0 || (rc = find_user(&e, &o, c)) >= 0 ||
+	    (rc = check_monitor(&e, c)) >= 0)
 		goto out;
 	rc = c->run(&e);
 out:

@@ -164,6 +164,10 @@ check "--user picks erin, who imports (exit 0)" [ $? -eq 0 ]
 check "erin stored" stored erin
 check "dave not stored (no half import)" sh -c '[ ! -e "$0" ]' \
     "$tmp/store/dave.db"
+timeout 30 "$ENROLL" --config "$conf" --user erin import --from oath-users \
+    --dry-run --replace "$tmp/users.oath" >"$tmp/out" 2>&1
+check "the global --user picks erin too" [ $? -eq 0 ]
+check "and only erin" sh -c '! grep -q frank "$0"' "$tmp/out"
 imp --from oath-users --user zoe "$tmp/users.oath"
 check "--user of someone not in the file exits 1" [ $? -eq 1 ]
 check "and says so" has "has no entry for zoe"
