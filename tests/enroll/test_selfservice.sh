@@ -180,6 +180,13 @@ check "without an app, backup-codes says to set one up first" \
     grep -q "set up an authenticator app first: tfa-enroll totp" "$1"' \
     $? "$tmp/err"
 
+save_snapshot
+as_a "$E" cleanup </dev/null >"$tmp/out" 2>"$tmp/err"
+check "a command the monitor does not serve is refused up front (exit 1)" \
+    sh -c '[ $0 -eq 1 ] && grep -q "cleanup: not available to users of the system store" "$1"' \
+    $? "$tmp/err"
+unchanged "a command the monitor does not serve"
+
 # enrolled again, for what follows
 drive -- runuser -u tfa3a -- "$E" totp >"$tmp/out" 2>"$tmp/err"
 check "tfa3a enrolls a new app (exit 0)" [ $? -eq 0 ]
