@@ -84,14 +84,21 @@ syslog_sink(void *arg, int prio, const char *msg)
 
 /*
  * The user owns our environment, descriptors, umask and terminal; keep
- * none of them.  Ctrl-C and a hang-up end the child, and the monitor ends
- * when the child's socket closes, after any write it is doing.
+ * none of them but the socket.  Ctrl-C and a hang-up end the child, and
+ * the monitor ends when the child's socket closes, after any write it is
+ * doing.
  */
 static void
-detach_monitor(void)
+detach_monitor(int sock)
 {
 	int fd;
 
+	/* syslog's socket goes too: reopened by the next line logged */
+	closelog();
+	if (sock > STDERR_FILENO + 1)
+		close_range(STDERR_FILENO + 1, (unsigned)sock - 1, 0);
+	close_range((unsigned)sock + 1, ~0U, 0);
+	openlog("tfa-enroll", LOG_PID, LOG_AUTHPRIV);
 	clearenv();
 	umask(077);
 	signal(SIGINT, SIG_IGN);
@@ -166,7 +173,7 @@ monitor(int fd, const char *user, pid_t child)
 	bool loaded = false, sent;
 	int got, rc;
 
-	detach_monitor();
+	detach_monitor(fd);
 	while ((got = recv_request(fd, &req)) > 0) {
 		if (!loaded) {
 			cfg_err = load_system_config(&cfg, &log);
