@@ -291,7 +291,10 @@ svc=$tmp/pam.d
 mkdir -m 0700 "$svc"
 printf 'auth [success=done ignore=ignore default=die] %s config=%s %s\nauth required pam_permit.so\n' \
     "$BUILD/pam_tfa.so" "$conf" "TrustDevicesForDays=0" >"$svc/tfa3"
-printf 'auth [success=done ignore=ignore default=die] %s config=%s %s\nauth required pam_permit.so\n' \
+# Only PAM_IGNORE from pam_tfa gets through these two: success counts as bad
+printf 'auth [success=bad ignore=ignore default=die] %s config=%s %s\nauth required pam_permit.so\n' \
+    "$BUILD/pam_tfa.so" "$conf" "TrustDevicesForDays=0" >"$svc/tfa3-ignore"
+printf 'auth [success=bad ignore=ignore default=die] %s config=%s %s\nauth required pam_permit.so\n' \
     "$BUILD/pam_tfa.so" "$conf" "Enforce=true" >"$svc/tfa3-enforce"
 printf 'auth required pam_deny.so\n' >"$svc/other"
 login() {	# login SERVICE USER — answers come from stdin
@@ -340,12 +343,12 @@ check "root: disable exits 0 and says so" \
     $? "$tmp/out"
 logged "root: disable is logged" \
     "admin=root action=disable user=tfa3a result=ok"
-login tfa3 tfa3a </dev/null >"$tmp/out"
-check "disabled: the module lets tfa3a through without asking" \
+login tfa3-ignore tfa3a </dev/null >"$tmp/out"
+check "disabled: the module lets tfa3a through without asking (PAM_IGNORE)" \
     sh -c '! grep -q "Verification code" "$0" &&
     grep -q "pam_authenticate: success" "$0"' "$tmp/out"
 login tfa3-enforce tfa3a </dev/null >"$tmp/out"
-check "disabled: also with Enforce=true" \
+check "disabled: also with Enforce=true (PAM_IGNORE)" \
     sh -c '! grep -q "Verification code" "$0" &&
     grep -q "pam_authenticate: success" "$0"' "$tmp/out"
 as_a "$E" status >"$tmp/out" 2>&1
@@ -364,7 +367,7 @@ adm --user tfa3nobody disable >"$tmp/out" 2>"$tmp/err"
 check "root: disable of a user without a record makes one (exit 0)" \
     sh -c '[ $0 -eq 0 ] && [ -f "$1" ]' $? "$tmp/store/tfa3nobody.db"
 login tfa3-enforce tfa3nobody </dev/null >"$tmp/out"
-check "Enforce=true lets that disabled user through" \
+check "Enforce=true lets that disabled user through (PAM_IGNORE)" \
     sh -c '! grep -q "Verification code" "$0" &&
     grep -q "pam_authenticate: success" "$0"' "$tmp/out"
 login tfa3-enforce tfa3zz </dev/null >"$tmp/out"
