@@ -252,7 +252,7 @@ usage(FILE *fp)
 	size_t i;
 
 	fprintf(fp, "usage: " PROG " [--config FILE] [--store DIR] [--user NAME] "
-	    "COMMAND\n       [--help]\n       " PROG " --help | --version\n\n"
+	    "COMMAND [--help]\n       " PROG " --help | --version\n\n"
 	    "Sets up and shows your second factor for logins through "
 	    "pam_tfa.\n\nCommands:\n");
 	for (i = 0; i < NCOMMANDS; i++) {
