@@ -45,6 +45,11 @@ int tfa_enroll_key_add(struct tfa_enroll *e);		/* key.c */
 int tfa_enroll_key_list(struct tfa_enroll *e);
 int tfa_enroll_key_remove(struct tfa_enroll *e);
 int tfa_enroll_import(struct tfa_enroll *e);		/* import.c */
+int tfa_enroll_backup_codes(struct tfa_enroll *e);	/* backup.c */
+int tfa_enroll_disable(struct tfa_enroll *e);		/* admin.c */
+int tfa_enroll_enable(struct tfa_enroll *e);
+int tfa_enroll_reset(struct tfa_enroll *e);
+int tfa_enroll_list_users(struct tfa_enroll *e);
 
 /* A bad command line for a command that parses its own (TFA_EXIT_USAGE). */
 int tfa_enroll_usage(const char *fmt, ...)
@@ -58,11 +63,6 @@ int tfa_enroll_json_arg(struct tfa_enroll *e, bool *json);
 
 /* s as a JSON string on stdout. */
 void tfa_enroll_json_str(const char *s);
-int tfa_enroll_backup_codes(struct tfa_enroll *e);
-int tfa_enroll_disable(struct tfa_enroll *e);		/* admin.c */
-int tfa_enroll_enable(struct tfa_enroll *e);
-int tfa_enroll_reset(struct tfa_enroll *e);
-int tfa_enroll_list_users(struct tfa_enroll *e);
 
 /*
  * privsep.c: in a set-uid root run by a user, fork the monitor and return
