@@ -21,6 +21,12 @@ check_can_make(const struct tfa_enroll *e, struct tfa_op_view *v)
 	}
 	if ((rc = tfa_enroll_view(e, v)) >= 0)
 		return rc;
+	if (!v->has_factor && v->totp && !e->cfg.allow_app) {
+		tfa_enroll_error("backup codes stand in for an authenticator "
+		    "app, and the administrator does not allow those "
+		    "(AllowAuthenticatorApp=false)");
+		return TFA_EXIT_FAIL;
+	}
 	if (!v->has_factor) {
 		tfa_enroll_error("backup codes stand in for an authenticator "
 		    "app; set up an authenticator app first: tfa-enroll totp");

@@ -416,6 +416,33 @@ check "list-users --json parses, with the right values and escapes" \
     has "$tmp/out" "json ok"
 [ -s "$tmp/out" ] && grep -v "json ok" "$tmp/out" | head -5
 
+# the policy, for tfa-enroll too
+save_snapshot
+printf 'StoreDir = %s\nAllowBackupCodes = false\n' "$tmp/store" \
+    >"$tmp/nobackup.conf"
+printf 'StoreDir = %s\nAllowAuthenticatorApp = false\n' "$tmp/store" \
+    >"$tmp/noapp.conf"
+chmod 0600 "$tmp/nobackup.conf" "$tmp/noapp.conf"
+"$E" --config "$tmp/nobackup.conf" --user tfa3a backup-codes </dev/null \
+    >"$tmp/out" 2>"$tmp/err"
+check "AllowBackupCodes=false: backup-codes is refused, naming the setting" \
+    sh -c '[ $0 -eq 1 ] && grep -q "(AllowBackupCodes=false)" "$1"' $? \
+    "$tmp/err"
+"$E" --config "$tmp/nobackup.conf" --user tfa3a status >"$tmp/out" 2>&1
+check "AllowBackupCodes=false: status says the codes are not allowed" \
+    grep -q "^Backup codes: 10 of 10 left .*(not allowed by the administrator)$" \
+    "$tmp/out"
+"$E" --config "$tmp/noapp.conf" totp </dev/null >"$tmp/out" 2>"$tmp/err"
+check "AllowAuthenticatorApp=false: totp is refused, naming the setting" \
+    sh -c '[ $0 -eq 1 ] && grep -q "(AllowAuthenticatorApp=false)" "$1" &&
+    ! grep -q otpauth "$2"' $? "$tmp/err" "$tmp/out"
+"$E" --config "$tmp/noapp.conf" --user tfa3a backup-codes </dev/null \
+    >"$tmp/out" 2>"$tmp/err"
+check "AllowAuthenticatorApp=false: no backup codes for an app not allowed" \
+    sh -c '[ $0 -eq 1 ] && grep -q "(AllowAuthenticatorApp=false)" "$1"' $? \
+    "$tmp/err"
+unchanged "refusals by policy"
+
 # root acts on tfa3a's methods without being asked for a code
 adm --user tfa3a backup-codes </dev/null >"$tmp/out" 2>"$tmp/err"
 check "root: --user tfa3a backup-codes asks nothing and shows 10 codes" \
