@@ -19,6 +19,11 @@
 #endif
 #define TFA_CONFIG_LINE_MAX 1024
 
+/*
+ * The set-uid tfa-enroll's monitor hands this whole struct to the
+ * unprivileged process (enroll/ops.c, TFA_OP_HELLO): nothing secret may
+ * live here (a database password, say, belongs in a struct of its own).
+ */
 struct tfa_config {
 	bool disabled;
 	bool allow_app;			/* AllowAuthenticatorApp */
