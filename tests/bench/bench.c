@@ -1,14 +1,20 @@
 /*
- * tfa-bench: logins per second and per login for pam_tfa,
- * pam_google_authenticator and pam_oath, in one process through the real
- * libpam (pam_start_confdir + pam_authenticate + pam_end), on a disk and on
- * a tmpfs.  The harness measures; nothing here asserts on time.  What it
- * does check is every outcome: a right code must succeed and every other
- * case must fail, or the login is counted as a mismatch.
+ * tfa-bench: the cost of a login through pam_tfa, pam_google_authenticator
+ * and pam_oath, each driven in this process through the real libpam
+ * (pam_start_confdir + pam_authenticate + pam_end), on a disk and on a
+ * tmpfs.  The harness measures; nothing here asserts on time.  It checks
+ * every outcome instead: a right code must pass and every other case must
+ * fail, or the login counts as a mismatch.  See tests/bench/README.md.
  *
- *   tfa-bench MODULE OUTDIR        (BENCH_ITER=N logins per case)
+ *   tfa-bench PAM_TFA_SO OUTDIR
+ *   BENCH_ITER=N        logins per case (2000)
+ *   BENCH_SECONDS=S     a case stops after S s per module (4), >= 200 logins
+ *   BENCH_MODULE=pam_tfa, BENCH_CASE=right, BENCH_FS=tmpfs: only those
+ *   BENCH_LOG=FILE      keep the log lines the stand-in syslog receives
+ *   BENCH_SYSLOG=off    no stand-in syslog even when /dev/log is missing
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +25,7 @@
 #include <security/pam_appl.h>
 
 #include "bench.h"
+#include "totp.h"
 
 #ifndef BENCH_PAMDIR
 #define BENCH_PAMDIR "/lib/x86_64-linux-gnu/security"
@@ -29,60 +36,48 @@ static const enum bench_mod measured[] = { MOD_TFA, MOD_GA, MOD_OATH,
 #define NMEASURED (sizeof(measured) / sizeof(measured[0]))
 
 static struct bench bench;
+static pid_t main_pid;
 
+/* Remove the sites and the log stand-in; never from a forked child. */
 static void
 cleanup(void)
 {
 	unsigned i;
 
+	if (getpid() != main_pid)
+		return;
 	for (i = 0; i < bench.nsites; i++)
 		bench_site_fini(&bench.sites[i]);
 	bench_sink_stop();
 }
 
-/* What one login of a case types, as whom, and whether it must succeed. */
-static bool
-prepare(struct bench_site *s, enum bench_mod m, enum bench_case c,
-    struct bench_login *l, const char **user, char *code)
+static void
+on_signal(int sig)
 {
-	struct bench_user *u = &bench.users[0];
+	cleanup();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
 
-	bench_vnow += BENCH_STEP;
-	*user = u->name;
-	l->answer = code;
-	switch (c) {
-	case CASE_RIGHT:
-		bench_code(u, bench_vnow, code);
-		return true;
-	case CASE_WRONG:
-		bench_wrong_code(u, bench_vnow, code);
-		return false;
-	case CASE_BACKUP:
-		if (u->scratch_left == 0 && bench_ga_refill(s, u) != 0) {
-			fprintf(stderr, "bench: cannot refill GA scratch "
-			    "codes\n");
-			exit(2);
-		}
-		snprintf(code, 9, "%08u", u->scratch[--u->scratch_left]);
-		return true;
-	case CASE_UNENROLLED:
-		*user = bench.users[1].name;
-		bench_code(u, bench_vnow, code);
-		return false;
-	default:
-		(void)m;
-		l->answer = NULL;
-		return true;		/* pam_permit */
-	}
+/* BENCH_MODULE=pam_tfa, BENCH_FS=tmpfs: a part of the run, to profile. */
+static bool
+selected(const char *env, const char *name)
+{
+	const char *want = getenv(env);
+
+	return want == NULL || *want == '\0' || strcmp(want, name) == 0;
 }
 
 static const char *
-not_measured(enum bench_mod m, enum bench_case c)
+not_measured(enum bench_mod m, enum bench_case c, const char *what)
 {
+	if (c == CASE_FLOOR)
+		return bench.have[m] ? NULL : "module not installed";
 	if (!bench.have[m])
 		return "module not installed";
-	if (c == CASE_BACKUP && m == MOD_TFA)
-		return "no backup codes yet";
+	if (!selected("BENCH_MODULE", bench_mod_name(m)) ||
+	    !selected("BENCH_CASE", what))
+		return "not selected";
 	if (c == CASE_BACKUP && m == MOD_OATH)
 		return "pam_oath has no backup codes";
 	if (m == MOD_OATH && (!bench.users[0].real ||
@@ -91,46 +86,75 @@ not_measured(enum bench_mod m, enum bench_case c)
 	return NULL;
 }
 
-static void
-run_case(unsigned si, enum bench_mod m, enum bench_case c)
+static bool
+fs_on(unsigned si)
 {
-	struct bench_result *res = &bench.res[si][c][m];
-	struct bench_site *s = &bench.sites[si];
-	unsigned total = bench.warmup + bench.iter, k;
-	unsigned long lines0 = 0;
-	struct bench_login l = { 0 };
-	const char *user;
-	uint64_t *lat;
-	char code[16];
-	bool want;
+	return selected("BENCH_FS", bench.sites[si].fs);
+}
 
-	res->run = true;
-	if ((res->na = not_measured(m, c)) != NULL)
-		return;
-	if ((lat = calloc(bench.iter, sizeof(*lat))) == NULL)
-		exit(2);
-	for (k = 0; k < total; k++) {
-		if (k == bench.warmup)
-			lines0 = bench_sink_count();
-		want = prepare(s, m, c, &l, &user, code);
-		bench_login(s, m, user, &l);
-		res->checked++;
-		if ((l.result == PAM_SUCCESS) != want)
-			res->bad++;
-		if (k < bench.warmup)
-			continue;
-		lat[k - bench.warmup] = l.ns;
-		res->prompts += l.prompts;
+/* Add a job unless it is not to be measured, which its result says. */
+static void
+add_job(struct bench_job *jobs, unsigned *n, struct bench_job j,
+    const char *what)
+{
+	j.res->run = true;
+	if ((j.res->na = not_measured(j.m, j.c, what)) == NULL)
+		jobs[(*n)++] = j;
+}
+
+/* The floor and the cost of loading each stack, on the first site. */
+static void
+run_floor(void)
+{
+	struct bench_job jobs[4];
+	struct bench_job j = { &bench.sites[0], MOD_FLOOR, CASE_FLOOR,
+	    &bench.users[0], bench.users[1].name, bench.iter, NULL };
+	unsigned n = 0, k;
+
+	j.res = &bench.res[0][CASE_FLOOR][MOD_FLOOR];
+	add_job(jobs, &n, j, "floor");
+	j.c = CASE_LOAD;
+	for (k = 0; k < 3; k++) {
+		j.m = measured[k];
+		j.res = &bench.res[0][CASE_LOAD][j.m];
+		add_job(jobs, &n, j, "load");
 	}
-	res->prompts /= bench.iter;
-	res->rc = l.result;
-	res->lines = bench_sink_active() ? (double)(bench_sink_count() -
-	    lines0) / bench.iter : -1;
-	bench_stats(lat, bench.iter, &res->st);
-	free(lat);
-	fprintf(stderr, "  %-5s %-10s %-18s median %8.1f us%s\n", s->fs,
-	    bench_case_name(c), bench_mod_name(m), res->st.median,
-	    res->bad ? "  MISMATCHES" : "");
+	bench_measure(&bench, jobs, n);
+}
+
+static void
+run_case(unsigned si, enum bench_case c)
+{
+	struct bench_job jobs[NMEASURED];
+	struct bench_job j = { &bench.sites[si], MOD_FLOOR, c,
+	    &bench.users[0], bench.users[1].name, bench.iter, NULL };
+	unsigned n = 0, k;
+
+	for (k = 0; k < NMEASURED; k++) {
+		if (measured[k] == MOD_GA_NOREUSE && c != CASE_RIGHT)
+			continue;
+		j.m = measured[k];
+		j.res = &bench.res[si][c][j.m];
+		add_job(jobs, &n, j, bench_case_name(c));
+	}
+	bench_measure(&bench, jobs, n);
+}
+
+/* pam_tfa, right code: a user with one of everything, and one with 1000. */
+static void
+run_scale(unsigned si)
+{
+	struct bench_job jobs[2];
+	struct bench_job j = { &bench.sites[si], MOD_TFA, CASE_RIGHT, NULL,
+	    NULL, bench.scale_iter, NULL };
+	unsigned n = 0, k;
+
+	for (k = 0; k < 2; k++) {
+		j.u = &bench.scale_users[k];
+		j.res = &bench.scale[si][k];
+		add_job(jobs, &n, j, "scale");
+	}
+	bench_measure(&bench, jobs, n);
 }
 
 /*
@@ -143,10 +167,10 @@ run_check(unsigned si, enum bench_mod m)
 	struct bench_check *ck = &bench.check[si][m];
 	struct bench_site *s = &bench.sites[si];
 	struct bench_user *u = &bench.users[0];
-	struct bench_login l;
+	struct bench_login l = { 0 };
 	char code[16];
 
-	if (not_measured(m, CASE_RIGHT) != NULL)
+	if (not_measured(m, CASE_RIGHT, "check") != NULL)
 		return;
 	ck->run = true;
 	l.answer = code;
@@ -185,9 +209,21 @@ find_modules(void)
 }
 
 static void
+read_load(double *out)
+{
+	FILE *f = fopen("/proc/loadavg", "r");
+
+	if (f == NULL || fscanf(f, "%lf", out) != 1)
+		*out = -1;
+	if (f != NULL)
+		fclose(f);
+}
+
+static void
 setup(const char *module, const char *out)
 {
-	static const char *const fs[2] = { "disk", "tmpfs" };
+	static const char *const fs[BENCH_SITES] = { "disk", "tmpfs" };
+	static const unsigned scale[2] = { 1, BENCH_SCALE };
 	const char *iter = getenv("BENCH_ITER");
 	unsigned i, k;
 
@@ -195,6 +231,11 @@ setup(const char *module, const char *out)
 	    2000;
 	bench.warmup = bench.iter / 10 < 20 ? 20 : bench.iter / 10;
 	bench.conc_iter = bench.iter;
+	bench.seconds = getenv("BENCH_SECONDS") != NULL &&
+	    atof(getenv("BENCH_SECONDS")) > 0 ? atof(getenv("BENCH_SECONDS")) :
+	    4;
+	bench.scale_iter = bench.iter / 4 < 10 ? 10 : bench.iter / 4;
+	read_load(&bench.load[0]);
 	if (realpath(module, bench.module) == NULL ||
 	    (mkdir(out, 0755) != 0 && errno != EEXIST) ||
 	    realpath(out, bench.out) == NULL) {
@@ -208,11 +249,23 @@ setup(const char *module, const char *out)
 		exit(2);
 	}
 	bench_private_mounts();
+	main_pid = getpid();
 	atexit(cleanup);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 	if (bench_sink_start(bench.syslog, sizeof(bench.syslog)) != 0)
 		snprintf(bench.syslog, sizeof(bench.syslog), "none (could not "
 		    "stand in for /dev/log)");
-	for (i = 0; i < 2; i++) {
+	for (k = 0; k < 2; k++) {
+		snprintf(bench.scale_users[k].name,
+		    sizeof(bench.scale_users[k].name), "tfa-bench-%u",
+		    scale[k]);
+		if (tfa_totp_generate(&bench.scale_users[k].totp, bench_vnow))
+			exit(2);
+	}
+	for (i = 0; i < BENCH_SITES; i++) {
+		bench.sites[i].idx = i;
 		if (bench_site_init(&bench, &bench.sites[i], fs[i],
 		    bench.out) != 0) {
 			fprintf(stderr, "bench: cannot set up the %s site: "
@@ -227,6 +280,13 @@ setup(const char *module, const char *out)
 				    bench.users[k].name);
 				exit(2);
 			}
+		for (k = 0; k < 2 && bench.have[MOD_TFA]; k++)
+			if (bench_tfa_scale_enroll(&bench.sites[i],
+			    &bench.scale_users[k], scale[k]) != 0) {
+				fprintf(stderr, "bench: cannot enroll %s\n",
+				    bench.scale_users[k].name);
+				exit(2);
+			}
 	}
 }
 
@@ -236,6 +296,7 @@ main(int argc, char **argv)
 	char csv[PATH_MAX + 16];
 	uint64_t t0 = bench_ns();
 	unsigned si, c, k, p;
+	bool bad;
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: tfa-bench PAM_TFA_SO OUTDIR\n");
@@ -245,23 +306,25 @@ main(int argc, char **argv)
 	fprintf(stderr, "bench: %u logins per case after %u warm-up "
 	    "logins\n", bench.iter, bench.warmup);
 	for (si = 0; si < bench.nsites; si++)
-		for (k = 0; k < NMEASURED; k++)
+		for (k = 0; k < NMEASURED && fs_on(si); k++)
 			run_check(si, measured[k]);
-	if (bench.have[MOD_FLOOR])
-		run_case(0, MOD_FLOOR, CASE_FLOOR);
+	run_floor();		/* loading is the same on any site */
 	for (si = 0; si < bench.nsites; si++)
-		for (c = 0; c < CASE_FLOOR; c++)
-			for (k = 0; k < NMEASURED; k++)
-				if (measured[k] != MOD_GA_NOREUSE ||
-				    c == CASE_RIGHT)
-					run_case(si, measured[k], c);
+		for (c = 0; c < CASE_LOAD && fs_on(si); c++)
+			run_case(si, c);
+	for (si = 0; si < bench.nsites; si++)
+		if (fs_on(si))
+			run_scale(si);
 	for (si = 0; si < bench.nsites; si++)
 		for (p = 0; p < BENCH_NPROCS; p++)
 			for (k = 0; k < 3; k++) {
 				struct bench_conc *cc =
 				    &bench.conc[si][p][measured[k]];
 
-				if (!bench.have[measured[k]]) {
+				if (!fs_on(si))
+					continue;
+				if (not_measured(measured[k], CASE_RIGHT,
+				    "conc")) {
 					cc->procs = bench_nprocs[p];
 					cc->na = true;
 					continue;
@@ -276,12 +339,13 @@ main(int argc, char **argv)
 				    measured[k]), cc->per_sec);
 			}
 	bench.elapsed = (double)(bench_ns() - t0) / 1e9;
-	bench_report(&bench);
+	read_load(&bench.load[1]);
+	bad = bench_report(&bench) != 0;
 	snprintf(csv, sizeof(csv), "%s/results.csv", bench.out);
 	if (bench_csv(&bench, csv) != 0) {
 		fprintf(stderr, "bench: cannot write %s\n", csv);
 		return 1;
 	}
 	printf("\nresults: %s\n", csv);
-	return 0;
+	return bad ? 1 : 0;
 }

@@ -11,12 +11,16 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "backup.h"
 #include "record.h"
 
 #define BENCH_STEP	30		/* seconds the virtual clock moves */
 #define BENCH_USERS	18		/* main, un-enrolled, 16 concurrent */
 #define BENCH_CONC_MAX	16
 #define BENCH_SCRATCH	10		/* GA scratch codes in one file */
+#define BENCH_SITES	2		/* disk, tmpfs */
+#define BENCH_SCALE	1000		/* devices and app passwords */
+#define BENCH_MIN_LOGINS 200		/* timed, before a case may stop */
 
 /* The stacks that are measured; MOD_FLOOR is pam_permit alone. */
 enum bench_mod {
@@ -33,6 +37,7 @@ enum bench_case {
 	CASE_WRONG,		/* a code valid in no step of any window */
 	CASE_BACKUP,		/* a backup / scratch code */
 	CASE_UNENROLLED,	/* a user the module knows nothing about */
+	CASE_LOAD,		/* pam_start + pam_end: loading the stack */
 	CASE_FLOOR,		/* pam_permit only */
 	CASE_COUNT
 };
@@ -41,12 +46,16 @@ struct bench_user {
 	char name[32];
 	struct tfa_totp totp;		/* one secret, given to every module */
 	bool real;			/* in the passwd database (pam_oath) */
-	unsigned scratch[BENCH_SCRATCH];	/* GA scratch codes, unused ones */
-	unsigned scratch_left;
+	/* per site: GA scratch codes and pam_tfa backup codes not yet used */
+	unsigned scratch[BENCH_SITES][BENCH_SCRATCH];
+	unsigned scratch_left[BENCH_SITES];
+	char backup[BENCH_SITES][TFA_BACKUP_COUNT][TFA_BACKUP_SHOWN];
+	unsigned backup_left[BENCH_SITES];
 };
 
 /* One filesystem with its own store, PAM service directory and files. */
 struct bench_site {
+	unsigned idx;
 	const char *fs;			/* "disk" or "tmpfs" */
 	char root[1024];
 	char confdir[PATH_MAX];		/* PAM service files */
@@ -60,6 +69,7 @@ struct bench_site {
 
 /* Answers for one login and what came back. */
 struct bench_login {
+	bool load_only;			/* pam_start and pam_end, no auth */
 	const char *answer;
 	unsigned prompts;
 	int result;			/* PAM return code, -1 for pam_start */
@@ -91,8 +101,10 @@ struct bench_check {
 };
 
 struct bench_conc {
-	unsigned procs, logins, bad;
-	double per_sec, median, p99;	/* throughput; latency in us */
+	unsigned procs, logins;		/* logins timed */
+	unsigned ok_timed;		/* of those, succeeded */
+	unsigned checked, bad;		/* with warm-ups: all, wrong outcome */
+	double per_sec, median, p99;	/* successful logins/s; latency us */
 	unsigned replay_accepted;	/* lost replay state after the run */
 	unsigned broken_users;		/* users failing a fresh code after */
 	bool na;
@@ -103,17 +115,22 @@ struct bench_conc {
 /* Shared state of the whole run. */
 struct bench {
 	unsigned iter, warmup, conc_iter;
+	double seconds;			/* a case stops after this long */
 	char out[PATH_MAX];		/* results directory */
 	char module[PATH_MAX];		/* the built pam_tfa.so */
 	bool have[MOD_COUNT];		/* module installed */
 	struct bench_user users[BENCH_USERS];
 	unsigned nusers_real;
-	struct bench_site sites[2];
+	struct bench_site sites[BENCH_SITES];
 	unsigned nsites;
+	struct bench_user scale_users[2];	/* 1 and BENCH_SCALE entries */
+	unsigned scale_iter;
 	char syslog[256];		/* what receives the log lines */
-	struct bench_result res[2][CASE_COUNT][MOD_COUNT];
-	struct bench_check check[2][MOD_COUNT];
-	struct bench_conc conc[2][BENCH_NPROCS][MOD_COUNT];
+	struct bench_result res[BENCH_SITES][CASE_COUNT][MOD_COUNT];
+	struct bench_check check[BENCH_SITES][MOD_COUNT];
+	struct bench_conc conc[BENCH_SITES][BENCH_NPROCS][MOD_COUNT];
+	struct bench_result scale[BENCH_SITES][2];
+	double load[2];			/* /proc/loadavg, start and end */
 	double elapsed;			/* seconds for the whole run */
 };
 
@@ -141,9 +158,28 @@ int bench_enroll(struct bench *b, struct bench_site *s, struct bench_user *u);
 int bench_ga_refill(const struct bench_site *s, struct bench_user *u);
 int bench_private_mounts(void);
 
+/* measure.c */
+struct bench_job {
+	struct bench_site *s;
+	enum bench_mod m;
+	enum bench_case c;
+	struct bench_user *u;		/* who logs in */
+	const char *stranger;		/* CASE_UNENROLLED: who logs in */
+	unsigned iter;
+	struct bench_result *res;
+};
+void bench_measure(const struct bench *b, struct bench_job *jobs,
+    unsigned n);
+
+/* tfa.c: pam_tfa's backup codes, devices and app passwords */
+int bench_tfa_backup_refill(const struct bench_site *s, struct bench_user *u);
+int bench_tfa_scale_enroll(const struct bench_site *s, struct bench_user *u,
+    unsigned entries);
+
 /* sink.c */
 int bench_sink_start(char *what, size_t len);
-unsigned long bench_sink_count(void);
+void bench_sink_settle(void);
+unsigned long bench_sink_lines(enum bench_mod m);
 bool bench_sink_active(void);
 void bench_sink_stop(void);
 
@@ -154,7 +190,7 @@ int bench_concurrent(struct bench *b, struct bench_site *s, enum bench_mod m,
 /* report.c */
 extern const unsigned bench_nprocs[BENCH_NPROCS];
 const char *bench_case_name(enum bench_case c);
-void bench_report(const struct bench *b);
+int bench_report(const struct bench *b);
 int bench_csv(const struct bench *b, const char *path);
 
 #endif

@@ -16,7 +16,8 @@
 #include "bench.h"
 
 struct child_report {
-	unsigned ok, bad;
+	unsigned ok, bad, ok_timed;
+	unsigned n;			/* logins timed */
 	time_t last_vnow;
 	char last_code[8];
 	uint64_t end_ns;
@@ -27,7 +28,8 @@ child(struct bench *b, struct bench_site *s, enum bench_mod m, unsigned i,
     unsigned per, int ready, int go, uint64_t *lat, struct child_report *rep)
 {
 	struct bench_user *u = &b->users[2 + i];
-	struct bench_login l;
+	struct bench_login l = { 0 };
+	uint64_t t0 = 0, cap = b->seconds * 1000000000ull;
 	char code[8], c;
 	unsigned k;
 
@@ -35,16 +37,21 @@ child(struct bench *b, struct bench_site *s, enum bench_mod m, unsigned i,
 		if (k == 5) {		/* warmed up: wait for the others */
 			if (write(ready, "r", 1) != 1 || read(go, &c, 1) < 0)
 				_exit(2);
+			t0 = bench_ns();
 		}
+		if (k >= 15 && bench_ns() - t0 > cap)
+			break;		/* a slow disk: enough */
 		bench_vnow += BENCH_STEP;
 		bench_code(u, bench_vnow, code);
 		l.answer = code;
-		if (bench_login(s, m, u->name, &l) == PAM_SUCCESS)
+		if (bench_login(s, m, u->name, &l) == PAM_SUCCESS) {
 			rep->ok++;
-		else
+			rep->ok_timed += k >= 5;
+		} else {
 			rep->bad++;
+		}
 		if (k >= 5)
-			lat[k - 5] = l.ns;
+			lat[rep->n++] = l.ns;
 	}
 	rep->end_ns = bench_ns();
 	rep->last_vnow = bench_vnow;
@@ -57,7 +64,7 @@ static void
 after_checks(struct bench *b, struct bench_site *s, enum bench_mod m,
     const struct child_report *rep, unsigned procs, struct bench_conc *out)
 {
-	struct bench_login l;
+	struct bench_login l = { 0 };
 	time_t latest = bench_vnow;
 	char code[8];
 	unsigned i;
@@ -84,6 +91,7 @@ bench_concurrent(struct bench *b, struct bench_site *s, enum bench_mod m,
 	struct child_report *rep;
 	struct bench_stats st;
 	uint64_t *lat, t0, end = 0;
+	pid_t pids[BENCH_CONC_MAX];
 	unsigned per, i, started = 0;
 	int ready[2], go[2], r = -1;
 	size_t size;
@@ -91,6 +99,8 @@ bench_concurrent(struct bench *b, struct bench_site *s, enum bench_mod m,
 
 	memset(out, 0, sizeof(*out));
 	out->procs = procs;
+	if (procs > BENCH_CONC_MAX)
+		return -1;
 	if (m == MOD_OATH && b->nusers_real < 2 + procs) {
 		out->na = true;		/* pam_oath needs passwd accounts */
 		return 0;
@@ -117,7 +127,7 @@ bench_concurrent(struct bench *b, struct bench_site *s, enum bench_mod m,
 		}
 		if (pid < 0)
 			break;
-		started++;
+		pids[started++] = pid;
 	}
 	close(ready[1]);
 	close(go[0]);
@@ -127,20 +137,27 @@ bench_concurrent(struct bench *b, struct bench_site *s, enum bench_mod m,
 	t0 = bench_ns();
 	close(go[1]);			/* EOF: everyone starts */
 	close(ready[0]);
-	while (wait(NULL) > 0)
-		;
+	for (i = 0; i < started; i++)	/* not wait(): the log sink is one */
+		waitpid(pids[i], NULL, 0);
 	if (started != procs)
 		goto out;
 	for (i = 0; i < procs; i++) {
+		/* pool the latencies at the front of lat */
+		memmove(lat + out->logins, lat + (size_t)i * per,
+		    rep[i].n * sizeof(*lat));
+		out->logins += rep[i].n;
 		out->bad += rep[i].bad;
+		out->checked += rep[i].ok + rep[i].bad;
+		out->ok_timed += rep[i].ok_timed;
 		if (rep[i].end_ns > end)
 			end = rep[i].end_ns;
 		if (rep[i].last_vnow > bench_vnow)
 			bench_vnow = rep[i].last_vnow;
 	}
-	out->logins = procs * per;	/* timed ones; warm-ups are checked */
-	out->per_sec = end > t0 ? out->logins / ((double)(end - t0) / 1e9) : 0;
-	bench_stats(lat, procs * per, &st);
+	/* only logins that succeeded count: a refused one is no login */
+	out->per_sec = end > t0 ? out->ok_timed / ((double)(end - t0) / 1e9) :
+	    0;
+	bench_stats(lat, out->logins, &st);
 	out->median = st.median;
 	out->p99 = st.p99;
 	after_checks(b, s, m, rep, procs, out);

@@ -164,7 +164,9 @@ write_services(const struct bench *b, const struct bench_site *s)
 		    bench_service(i));
 		r |= write_file(path, text, 0644);
 	}
-	return r;
+	/* as on every host: libpam reads it, and logs when it is missing */
+	snprintf(path, sizeof(path), "%s/other", s->confdir);
+	return r | write_file(path, "auth required pam_deny.so\n", 0644);
 }
 
 /* pam_oath's users file: every real user but the un-enrolled one. */
@@ -256,8 +258,8 @@ write_ga(const struct bench_site *s, const struct bench_user *u, int reuse)
 		return -1;
 	p += sprintf(p, "%s\n\" TOTP_AUTH\n%s", b32,
 	    reuse ? "\" DISALLOW_REUSE\n" : "");
-	for (i = 0; i < u->scratch_left; i++)
-		p += sprintf(p, "%08u\n", u->scratch[i]);
+	for (i = 0; i < u->scratch_left[s->idx]; i++)
+		p += sprintf(p, "%08u\n", u->scratch[s->idx][i]);
 	snprintf(path, sizeof(path), "%s/%s.ga", s->ga[reuse], u->name);
 	return write_file(path, text, 0600);
 }
@@ -272,8 +274,8 @@ bench_ga_refill(const struct bench_site *s, struct bench_user *u)
 	if (tfa_random(r, sizeof(r)) != TFA_OK)
 		return -1;
 	for (i = 0; i < BENCH_SCRATCH; i++)
-		u->scratch[i] = 10000000u + r[i] % 90000000u;
-	u->scratch_left = BENCH_SCRATCH;
+		u->scratch[s->idx][i] = 10000000u + r[i] % 90000000u;
+	u->scratch_left[s->idx] = BENCH_SCRATCH;
 	return write_ga(s, u, 1);
 }
 

@@ -24,7 +24,7 @@
 #define LOG_PATH "/dev/log"
 
 static pid_t sink_pid = -1, owner_pid = -1;
-static unsigned long *sink_lines;
+static unsigned long *sink_lines;	/* [MOD_COUNT]: all, then by stack */
 static ino_t sink_ino;
 
 static int
@@ -42,23 +42,52 @@ log_socket_alive(void)
 	return r;		/* 1 alive, 0 stale socket, -1 none */
 }
 
+/*
+ * Which stack logged a line: its PAM service name, as pam_syslog writes it
+ * ("pam_tfa(bench-tfa:auth): ...") and GA's openlog ident does
+ * ("bench-ga(pam_google_authenticator)"); lines of no stack count as the
+ * floor's (libpam's own).
+ */
+static int
+line_owner(const char *line)
+{
+	const char *p, *svc;
+	size_t len;
+	int m;
+
+	for (m = MOD_COUNT - 1; m > 0; m--) {
+		svc = bench_service(m);
+		len = strlen(svc);
+		for (p = line; (p = strstr(p, svc)) != NULL; p += len)
+			if (p[len] == '(' || p[len] == ':')
+				return m;
+	}
+	return MOD_FLOOR;
+}
+
+/* BENCH_LOG=FILE keeps the lines, to see why a login failed. */
 static void
 sink_loop(int fd)
 {
+	const char *keep = getenv("BENCH_LOG");
+	FILE *f = keep != NULL ? fopen(keep, "w") : NULL;
 	char buf[8192];
+	ssize_t n;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	for (;;)
-		if (recv(fd, buf, sizeof(buf), 0) >= 0)
-			__atomic_add_fetch(sink_lines, 1, __ATOMIC_RELAXED);
-}
-
-static void
-on_signal(int sig)
-{
-	bench_sink_stop();
-	signal(sig, SIG_DFL);
-	raise(sig);
+	for (;;) {
+		if ((n = recv(fd, buf, sizeof(buf) - 1, 0)) < 0)
+			continue;
+		buf[n] = '\0';
+		__atomic_add_fetch(&sink_lines[MOD_COUNT], 1,
+		    __ATOMIC_RELAXED);
+		__atomic_add_fetch(&sink_lines[line_owner(buf)], 1,
+		    __ATOMIC_RELAXED);
+		if (f != NULL) {
+			fprintf(f, "%s\n", buf);
+			fflush(f);
+		}
+	}
 }
 
 int
@@ -82,7 +111,8 @@ bench_sink_start(char *what, size_t len)
 	}
 	if (alive == 0)
 		unlink(LOG_PATH);	/* left by a killed run */
-	sink_lines = mmap(NULL, sizeof(*sink_lines), PROT_READ | PROT_WRITE,
+	sink_lines = mmap(NULL, (MOD_COUNT + 1) * sizeof(*sink_lines),
+	    PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sink_lines == MAP_FAILED)
 		return -1;
@@ -97,9 +127,6 @@ bench_sink_start(char *what, size_t len)
 	}
 	sink_ino = st.st_ino;
 	owner_pid = getpid();
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
 	if ((sink_pid = fork()) == 0)
 		sink_loop(fd);
 	close(fd);
@@ -112,24 +139,31 @@ bench_sink_start(char *what, size_t len)
 	return 0;
 }
 
-/* Lines received so far, once the socket has been drained. */
-unsigned long
-bench_sink_count(void)
+/* Wait until the stand-in has read every line sent so far. */
+void
+bench_sink_settle(void)
 {
 	unsigned long a, b;
 	int i;
 
 	if (sink_pid <= 0)
-		return 0;
-	b = __atomic_load_n(sink_lines, __ATOMIC_RELAXED);
-	for (i = 0; i < 100; i++) {	/* settle: at most 0.5 s */
+		return;
+	b = __atomic_load_n(&sink_lines[MOD_COUNT], __ATOMIC_RELAXED);
+	for (i = 0; i < 100; i++) {	/* at most 0.5 s */
 		usleep(5000);
 		a = b;
-		b = __atomic_load_n(sink_lines, __ATOMIC_RELAXED);
+		b = __atomic_load_n(&sink_lines[MOD_COUNT], __ATOMIC_RELAXED);
 		if (a == b)
 			break;
 	}
-	return b;
+}
+
+/* Lines read so far that the stack m logged. */
+unsigned long
+bench_sink_lines(enum bench_mod m)
+{
+	return sink_pid > 0 ? __atomic_load_n(&sink_lines[m],
+	    __ATOMIC_RELAXED) : 0;
 }
 
 bool
