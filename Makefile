@@ -89,7 +89,7 @@ $(LIBTFA): $(COMMON_OBJ)
 # The module exports pam_sm_* and nothing else (pam/pam_tfa.map).
 $(MODULE): $(PAM_OBJ) $(LIBTFA) pam/pam_tfa.map
 	$(CC) $(ALL_CFLAGS) -shared -Wl,--version-script=pam/pam_tfa.map \
-	    -Wl,--no-undefined $(RELRO) $(LDFLAGS) -o $@ \
+	    -Wl,--no-undefined -Wl,-z,nodelete $(RELRO) $(LDFLAGS) -o $@ \
 	    $(PAM_OBJ) $(LIBTFA) $(LIBS)
 
 $(ENROLL): $(ENROLL_OBJ) $(LIBTFA)
@@ -174,4 +174,6 @@ clean:
 	rm -rf build build-asan
 
 -include tests/bench/bench.mk
+-include tests/stress.mk
 -include tests/import/import.mk
+-include tests/e2e/e2e.mk

@@ -50,8 +50,15 @@ open_dir(const struct tfa_config *cfg, const struct tfa_log *log, int *out)
 	if (fd < 0) {
 		int e = errno;
 
+		/*
+		 * O_DIRECTORY|O_NOFOLLOW on a symlink to a directory fails
+		 * with ENOTDIR; say what the admin has to fix.  (lstat only
+		 * picks the words; the refusal is open()'s.)
+		 */
 		tfa_log(log, LOG_ERR, "store %s: cannot open: %s",
-		    cfg->store_dir, strerror(e));
+		    cfg->store_dir, (e == ENOTDIR || e == ELOOP) &&
+		    lstat(cfg->store_dir, &st) == 0 && S_ISLNK(st.st_mode) ?
+		    "is a symbolic link" : strerror(e));
 		return e == ELOOP || e == ENOTDIR ? TFA_ERR_UNSAFE : TFA_ERR_IO;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode) ||
@@ -81,7 +88,12 @@ check_file(int fd, const char *dir, const char *name,
 		why = "wrong owner";
 	else if (st.st_mode & (S_IRWXG | S_IRWXO))
 		why = "mode allows group or other access";
-	else if (st.st_nlink != 1)
+	/*
+	 * 0 links is a record a writer renamed a new one over after we opened
+	 * it: a whole, older copy, fine for a lock-free read.  More than one
+	 * is a hard link from somewhere we did not check.
+	 */
+	else if (st.st_nlink > 1)
 		why = "has more than one link";
 	else if (st.st_size > DB_SIZE_MAX)
 		why = "too large";
@@ -141,7 +153,7 @@ read_db(int dirfd, const char *dir, const char *stem,
 		return r;
 	if ((r = open_file(dirfd, dir, name, O_RDONLY, log, &fd)) != TFA_OK)
 		return r;
-	db = gdbm_fd_open(fd, name, 0, GDBM_READER | GDBM_NOLOCK |
+	db = gdbm_fd_open(fd, name, 0, GDBM_READER | GDBM_NOLOCK | GDBM_NOMMAP |
 	    GDBM_CLOEXEC | GDBM_CLOERROR, NULL);
 	if (db == NULL) {
 		tfa_log(log, LOG_ERR, "store %s/%s: not a readable database: "
@@ -283,7 +295,7 @@ tfa_store_save(struct tfa_store *st, const struct tfa_record *rec)
 	    st->log, &fd);
 	if (r != TFA_OK)
 		return r == TFA_ERR_NOENT ? TFA_ERR_IO : r;
-	dbf = gdbm_fd_open(fd, tmp, 0, GDBM_NEWDB | GDBM_NOLOCK |
+	dbf = gdbm_fd_open(fd, tmp, 0, GDBM_NEWDB | GDBM_NOLOCK | GDBM_NOMMAP |
 	    GDBM_CLOEXEC | GDBM_CLOERROR, NULL);
 	if (dbf == NULL) {
 		r = TFA_ERR_IO;
