@@ -169,7 +169,9 @@ struct options {
 
 /* Commands that act on --user NAME for root, and those with --json. */
 static const char *const user_commands[] = { "status", "disable", "enable",
-	"reset", "backup-codes", "totp remove", "import" };
+	"reset", "backup-codes", "totp remove", "import", "app-password add",
+	"app-password list", "app-password remove", "devices",
+	"devices remove" };
 static const char *const json_commands[] = { "list-users" };
 
 /*

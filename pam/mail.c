@@ -172,6 +172,12 @@ split(struct ctx *c)
 
 	/* a leftover from an earlier pam_authenticate on this handle */
 	(void)pam_set_data(c->pamh, SPLIT_DATA, NULL, NULL);
+	/* asked for everyone: "use_first_pass" after us finds it set */
+	pr = pam_get_authtok(c->pamh, PAM_AUTHTOK, &tok, NULL);
+	if (pr != PAM_SUCCESS || tok == NULL) {
+		tfa_pam_report(c, LOG_NOTICE, TFA_METHOD_NONE, "no-answer");
+		return pr == PAM_SUCCESS ? PAM_AUTH_ERR : pr;
+	}
 	r = tfa_store_read(&c->cfg, &c->log, c->user, &rec);
 	if (r == TFA_ERR_NOENT)
 		return PAM_IGNORE;	/* verify decides (Enforce) */
@@ -181,12 +187,6 @@ split(struct ctx *c)
 	}
 	if (rec.disabled || !tfa_auth_enrolled(&c->cfg, &rec))
 		goto out;
-	pr = pam_get_authtok(c->pamh, PAM_AUTHTOK, &tok, NULL);
-	if (pr != PAM_SUCCESS || tok == NULL) {
-		tfa_pam_report(c, LOG_NOTICE, TFA_METHOD_NONE, "no-answer");
-		ret = pr == PAM_SUCCESS ? PAM_AUTH_ERR : pr;
-		goto out;
-	}
 	l = login_of(c);
 	r = tfa_mail_apppw(&c->cfg, &c->log, &l, &rec, tok, &id);
 	if (r != TFA_ERR_BADCODE)

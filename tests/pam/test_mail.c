@@ -107,7 +107,7 @@ write_mail(const char *service, const char *args)
 	snprintf(text, sizeof(text),
 	    "auth [success=done ignore=ignore default=die] %s mode=split "
 	    "config=%s %s\n"
-	    "auth requisite %s [expect=" PW "]\n"
+	    "auth requisite %s [expect=" PW "] use_first_pass\n"
 	    "auth required %s mode=verify config=%s %s\n",
 	    module, conffile, args, settok, module, conffile, args);
 	tfa_test_write(path, text, 0644);
