@@ -7,12 +7,15 @@ build="gcc make pkg-config libpam0g-dev liboath-dev libqrencode-dev libgdbm-dev 
 # libpam-google-authenticator and openssl: tests/import makes real
 # ~/.google_authenticator files and P-256 keys for pam_u2f authfiles
 test="tmux mandoc zbar-tools python3 autoconf libpam-google-authenticator openssl"
+# the mail servers tests/e2e starts on loopback (make check, as root)
+e2e="dovecot-core dovecot-imapd postfix sasl2-bin"
 
-want=""
+want="" mail=""
 for set in "$@"; do
 	case $set in
 	build) want="$want $build" ;;
 	test) want="$want $test" ;;
+	e2e) want="$want $e2e"; mail=1 ;;
 	*) echo "deps.sh: unknown set $set" >&2; exit 2 ;;
 	esac
 done
@@ -35,6 +38,17 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "Installing missing packages:$missing"
 export DEBIAN_FRONTEND=noninteractive
+# The mail servers' packages would start the system's daemons on their
+# usual ports; without a policy-rc.d already there, one that forbids it is
+# in place for the install only.
+guard=""
+if [ -n "$mail" ] && [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d &&
+		chmod 755 /usr/sbin/policy-rc.d && guard=1
+fi
+rc=0
 apt-get update -qq &&
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null ||
-	{ echo "deps.sh: apt-get install$missing failed" >&2; exit 1; }
+	{ echo "deps.sh: apt-get install$missing failed" >&2; rc=1; }
+[ -n "$guard" ] && rm -f /usr/sbin/policy-rc.d
+exit $rc

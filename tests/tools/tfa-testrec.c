@@ -1,0 +1,209 @@
+/*
+ * tfa-testrec, for tests only: reads and changes records through the
+ * common/ store API, so end-to-end tests can enroll a user, compute a code
+ * a server will accept, read the failure count, and move a device's or an
+ * app password's clock (the servers run the module in their own
+ * processes, so their time() cannot be interposed).
+ *
+ *   tfa-testrec STORE enroll USER           TOTP secret, SHA1/6/30
+ *   tfa-testrec STORE code USER [TOL]       next acceptable code (waits)
+ *   tfa-testrec STORE backup USER           10 backup codes, one a line
+ *   tfa-testrec STORE apppw USER SERVICES   an app password, printed
+ *   tfa-testrec STORE show USER             failures= last_step= ...
+ *   tfa-testrec STORE expire USER           every device: trust ended
+ *   tfa-testrec STORE forget USER           remove every device
+ *   tfa-testrec STORE age USER DAYS         move every date DAYS back
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "apppw.h"
+#include "backup.h"
+#include "config.h"
+#include "store.h"
+#include "totp.h"
+
+static struct tfa_config cfg;
+
+static void
+die(const char *what, tfa_err r)
+{
+	fprintf(stderr, "tfa-testrec: %s: %s\n", what, tfa_strerror(r));
+	exit(1);
+}
+
+typedef void (*edit_fn)(struct tfa_record *, const char *);
+
+static void
+edit(const char *user, edit_fn fn, const char *arg)
+{
+	struct tfa_store *st;
+	struct tfa_record rec;
+	tfa_err r;
+
+	if ((r = tfa_store_lock(&cfg, NULL, user, &st)) != TFA_OK)
+		die("lock", r);
+	if ((r = tfa_store_load(st, &rec)) == TFA_ERR_NOENT)
+		tfa_record_init(&rec);
+	else if (r != TFA_OK)
+		die("load", r);
+	fn(&rec, arg);
+	if ((r = tfa_store_save(st, &rec)) != TFA_OK)
+		die("save", r);
+	tfa_store_close(&st);
+	tfa_record_wipe(&rec);
+}
+
+static void
+do_enroll(struct tfa_record *rec, const char *arg)
+{
+	(void)arg;
+	if (tfa_totp_generate(&rec->totp, tfa_now()) != TFA_OK)
+		die("totp", TFA_ERR_CRYPTO);
+}
+
+static void
+do_backup(struct tfa_record *rec, const char *arg)
+{
+	char codes[TFA_BACKUP_COUNT][TFA_BACKUP_SHOWN];
+	int i;
+
+	(void)arg;
+	if (tfa_backup_generate(&rec->backup, codes, tfa_now()) != TFA_OK)
+		die("backup", TFA_ERR_CRYPTO);
+	for (i = 0; i < TFA_BACKUP_COUNT; i++)
+		printf("%s\n", codes[i]);
+}
+
+static void
+do_apppw(struct tfa_record *rec, const char *services)
+{
+	char shown[TFA_APPPW_SHOWN];
+	struct tfa_apppw *a = tfa_record_add_apppw(rec);
+
+	if (a == NULL || tfa_apppw_generate(a, shown) != TFA_OK)
+		die("apppw", TFA_ERR_NOMEM);
+	snprintf(a->name, sizeof(a->name), "e2e");
+	snprintf(a->services, sizeof(a->services), "%s", services);
+	a->created = tfa_now();
+	printf("%s\n", shown);
+}
+
+static void
+do_expire(struct tfa_record *rec, const char *arg)
+{
+	size_t i;
+
+	(void)arg;
+	for (i = 0; i < rec->n_dev; i++)
+		if (rec->dev[i].trusted_until != 0)
+			rec->dev[i].trusted_until = tfa_now() - 1;
+}
+
+static void
+do_forget(struct tfa_record *rec, const char *arg)
+{
+	(void)arg;
+	while (rec->n_dev > 0)
+		tfa_record_remove_device(rec, rec->n_dev - 1);
+}
+
+static void
+do_age(struct tfa_record *rec, const char *days)
+{
+	int64_t d = 86400 * (int64_t)atoi(days);
+	size_t i;
+
+	for (i = 0; i < rec->n_dev; i++) {
+		rec->dev[i].first_seen -= d;
+		rec->dev[i].last_seen -= d;
+		if (rec->dev[i].trusted_until != 0)
+			rec->dev[i].trusted_until -= d;
+	}
+	for (i = 0; i < rec->n_apppw; i++) {
+		rec->apppw[i].created -= d;
+		if (rec->apppw[i].expires != 0)
+			rec->apppw[i].expires -= d;
+	}
+}
+
+/*
+ * The oldest step the module will still take: newer than the last one
+ * used, and at least one step inside ClockTolerance (tol) of now, so it is
+ * still good a few seconds later.  Waits when every such step is used.
+ */
+static void
+next_code(const char *user, int64_t tol)
+{
+	struct tfa_record rec;
+	char code[16];
+	int64_t step, now;
+	tfa_err r;
+
+	if ((r = tfa_store_read(&cfg, NULL, user, &rec)) != TFA_OK)
+		die("read", r);
+	for (;;) {
+		now = tfa_totp_step(&rec.totp, tfa_now());
+		step = rec.last_step + 1 > now - (tol - 1) ?
+		    rec.last_step + 1 : now - (tol - 1);
+		if (step <= now + (tol - 1))
+			break;
+		sleep(1);
+	}
+	if (tfa_totp_code(&rec.totp, step, code, sizeof(code)) != TFA_OK)
+		die("code", TFA_ERR_CRYPTO);
+	printf("%s\n", code);
+	tfa_record_wipe(&rec);
+}
+
+static void
+show(const char *user)
+{
+	struct tfa_record rec;
+	tfa_err r;
+
+	if ((r = tfa_store_read(&cfg, NULL, user, &rec)) != TFA_OK)
+		die("read", r);
+	printf("failures=%u last_step=%lld devices=%zu apppw=%zu backup=%u\n",
+	    rec.failures, (long long)rec.last_step, rec.n_dev, rec.n_apppw,
+	    tfa_backup_left(&rec.backup));
+	tfa_record_wipe(&rec);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *cmd, *user;
+
+	if (argc < 4) {
+		fprintf(stderr, "usage: tfa-testrec STORE COMMAND USER [ARG]\n");
+		return 2;
+	}
+	tfa_config_init(&cfg);
+	if (tfa_strlcpy(cfg.store_dir, argv[1], sizeof(cfg.store_dir)))
+		return 2;
+	cmd = argv[2];
+	user = argv[3];
+	if (strcmp(cmd, "enroll") == 0)
+		edit(user, do_enroll, NULL);
+	else if (strcmp(cmd, "code") == 0)
+		next_code(user, argc == 5 && atoi(argv[4]) > 0 ? atoi(argv[4]) :
+		    2);
+	else if (strcmp(cmd, "backup") == 0)
+		edit(user, do_backup, NULL);
+	else if (strcmp(cmd, "apppw") == 0 && argc == 5)
+		edit(user, do_apppw, argv[4]);
+	else if (strcmp(cmd, "show") == 0)
+		show(user);
+	else if (strcmp(cmd, "expire") == 0)
+		edit(user, do_expire, NULL);
+	else if (strcmp(cmd, "forget") == 0)
+		edit(user, do_forget, NULL);
+	else if (strcmp(cmd, "age") == 0 && argc == 5)
+		edit(user, do_age, argv[4]);
+	else
+		return 2;
+	return fflush(stdout) == 0 ? 0 : 1;
+}
