@@ -177,4 +177,3 @@ clean:
 -include tests/stress.mk
 -include tests/import/import.mk
 -include tests/e2e/e2e.mk
--include tests/e2e/e2e.mk
