@@ -190,19 +190,19 @@ pubkey_loads(int cose_type, const unsigned char *p, size_t len)
 }
 
 static enum tfa_fido_status
-reg_setup(fido_cred_t *cred, const struct tfa_fido_reg *req)
+reg_setup(fido_cred_t *cred, const struct tfa_fido_reg *req,
+    const uint8_t *cdh)
 {
-	unsigned char cdh[TFA_FIDO_CDH_LEN], uid[32];
+	unsigned char uid[32];
 	enum tfa_fido_status st = TFA_FIDO_ERROR;
 	size_t i;
 
-	/* fresh random challenge and user handle; rk is off, so the handle
-	   never leaves the key */
-	if (tfa_random(cdh, sizeof(cdh)) != TFA_OK ||
-	    tfa_random(uid, sizeof(uid)) != TFA_OK)
+	/* a fresh random user handle; rk is off, so it never leaves the key */
+	if (tfa_random(uid, sizeof(uid)) != TFA_OK)
 		goto out;
 	if (fido_cred_set_type(cred, req->cose_type) != FIDO_OK ||
-	    fido_cred_set_clientdata_hash(cred, cdh, sizeof(cdh)) != FIDO_OK ||
+	    fido_cred_set_clientdata_hash(cred, cdh, TFA_FIDO_CDH_LEN) !=
+	    FIDO_OK ||
 	    fido_cred_set_rp(cred, req->rp, req->rp) != FIDO_OK ||
 	    fido_cred_set_user(cred, uid, sizeof(uid), req->user, req->user,
 	    NULL) != FIDO_OK ||
@@ -216,7 +216,6 @@ reg_setup(fido_cred_t *cred, const struct tfa_fido_reg *req)
 			goto out;
 	st = TFA_FIDO_OK;
 out:
-	explicit_bzero(cdh, sizeof(cdh));
 	explicit_bzero(uid, sizeof(uid));
 	return st;
 }
@@ -226,7 +225,7 @@ out:
  * the new credential key); either way the signature must verify.
  */
 static enum tfa_fido_status
-reg_check(const fido_cred_t *cred, const struct tfa_fido_reg *req)
+reg_check(const fido_cred_t *cred, int cose_type, bool uv)
 {
 	int r;
 
@@ -234,41 +233,61 @@ reg_check(const fido_cred_t *cred, const struct tfa_fido_reg *req)
 		r = fido_cred_verify(cred);
 	else
 		r = fido_cred_verify_self(cred);
-	if (r != FIDO_OK || fido_cred_type(cred) != req->cose_type)
+	if (r != FIDO_OK || fido_cred_type(cred) != cose_type)
 		return TFA_FIDO_BAD_RESPONSE;
 	/* the flags are part of what the attestation signed */
 	if ((fido_cred_flags(cred) & FLAG_UP) == 0 ||
-	    (req->uv && (fido_cred_flags(cred) & FLAG_UV) == 0))
+	    (uv && (fido_cred_flags(cred) & FLAG_UV) == 0))
 		return TFA_FIDO_BAD_RESPONSE;
 	if (fido_cred_id_len(cred) == 0 ||
 	    fido_cred_id_len(cred) > TFA_CRED_ID_MAX ||
 	    fido_cred_pubkey_len(cred) > TFA_PUBKEY_MAX ||
-	    !pubkey_loads(req->cose_type, fido_cred_pubkey_ptr(cred),
+	    !pubkey_loads(cose_type, fido_cred_pubkey_ptr(cred),
 	    fido_cred_pubkey_len(cred)))
 		return TFA_FIDO_BAD_RESPONSE;
 	return TFA_FIDO_OK;
 }
 
 static enum tfa_fido_status
-reg_store(const fido_cred_t *cred, const struct tfa_fido_reg *req,
-    struct tfa_key *key)
+reg_store(const fido_cred_t *cred, const char *rp, int cose_type, bool uv,
+    bool pin, struct tfa_key *key)
 {
-	if (tfa_strlcpy(key->rp, req->rp, sizeof(key->rp)) != TFA_OK)
+	if (tfa_strlcpy(key->rp, rp, sizeof(key->rp)) != TFA_OK)
 		return TFA_FIDO_ERROR;
-	key->cose_type = req->cose_type;
+	key->cose_type = cose_type;
 	key->cred_id_len = fido_cred_id_len(cred);
 	memcpy(key->cred_id, fido_cred_id_ptr(cred), key->cred_id_len);
 	key->pubkey_len = fido_cred_pubkey_len(cred);
 	memcpy(key->pubkey, fido_cred_pubkey_ptr(cred), key->pubkey_len);
-	key->uv = req->uv;
-	key->pin = req->pin != NULL;
+	key->uv = uv;
+	key->pin = pin;
 	key->sign_count = fido_cred_sigcount(cred);
 	return TFA_FIDO_OK;
 }
 
-enum tfa_fido_status
-tfa_fido_register(fido_dev_t *dev, const struct tfa_fido_reg *req,
-    struct tfa_key *key)
+/* What a made credential proves, as tfa_fido_reg_verify takes it back. */
+static enum tfa_fido_status
+reg_export(const fido_cred_t *cred, struct tfa_fido_attestation *att)
+{
+	const char *fmt = fido_cred_fmt(cred);
+	size_t ad_len = fido_cred_authdata_len(cred);
+	size_t st_len = fido_cred_attstmt_len(cred);
+
+	memset(att, 0, sizeof(*att));
+	if (fmt == NULL || ad_len == 0 || ad_len > sizeof(att->authdata) ||
+	    st_len == 0 || st_len > sizeof(att->attstmt) ||
+	    tfa_strlcpy(att->fmt, fmt, sizeof(att->fmt)) != TFA_OK)
+		return TFA_FIDO_BAD_RESPONSE;
+	memcpy(att->authdata, fido_cred_authdata_ptr(cred), ad_len);
+	att->authdata_len = ad_len;
+	memcpy(att->attstmt, fido_cred_attstmt_ptr(cred), st_len);
+	att->attstmt_len = st_len;
+	return TFA_FIDO_OK;
+}
+
+static enum tfa_fido_status
+make_cred(fido_dev_t *dev, const struct tfa_fido_reg *req, const uint8_t *cdh,
+    struct tfa_key *key, struct tfa_fido_attestation *att)
 {
 	fido_cred_t *cred = NULL;
 	enum tfa_fido_status st;
@@ -282,16 +301,78 @@ tfa_fido_register(fido_dev_t *dev, const struct tfa_fido_reg *req,
 		return TFA_FIDO_NO_UV;
 	if ((cred = fido_cred_new()) == NULL)
 		return TFA_FIDO_ERROR;
-	if ((st = reg_setup(cred, req)) != TFA_FIDO_OK)
+	if ((st = reg_setup(cred, req, cdh)) != TFA_FIDO_OK)
 		goto out;
 	r = fido_dev_make_cred(dev, cred, req->pin);
 	if ((st = status_of(r)) == TFA_FIDO_TIMEOUT)
 		(void)fido_dev_cancel(dev);	/* stop the key blinking */
-	if (st != TFA_FIDO_OK || (st = reg_check(cred, req)) != TFA_FIDO_OK)
+	if (st != TFA_FIDO_OK ||
+	    (st = reg_check(cred, req->cose_type, req->uv)) != TFA_FIDO_OK)
 		goto out;
-	st = reg_store(cred, req, key);
+	st = reg_store(cred, req->rp, req->cose_type, req->uv,
+	    req->pin != NULL, key);
+	if (st == TFA_FIDO_OK && att != NULL)
+		st = reg_export(cred, att);
 out:
 	fido_cred_free(&cred);
+	return st;
+}
+
+enum tfa_fido_status
+tfa_fido_register(fido_dev_t *dev, const struct tfa_fido_reg *req,
+    struct tfa_key *key)
+{
+	unsigned char cdh[TFA_FIDO_CDH_LEN];
+	enum tfa_fido_status st = TFA_FIDO_ERROR;
+
+	/* a fresh random challenge */
+	if (tfa_random(cdh, sizeof(cdh)) == TFA_OK)
+		st = make_cred(dev, req, cdh, key, NULL);
+	explicit_bzero(cdh, sizeof(cdh));
+	return st;
+}
+
+enum tfa_fido_status
+tfa_fido_register_for(fido_dev_t *dev, const struct tfa_fido_reg *req,
+    const uint8_t cdh[TFA_FIDO_CDH_LEN], struct tfa_key *key,
+    struct tfa_fido_attestation *att)
+{
+	return make_cred(dev, req, cdh, key, att);
+}
+
+enum tfa_fido_status
+tfa_fido_reg_verify(const struct tfa_fido_attestation *att, const char *rp,
+    const uint8_t cdh[TFA_FIDO_CDH_LEN], int cose_type, bool uv, bool pin,
+    struct tfa_key *key)
+{
+	fido_cred_t *cred = NULL;
+	enum tfa_fido_status st = TFA_FIDO_BAD_RESPONSE;
+
+	memset(key, 0, sizeof(*key));
+	if (cose_type != COSE_ES256 && cose_type != COSE_EDDSA)
+		return TFA_FIDO_UNSUPPORTED;
+	if ((cred = fido_cred_new()) == NULL)
+		return TFA_FIDO_ERROR;
+	/* everything the signature covers comes from here, not from the key:
+	   the relying party, the challenge, the type; uv is checked on the
+	   signed flags by reg_check */
+	if (fido_cred_set_type(cred, cose_type) != FIDO_OK ||
+	    fido_cred_set_clientdata_hash(cred, cdh, TFA_FIDO_CDH_LEN) !=
+	    FIDO_OK || fido_cred_set_rp(cred, rp, rp) != FIDO_OK ||
+	    fido_cred_set_rk(cred, FIDO_OPT_OMIT) != FIDO_OK ||
+	    fido_cred_set_uv(cred, FIDO_OPT_OMIT) != FIDO_OK ||
+	    fido_cred_set_fmt(cred, att->fmt) != FIDO_OK ||
+	    fido_cred_set_authdata(cred, att->authdata, att->authdata_len) !=
+	    FIDO_OK ||
+	    fido_cred_set_attstmt(cred, att->attstmt, att->attstmt_len) !=
+	    FIDO_OK)
+		goto out;
+	if ((st = reg_check(cred, cose_type, uv)) == TFA_FIDO_OK)
+		st = reg_store(cred, rp, cose_type, uv, pin, key);
+out:
+	fido_cred_free(&cred);
+	if (st != TFA_FIDO_OK)
+		memset(key, 0, sizeof(*key));
 	return st;
 }
 

@@ -122,9 +122,8 @@ find_key(struct tfa_record *rec, const struct tfa_fido_assertion *a)
 	return a->cred_id_len == 0 && n == 1 ? only : NULL;
 }
 
-/* Under the lock: rec was just loaded.  Sets res; updates rec. */
-static tfa_err
-check_locked(const struct tfa_config *cfg, struct tfa_record *rec,
+tfa_err
+tfa_fido_check(const struct tfa_config *cfg, struct tfa_record *rec,
     const struct tfa_fido_assertion *a, int64_t now,
     struct tfa_fido_result *res)
 {
@@ -181,7 +180,7 @@ tfa_fido_auth(const struct tfa_config *cfg, const struct tfa_log *log,
 	if ((r = tfa_store_lock(cfg, log, user, &st)) != TFA_OK ||
 	    (r = tfa_store_load(st, &rec)) != TFA_OK)
 		goto out;
-	r = check_locked(cfg, &rec, a, now, res);
+	r = tfa_fido_check(cfg, &rec, a, now, res);
 	/* the outcome counts only once it is on disk */
 	if ((r == TFA_OK || r == TFA_ERR_BADCODE) &&
 	    (saved = tfa_store_save(st, &rec)) != TFA_OK)

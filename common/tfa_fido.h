@@ -29,6 +29,12 @@
 #define TFA_FIDO_AUTHDATA_MAX	512	/* CBOR-wrapped authenticator data */
 #define TFA_FIDO_SIG_MAX	256
 #define TFA_FIDO_PIN_MAX	255	/* CTAP2: 4..63 bytes, libfido2: 255 */
+/* a registration's authenticator data: 37 bytes, the attested credential
+   (18 + id up to TFA_CRED_ID_MAX + COSE key), extensions, CBOR header */
+#define TFA_FIDO_REG_AUTHDATA_MAX	1536
+/* attStmt: alg, sig and an x5c chain of one or two certificates */
+#define TFA_FIDO_ATTSTMT_MAX	4096
+#define TFA_FIDO_FMT_MAX	15	/* "packed", "fido-u2f", "tpm" */
 
 /* How a FIDO2 step ended, in words a user or admin can act on. */
 enum tfa_fido_status {
@@ -89,6 +95,39 @@ struct tfa_fido_reg {
 enum tfa_fido_status tfa_fido_register(fido_dev_t *dev,
     const struct tfa_fido_reg *req, struct tfa_key *key);
 
+/*
+ * What a registration signed, as libfido2 hands it out (CBOR): enough for
+ * another process to verify the credential again (tfa_fido_reg_verify)
+ * with a challenge of its own choosing.
+ */
+struct tfa_fido_attestation {
+	char fmt[TFA_FIDO_FMT_MAX + 1];
+	uint8_t authdata[TFA_FIDO_REG_AUTHDATA_MAX];
+	size_t authdata_len;
+	uint8_t attstmt[TFA_FIDO_ATTSTMT_MAX];
+	size_t attstmt_len;
+};
+
+/*
+ * tfa_fido_register with the client data hash cdh chosen by the caller,
+ * and the attestation copied to att for tfa_fido_reg_verify.
+ */
+enum tfa_fido_status tfa_fido_register_for(fido_dev_t *dev,
+    const struct tfa_fido_reg *req, const uint8_t cdh[TFA_FIDO_CDH_LEN],
+    struct tfa_key *key, struct tfa_fido_attestation *att);
+
+/*
+ * Without a device: check att as a registration for rp over cdh (full
+ * attestation when it carries a certificate, else self attestation), of
+ * cose_type, with user presence and, when uv, user verification in the
+ * signed flags.  Fills key's rp, cose_type, cred_id, pubkey, uv, pin and
+ * sign_count from what was verified; key is zero on failure.
+ */
+enum tfa_fido_status tfa_fido_reg_verify(
+    const struct tfa_fido_attestation *att, const char *rp,
+    const uint8_t cdh[TFA_FIDO_CDH_LEN], int cose_type, bool uv, bool pin,
+    struct tfa_key *key);
+
 /* What an authenticator answered: checked by tfa_fido_verify/_auth. */
 struct tfa_fido_assertion {
 	char rp[TFA_RP_MAX + 1];
@@ -143,6 +182,16 @@ struct tfa_fido_result {
 	uint32_t stored_count;		/* its counter before this login */
 	uint32_t count;			/* the counter it sent */
 };
+
+/*
+ * The check of a key login on rec, loaded under the user's lock by the
+ * caller, who saves rec after TFA_OK or TFA_ERR_BADCODE (a failure
+ * counted): the key that answered, its signature, the counter rule; on
+ * success the new counter, last-used time and failure state in rec.
+ */
+tfa_err tfa_fido_check(const struct tfa_config *cfg, struct tfa_record *rec,
+    const struct tfa_fido_assertion *a, int64_t now,
+    struct tfa_fido_result *res);
 
 /*
  * The read-check-update of a key login: lock the user's record, reload it,

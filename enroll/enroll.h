@@ -28,6 +28,8 @@ struct tfa_enroll {
 	/* root acting on --user NAME: root's name, for the log; else "" */
 	char admin[TFA_USER_MAX + 1];
 	int monitor;		/* socket to the set-uid monitor, or -1 */
+	/* without a monitor: what the operations keep between requests */
+	struct tfa_ops_session *session;
 	bool json;		/* --json */
 };
 

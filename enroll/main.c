@@ -573,6 +573,7 @@ int
 main(int argc, char **argv)
 {
 	struct options o = { NULL, NULL, NULL };
+	struct tfa_ops_session session;
 	struct tfa_enroll e;
 	const struct command *c;
 	int rc;
@@ -580,6 +581,8 @@ main(int argc, char **argv)
 	/* a core dump would hold the TOTP secret */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	memset(&e, 0, sizeof(e));
+	memset(&session, 0, sizeof(session));
+	e.session = &session;
 	e.monitor = -1;
 	e.log.fn = log_sink;
 	openlog(PROG, LOG_PID, LOG_AUTHPRIV);

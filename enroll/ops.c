@@ -57,6 +57,42 @@ out:
 }
 
 /*
+ * A touch of one of the user's keys over the session's challenge, checked
+ * as a key login on rec.
+ */
+static tfa_err
+prove_touch(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
+    struct tfa_op_res *res, struct tfa_store *st, struct tfa_record *rec)
+{
+	const struct tfa_op_touch *t = &req->touch;
+	struct tfa_fido_assertion a;
+	struct tfa_fido_result fr;
+	tfa_err r = TFA_ERR_INVAL, saved;
+
+	memset(&a, 0, sizeof(a));
+	if (c->session != NULL && c->session->challenge_set &&
+	    (r = tfa_config_origin(c->cfg, a.rp, sizeof(a.rp))) == TFA_OK) {
+		memcpy(a.cdh, c->session->challenge, sizeof(a.cdh));
+		memcpy(a.cred_id, t->cred_id, t->cred_id_len);
+		a.cred_id_len = t->cred_id_len;
+		memcpy(a.authdata, t->authdata, t->authdata_len);
+		a.authdata_len = t->authdata_len;
+		memcpy(a.sig, t->sig, t->sig_len);
+		a.sig_len = t->sig_len;
+		r = tfa_fido_check(c->cfg, rec, &a, tfa_now(), &fr);
+	}
+	tfa_wipe_struct(&a);
+	res->failures = rec->failures;
+	res->locked_until = rec->locked_until;
+	if (r == TFA_OK)
+		return TFA_OK;
+	res->check = TFA_CHECK_PROOF;
+	if (r == TFA_ERR_BADCODE && (saved = tfa_store_save(st, rec)) != TFA_OK)
+		return saved;
+	return r;
+}
+
+/*
  * A user changing their own record proves it is them with a current second
  * factor, checked exactly like a login on the record loaded under the same
  * lock as the change: replay and lockout apply, and a wrong proof is saved
@@ -73,6 +109,8 @@ prove(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
 
 	if (c->admin != NULL)
 		return TFA_OK;
+	if (req->touch.authdata_len != 0)
+		return prove_touch(c, req, res, st, rec);
 	r = tfa_auth_check(c->cfg, rec, req->proof, tfa_now(), &v);
 	res->failures = v.failures;
 	res->locked_until = v.locked_until;
@@ -89,6 +127,8 @@ void
 tfa_ops_view(const struct tfa_config *cfg, const struct tfa_record *rec,
     struct tfa_op_view *v)
 {
+	size_t i;
+
 	memset(v, 0, sizeof(*v));
 	v->exists = true;
 	v->disabled = rec->disabled;
@@ -110,6 +150,24 @@ tfa_ops_view(const struct tfa_config *cfg, const struct tfa_record *rec,
 	v->n_keys = (uint32_t)rec->n_keys;	/* at most TFA_LIST_MAX */
 	v->n_apppw = (uint32_t)rec->n_apppw;
 	v->n_dev = (uint32_t)rec->n_dev;
+	/* the store hands lists back sorted by id */
+	for (i = 0; i < rec->n_keys && i < TFA_OP_KEYS_MAX; i++) {
+		const struct tfa_key *k = &rec->keys[i];
+		struct tfa_op_key_info *o = &v->keys[i];
+
+		o->id = k->id;
+		memcpy(o->name, k->name, sizeof(o->name));
+		memcpy(o->rp, k->rp, sizeof(o->rp));
+		o->cose_type = k->cose_type;
+		o->uv = k->uv;
+		o->pin = k->pin;
+		o->sign_count = k->sign_count;
+		o->created = k->created;
+		o->last_used = k->last_used;
+		o->cred_id_len = (uint32_t)k->cred_id_len;
+		memcpy(o->cred_id, k->cred_id, k->cred_id_len);
+	}
+	v->keys_shown = (uint32_t)i;
 }
 
 /* ---- the operations ---- */
@@ -328,6 +386,155 @@ op_reset(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
 	return r;
 }
 
+static tfa_err
+op_key_challenge(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
+    struct tfa_op_res *res)
+{
+	tfa_err r;
+
+	(void)req;
+	if (c->session == NULL)
+		return TFA_ERR_INVAL;
+	if ((r = tfa_random(c->session->challenge,
+	    sizeof(c->session->challenge))) != TFA_OK)
+		return r;
+	c->session->challenge_set = true;
+	memcpy(res->u.challenge, c->session->challenge,
+	    sizeof(res->u.challenge));
+	return TFA_OK;
+}
+
+/*
+ * The key the request registers, verified here and not taken on the word
+ * of the process that talked to the device: made for our Origin, over the
+ * challenge we handed out (so it was made for this request, not replayed),
+ * with a valid attestation or self attestation, user presence and the uv
+ * it claims; and the credential id and public key it sends are the ones
+ * the signed authenticator data holds.  Checked before the lock is taken.
+ */
+static tfa_err
+verify_key(const struct tfa_ops_ctx *c, const struct tfa_op_key *k,
+    struct tfa_key *key)
+{
+	struct tfa_fido_attestation att;
+	char rp[TFA_RP_MAX + 1];
+	tfa_err r = TFA_ERR_BADCODE;
+
+	memset(key, 0, sizeof(*key));
+	if (c->session == NULL || !c->session->challenge_set ||
+	    tfa_config_origin(c->cfg, rp, sizeof(rp)) != TFA_OK ||
+	    strcmp(k->rp, rp) != 0)
+		return TFA_ERR_INVAL;
+	memset(&att, 0, sizeof(att));
+	memcpy(att.fmt, k->fmt, sizeof(att.fmt));
+	memcpy(att.authdata, k->authdata, k->authdata_len);
+	att.authdata_len = k->authdata_len;
+	memcpy(att.attstmt, k->attstmt, k->attstmt_len);
+	att.attstmt_len = k->attstmt_len;
+	if (tfa_fido_reg_verify(&att, rp, c->session->challenge, k->cose_type,
+	    k->uv != 0, k->pin != 0, key) == TFA_FIDO_OK &&
+	    key->cred_id_len == k->cred_id_len &&
+	    tfa_ct_equal(key->cred_id, k->cred_id, k->cred_id_len) &&
+	    key->pubkey_len == k->pubkey_len &&
+	    tfa_ct_equal(key->pubkey, k->pubkey, k->pubkey_len)) {
+		memcpy(key->name, k->name, sizeof(key->name));
+		key->created = tfa_now();
+		r = TFA_OK;
+	}
+	tfa_wipe_struct(&att);
+	if (r != TFA_OK)
+		tfa_wipe_struct(key);
+	return r;
+}
+
+static bool
+known_cred(const struct tfa_record *rec, const struct tfa_key *key)
+{
+	size_t i;
+
+	for (i = 0; i < rec->n_keys; i++)
+		if (rec->keys[i].cred_id_len == key->cred_id_len &&
+		    tfa_ct_equal(rec->keys[i].cred_id, key->cred_id,
+		    key->cred_id_len))
+			return true;
+	return false;
+}
+
+static tfa_err
+key_add(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
+    struct tfa_op_res *res, struct tfa_store *st, struct tfa_record *rec,
+    void *arg)
+{
+	const struct tfa_key *key = arg;
+	struct tfa_key *k;
+	uint32_t id;
+	tfa_err r;
+
+	if (rec->disabled && c->admin == NULL)
+		return TFA_ERR_PERM;
+	if (rec->n_keys >= c->cfg->max_keys)
+		return TFA_ERR_EXISTS;
+	if (known_cred(rec, key)) {
+		res->check = TFA_CHECK_KEY;
+		return TFA_ERR_EXISTS;
+	}
+	/* a user who has a second factor already proves it is them */
+	if (tfa_auth_enrolled(c->cfg, rec) &&
+	    (r = prove(c, req, res, st, rec)) != TFA_OK)
+		return r;
+	if ((k = tfa_record_add_key(rec)) == NULL)
+		return TFA_ERR_NOMEM;
+	id = k->id;
+	*k = *key;
+	k->id = id;
+	res->u.key_id = id;
+	return TFA_OK;
+}
+
+static tfa_err
+op_key_add(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
+    struct tfa_op_res *res)
+{
+	struct tfa_key key;
+	tfa_err r;
+
+	if (!c->cfg->allow_keys)
+		return TFA_ERR_PERM;
+	if ((r = verify_key(c, &req->key, &key)) != TFA_OK)
+		res->check = TFA_CHECK_KEY;
+	else
+		r = change(c, req, res, true, key_add, &key);
+	tfa_wipe_struct(&key);
+	return r;
+}
+
+static tfa_err
+key_remove(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
+    struct tfa_op_res *res, struct tfa_store *st, struct tfa_record *rec,
+    void *arg)
+{
+	size_t i;
+	tfa_err r;
+
+	(void)arg;
+	for (i = 0; i < rec->n_keys && rec->keys[i].id != req->key.id; i++)
+		;
+	if (i == rec->n_keys)
+		return TFA_ERR_NOENT;
+	if (tfa_auth_enrolled(c->cfg, rec) &&
+	    (r = prove(c, req, res, st, rec)) != TFA_OK)
+		return r;
+	tfa_record_remove_key(rec, i);
+	return TFA_OK;
+}
+
+static tfa_err
+op_key_remove(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
+    struct tfa_op_res *res)
+{
+	return change(c, req, res, false, key_remove, NULL);
+}
+
 /* ---- the table, the checks and the dispatch ---- */
 
 struct op_entry {
@@ -355,6 +562,12 @@ static const struct op_entry ops[TFA_OP_END] = {
 	    false },
 	[TFA_OP_RESET] = { "reset", op_reset, false, true, false, false,
 	    false },
+	[TFA_OP_KEY_CHALLENGE] = { "key-challenge", op_key_challenge, true,
+	    false, true, false, false },
+	[TFA_OP_KEY_ADD] = { "key-add", op_key_add, true, false, false, false,
+	    true },
+	[TFA_OP_KEY_REMOVE] = { "key-remove", op_key_remove, true, false,
+	    false, false, true },
 };
 
 static const struct op_entry *
@@ -412,6 +625,73 @@ no_totp(const struct tfa_op_req *req)
 	    all_zero(req->code, sizeof(req->code));
 }
 
+/* len bytes of p's size are used, at least min, and the rest is zero. */
+static bool
+sized(const uint8_t *p, size_t size, uint32_t len, uint32_t min)
+{
+	return len >= min && len <= size && all_zero(p + len, size - len);
+}
+
+/* A name for people: 1 to TFA_NAME_MAX bytes, no control characters. */
+static bool
+valid_name(const char *s, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < size && s[i] != '\0'; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return false;
+	return i > 0 && i < size;
+}
+
+static bool
+valid_key_add(const struct tfa_op_key *k)
+{
+	return k->id == 0 &&
+	    (k->cose_type == COSE_ES256 || k->cose_type == COSE_EDDSA) &&
+	    k->uv <= 1 && k->pin <= 1 &&
+	    valid_name(k->name, sizeof(k->name)) &&
+	    terminated(k->rp, sizeof(k->rp)) &&
+	    terminated(k->fmt, sizeof(k->fmt)) &&
+	    sized(k->cred_id, sizeof(k->cred_id), k->cred_id_len, 1) &&
+	    sized(k->pubkey, sizeof(k->pubkey), k->pubkey_len, 1) &&
+	    sized(k->authdata, sizeof(k->authdata), k->authdata_len, 1) &&
+	    sized(k->attstmt, sizeof(k->attstmt), k->attstmt_len, 1);
+}
+
+/* Which of the request's key fields an operation uses. */
+static bool
+valid_key(const struct tfa_op_req *req)
+{
+	struct tfa_op_key zero;
+
+	switch (req->op) {
+	case TFA_OP_KEY_ADD:
+		return valid_key_add(&req->key);
+	case TFA_OP_KEY_REMOVE:
+		memset(&zero, 0, sizeof(zero));
+		zero.id = req->key.id;
+		return req->key.id != 0 &&
+		    memcmp(&zero, &req->key, sizeof(zero)) == 0;
+	default:
+		return all_zero(&req->key, sizeof(req->key));
+	}
+}
+
+/* A touch instead of a code: only where a proof goes, never both. */
+static bool
+valid_touch(const struct tfa_op_req *req, bool proof)
+{
+	const struct tfa_op_touch *t = &req->touch;
+
+	if (!proof || all_zero(t, sizeof(*t)))
+		return all_zero(t, sizeof(*t));
+	return req->proof[0] == '\0' &&
+	    sized(t->cred_id, sizeof(t->cred_id), t->cred_id_len, 0) &&
+	    sized(t->authdata, sizeof(t->authdata), t->authdata_len, 1) &&
+	    sized(t->sig, sizeof(t->sig), t->sig_len, 1);
+}
+
 bool
 tfa_ops_valid(const struct tfa_op_req *req)
 {
@@ -421,9 +701,13 @@ tfa_ops_valid(const struct tfa_op_req *req)
 		return false;
 	if (o->totp ? !valid_totp(req) : !no_totp(req))
 		return false;
+	if (!valid_key(req))
+		return false;
 	if (o->proof)
-		return terminated(req->proof, sizeof(req->proof));
-	return all_zero(req->proof, sizeof(req->proof));
+		return terminated(req->proof, sizeof(req->proof)) &&
+		    valid_touch(req, true);
+	return all_zero(req->proof, sizeof(req->proof)) &&
+	    valid_touch(req, false);
 }
 
 /* One word for the log's result= field. */
@@ -433,7 +717,8 @@ result_word(tfa_err r, uint32_t check)
 	switch (r) {
 	case TFA_OK:		return "ok";
 	case TFA_ERR_BADCODE:	return check == TFA_CHECK_CONFIRM ?
-				    "wrong-new-code" : "wrong-code";
+				    "wrong-new-code" : check == TFA_CHECK_KEY ?
+				    "key-does-not-verify" : "wrong-code";
 	case TFA_ERR_REPLAY:	return "replayed-code";
 	case TFA_ERR_INVAL:	return "no-code";
 	case TFA_ERR_LOCKED:	return "locked-out";
@@ -486,6 +771,9 @@ tfa_ops_run(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
 		r = TFA_ERR_PERM;
 	else
 		r = o->fn(c, req, res);
+	/* a challenge is good for the one request after it */
+	if (c->session != NULL && req->op != TFA_OP_KEY_CHALLENGE)
+		tfa_wipe_struct(c->session);
 	if (r != TFA_OK)
 		explicit_bzero(&res->u, sizeof(res->u));	/* no stray codes */
 	if (o != NULL && (!o->quiet || c->admin != NULL))

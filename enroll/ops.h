@@ -20,6 +20,7 @@
 #include "config.h"
 #include "log.h"
 #include "record.h"
+#include "tfa_fido.h"
 #include "user.h"
 
 enum tfa_op {
@@ -32,6 +33,9 @@ enum tfa_op {
 	TFA_OP_DISABLE,		/* admin: second factor off for this user */
 	TFA_OP_ENABLE,		/* admin: and on again */
 	TFA_OP_RESET,		/* admin: delete the whole record */
+	TFA_OP_KEY_CHALLENGE,	/* a challenge for the next key request */
+	TFA_OP_KEY_ADD,		/* store a key whose registration verifies */
+	TFA_OP_KEY_REMOVE,	/* remove one key */
 	TFA_OP_END
 };
 
@@ -40,9 +44,50 @@ enum tfa_op_check {
 	TFA_CHECK_NONE = 0,
 	TFA_CHECK_PROOF,	/* the current second factor */
 	TFA_CHECK_CONFIRM,	/* the code from a new app */
+	TFA_CHECK_KEY,		/* the new key's registration */
 };
 
 #define TFA_OP_CODE_MAX	TFA_CODE_INPUT_MAX	/* bytes of a typed code */
+#define TFA_OP_KEYS_MAX	20	/* keys a view lists: MaxKeys' upper bound */
+
+/*
+ * KEY_ADD: a registration made by the unprivileged process with the
+ * monitor's challenge, as libfido2 handed it out.  The monitor verifies
+ * the attestation itself (tfa_fido_reg_verify) for its own Origin and
+ * challenge, and stores the credential id and public key only when they
+ * are the ones the signed authenticator data holds.
+ */
+struct tfa_op_key {
+	uint32_t id;				/* KEY_REMOVE: which key */
+	int32_t cose_type;			/* COSE_ES256 or COSE_EDDSA */
+	uint32_t uv;				/* 0 or 1 */
+	uint32_t pin;				/* 0 or 1 */
+	char name[TFA_NAME_MAX + 1];
+	char rp[TFA_RP_MAX + 1];		/* the monitor's Origin */
+	uint32_t cred_id_len;
+	uint8_t cred_id[TFA_CRED_ID_MAX];
+	uint32_t pubkey_len;
+	uint8_t pubkey[TFA_PUBKEY_MAX];
+	char fmt[TFA_FIDO_FMT_MAX + 1];
+	uint32_t authdata_len;
+	uint8_t authdata[TFA_FIDO_REG_AUTHDATA_MAX];
+	uint32_t attstmt_len;
+	uint8_t attstmt[TFA_FIDO_ATTSTMT_MAX];
+};
+
+/*
+ * A touch of a registered key as the proof, for a user whose only second
+ * factor is keys: an assertion over the monitor's challenge, checked like
+ * a key login under the same lock as the change.
+ */
+struct tfa_op_touch {
+	uint32_t cred_id_len;
+	uint8_t cred_id[TFA_CRED_ID_MAX];
+	uint32_t authdata_len;
+	uint8_t authdata[TFA_FIDO_AUTHDATA_MAX];
+	uint32_t sig_len;
+	uint8_t sig[TFA_FIDO_SIG_MAX];
+};
 
 /*
  * A request.  Every string is NUL-terminated inside its array and every
@@ -63,6 +108,24 @@ struct tfa_op_req {
 	 * factor; an admin acting on another user's record does not.
 	 */
 	char proof[TFA_OP_CODE_MAX + 1];
+	struct tfa_op_touch touch;	/* or a touch, instead of proof */
+	struct tfa_op_key key;		/* KEY_ADD, KEY_REMOVE */
+};
+
+/* A key as a view shows it: the credential id (not secret: the module
+   sends it to any key plugged in) for allow and exclude lists. */
+struct tfa_op_key_info {
+	uint32_t id;
+	char name[TFA_NAME_MAX + 1];
+	char rp[TFA_RP_MAX + 1];
+	int32_t cose_type;
+	bool uv;
+	bool pin;
+	uint32_t sign_count;
+	int64_t created;
+	int64_t last_used;
+	uint32_t cred_id_len;
+	uint8_t cred_id[TFA_CRED_ID_MAX];
 };
 
 /* What a user may see of their record: no secret, no hash. */
@@ -85,6 +148,8 @@ struct tfa_op_view {
 	uint32_t n_keys;
 	uint32_t n_apppw;
 	uint32_t n_dev;
+	uint32_t keys_shown;		/* the first n_keys, by id, up to */
+	struct tfa_op_key_info keys[TFA_OP_KEYS_MAX];
 };
 
 struct tfa_op_hello {
@@ -102,7 +167,18 @@ struct tfa_op_res {
 		struct tfa_op_hello hello;
 		struct tfa_op_view view;
 		char codes[TFA_BACKUP_COUNT][TFA_BACKUP_SHOWN];	/* BACKUP_NEW */
+		uint8_t challenge[TFA_FIDO_CDH_LEN];	/* KEY_CHALLENGE */
+		uint32_t key_id;			/* KEY_ADD */
 	} u;
+};
+
+/*
+ * What one run of tfa-enroll keeps between requests: the challenge
+ * KEY_CHALLENGE handed out, good for the one key request after it.
+ */
+struct tfa_ops_session {
+	uint8_t challenge[TFA_FIDO_CDH_LEN];
+	bool challenge_set;
 };
 
 struct tfa_ops_ctx {
@@ -115,6 +191,7 @@ struct tfa_ops_ctx {
 	 * that has a second factor needs a proof.
 	 */
 	const char *admin;
+	struct tfa_ops_session *session;	/* NULL: no key requests */
 };
 
 /*

@@ -166,7 +166,8 @@ monitor(int fd, const char *user, pid_t child)
 {
 	struct tfa_config cfg;
 	struct tfa_log log = { syslog_sink, NULL };
-	struct tfa_ops_ctx ctx = { &cfg, &log, user, NULL };
+	struct tfa_ops_session session;
+	struct tfa_ops_ctx ctx = { &cfg, &log, user, NULL, &session };
 	struct tfa_op_req req;
 	struct tfa_op_res res;
 	tfa_err cfg_err = TFA_OK;
@@ -174,6 +175,7 @@ monitor(int fd, const char *user, pid_t child)
 	int got, rc;
 
 	detach_monitor(fd);
+	memset(&session, 0, sizeof(session));
 	while ((got = recv_request(fd, &req)) > 0) {
 		if (!loaded) {
 			cfg_err = load_system_config(&cfg, &log);
@@ -200,6 +202,7 @@ monitor(int fd, const char *user, pid_t child)
 		    (unsigned)getuid());
 	close(fd);
 	explicit_bzero(&cfg, sizeof(cfg));
+	explicit_bzero(&session, sizeof(session));
 	rc = wait_child(child);
 	return got < 0 && rc == TFA_EXIT_OK ? TFA_EXIT_FAIL : rc;
 }
@@ -292,7 +295,7 @@ tfa_enroll_op(const struct tfa_enroll *e, struct tfa_op_req *req,
     struct tfa_op_res *res)
 {
 	struct tfa_ops_ctx ctx = { &e->cfg, &e->log, e->user,
-	    e->admin[0] != '\0' ? e->admin : NULL };
+	    e->admin[0] != '\0' ? e->admin : NULL, e->session };
 	tfa_err r;
 
 	if (e->monitor >= 0)

@@ -45,9 +45,11 @@ static struct tfa_config cfg;
 static struct tfa_log tlog = { log_sink, NULL };
 static char *store;
 
-static const struct tfa_ops_ctx alice = { &cfg, &tlog, "alice", NULL };
+static struct tfa_ops_session sess;
+static const struct tfa_ops_ctx alice = { &cfg, &tlog, "alice", NULL,
+	&sess };
 static const struct tfa_ops_ctx admin_alice = { &cfg, &tlog, "alice",
-	"root" };
+	"root", &sess };
 
 /* A fixed app, so codes can be computed here. */
 static void
@@ -375,7 +377,8 @@ test_lockout_and_remove(void)
 static void
 test_add_with_key(void)
 {
-	const struct tfa_ops_ctx carol = { &cfg, &tlog, "carol", NULL };
+	const struct tfa_ops_ctx carol = { &cfg, &tlog, "carol", NULL,
+	    &sess };
 	struct tfa_store *st = NULL;
 	struct tfa_op_req req;
 	struct tfa_op_res res, codes;
@@ -412,9 +415,11 @@ test_add_with_key(void)
 static void
 test_admin(void)
 {
-	const struct tfa_ops_ctx bob = { &cfg, &tlog, "bob", NULL };
-	const struct tfa_ops_ctx admin_bob = { &cfg, &tlog, "bob", "root" };
-	const struct tfa_ops_ctx bad = { &cfg, &tlog, "../alice", "root" };
+	const struct tfa_ops_ctx bob = { &cfg, &tlog, "bob", NULL, &sess };
+	const struct tfa_ops_ctx admin_bob = { &cfg, &tlog, "bob", "root",
+	    &sess };
+	const struct tfa_ops_ctx bad = { &cfg, &tlog, "../alice", "root",
+	    &sess };
 	struct tfa_op_req req;
 	struct tfa_op_res res;
 
