@@ -390,16 +390,15 @@ tfa_fido_keys_for(const struct tfa_record *rec, const char *rp, size_t *idx,
 	return n;
 }
 
-/* An assertion request for rp over an allow list, with a fresh challenge. */
+/* An assertion request for rp over an allow list, with challenge cdh. */
 static fido_assert_t *
 assert_new(const char *rp, const struct tfa_key *keys, const size_t *idx,
-    size_t n, unsigned char *cdh)
+    size_t n, const unsigned char *cdh)
 {
 	fido_assert_t *a;
 	size_t i;
 
-	if (tfa_random(cdh, TFA_FIDO_CDH_LEN) != TFA_OK ||
-	    (a = fido_assert_new()) == NULL)
+	if ((a = fido_assert_new()) == NULL)
 		return NULL;
 	if (fido_assert_set_rp(a, rp) != FIDO_OK ||
 	    fido_assert_set_clientdata_hash(a, cdh, TFA_FIDO_CDH_LEN) !=
@@ -444,7 +443,8 @@ tfa_fido_probe(fido_dev_t *dev, const char *rp, const struct tfa_key *keys,
 	*match = SIZE_MAX;
 	if (n == 0)
 		return TFA_FIDO_NO_MATCH;
-	if ((a = assert_new(rp, keys, idx, n, cdh)) == NULL)
+	if (tfa_random(cdh, sizeof(cdh)) != TFA_OK ||
+	    (a = assert_new(rp, keys, idx, n, cdh)) == NULL)
 		goto out;
 	/* up=false: the key answers at once, without a touch (CTAP2 5.2;
 	   libfido2 makes it a U2F check-only for U2F keys) */
@@ -489,12 +489,11 @@ assert_copy(const fido_assert_t *a, const char *rp, const unsigned char *cdh,
 	return TFA_FIDO_OK;
 }
 
-enum tfa_fido_status
-tfa_fido_assert(fido_dev_t *dev, const char *rp, const struct tfa_key *keys,
+static enum tfa_fido_status
+get_assert(fido_dev_t *dev, const char *rp, const struct tfa_key *keys,
     const size_t *idx, size_t n, bool uv, const char *pin,
-    struct tfa_fido_assertion *out)
+    const unsigned char *cdh, struct tfa_fido_assertion *out)
 {
-	unsigned char cdh[TFA_FIDO_CDH_LEN];
 	enum tfa_fido_status st = TFA_FIDO_ERROR;
 	fido_assert_t *a;
 
@@ -513,6 +512,29 @@ tfa_fido_assert(fido_dev_t *dev, const char *rp, const struct tfa_key *keys,
 		st = assert_copy(a, rp, cdh, out);
 out:
 	fido_assert_free(&a);
+	return st;
+}
+
+enum tfa_fido_status
+tfa_fido_assert(fido_dev_t *dev, const char *rp, const struct tfa_key *keys,
+    const size_t *idx, size_t n, bool uv, const char *pin,
+    struct tfa_fido_assertion *out)
+{
+	unsigned char cdh[TFA_FIDO_CDH_LEN];
+	enum tfa_fido_status st = TFA_FIDO_ERROR;
+
+	memset(out, 0, sizeof(*out));
+	/* a fresh challenge */
+	if (tfa_random(cdh, sizeof(cdh)) == TFA_OK)
+		st = get_assert(dev, rp, keys, idx, n, uv, pin, cdh, out);
 	explicit_bzero(cdh, sizeof(cdh));
 	return st;
+}
+
+enum tfa_fido_status
+tfa_fido_assert_for(fido_dev_t *dev, const char *rp,
+    const struct tfa_key *keys, const size_t *idx, size_t n,
+    const uint8_t cdh[TFA_FIDO_CDH_LEN], struct tfa_fido_assertion *out)
+{
+	return get_assert(dev, rp, keys, idx, n, false, NULL, cdh, out);
 }

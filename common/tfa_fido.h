@@ -160,6 +160,11 @@ enum tfa_fido_status tfa_fido_assert(fido_dev_t *dev, const char *rp,
     const struct tfa_key *keys, const size_t *idx, size_t n, bool uv,
     const char *pin, struct tfa_fido_assertion *out);
 
+/* tfa_fido_assert without uv, over the caller's challenge cdh. */
+enum tfa_fido_status tfa_fido_assert_for(fido_dev_t *dev, const char *rp,
+    const struct tfa_key *keys, const size_t *idx, size_t n,
+    const uint8_t cdh[TFA_FIDO_CDH_LEN], struct tfa_fido_assertion *out);
+
 /* ---- fido_auth.c: what an answer is worth ---- */
 
 /* A counter must grow; both 0 is a key that keeps no counter. */

@@ -1,11 +1,9 @@
 /*
- * tfa-enroll key add | list | remove: security keys (FIDO2/U2F).  The
- * device work is common/fido.c's; what is stored is changed only by the
- * two operations below, each one read-check-update under the user's lock.
- *
- * key_op_add and key_op_remove are plain functions of (cfg, log, user,
- * proof, ...) so that they can move behind the privilege-separated
- * operation layer (enroll/ops.c) as KEY_ADD / KEY_REMOVE.
+ * tfa-enroll key add | list | remove: security keys (FIDO2/U2F).  All the
+ * device work happens here, in the unprivileged process of a set-uid run;
+ * the record is read and changed only through the operations KEY_CHALLENGE,
+ * KEY_ADD and KEY_REMOVE and the VIEW (ops.c), which verify again what the
+ * device answered.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -18,119 +16,65 @@
 #include "store.h"
 #include "tfa_fido.h"
 
-/* What proves the user is who they say, for a change to their keys. */
-struct key_proof {
-	bool checked;			/* root, or nothing to prove yet */
-	const char *code;		/* a current code or backup code */
-	const struct tfa_fido_assertion *touch;	/* a registered key */
+/* A view's keys as records, for allow and exclude lists. */
+struct view_keys {
+	struct tfa_key keys[TFA_OP_KEYS_MAX];
+	size_t n;
 };
 
-/* ---- the operations ---- */
-
-static tfa_err
-check_proof(const struct tfa_config *cfg, const struct tfa_log *log,
-    const char *user, const struct key_proof *p, struct tfa_verdict *v)
+static void
+view_keys(const struct tfa_op_view *v, struct view_keys *vk)
 {
-	struct tfa_fido_result res;
-
-	memset(v, 0, sizeof(*v));
-	if (p->checked)
-		return TFA_OK;
-	if (p->code != NULL)
-		return tfa_auth_code(cfg, log, user, p->code, tfa_now(), v);
-	if (p->touch != NULL)
-		return tfa_fido_auth(cfg, log, user, p->touch, tfa_now(), v,
-		    &res);
-	return TFA_ERR_PERM;
-}
-
-/* Store key (name, created and the registration) as a new key. */
-static tfa_err
-key_op_add(const struct tfa_config *cfg, const struct tfa_log *log,
-    const char *user, const struct key_proof *proof, const struct tfa_key *key,
-    uint32_t *id, struct tfa_verdict *v)
-{
-	struct tfa_store *st = NULL;
-	struct tfa_record rec;
-	struct tfa_key *k;
-	tfa_err r;
-
-	tfa_record_init(&rec);
-	if ((r = check_proof(cfg, log, user, proof, v)) != TFA_OK)
-		return r;
-	if ((r = tfa_store_lock(cfg, log, user, &st)) != TFA_OK)
-		goto out;
-	if ((r = tfa_store_load(st, &rec)) == TFA_ERR_NOENT)
-		tfa_record_init(&rec);
-	else if (r != TFA_OK)
-		goto out;
-	if (!cfg->allow_keys) {
-		r = TFA_ERR_PERM;
-		goto out;
-	}
-	if (rec.n_keys >= cfg->max_keys) {
-		r = TFA_ERR_EXISTS;
-		goto out;
-	}
-	if ((k = tfa_record_add_key(&rec)) == NULL) {
-		r = TFA_ERR_NOMEM;
-		goto out;
-	}
-	*id = k->id;
-	*k = *key;
-	k->id = *id;
-	r = tfa_store_save(st, &rec);
-out:
-	tfa_store_close(&st);
-	tfa_record_wipe(&rec);
-	return r;
-}
-
-static tfa_err
-key_op_remove(const struct tfa_config *cfg, const struct tfa_log *log,
-    const char *user, const struct key_proof *proof, uint32_t id,
-    struct tfa_verdict *v)
-{
-	struct tfa_store *st = NULL;
-	struct tfa_record rec;
 	size_t i;
-	tfa_err r;
 
-	tfa_record_init(&rec);
-	if ((r = check_proof(cfg, log, user, proof, v)) != TFA_OK)
-		return r;
-	if ((r = tfa_store_lock(cfg, log, user, &st)) != TFA_OK ||
-	    (r = tfa_store_load(st, &rec)) != TFA_OK)
-		goto out;
-	for (i = 0; i < rec.n_keys && rec.keys[i].id != id; i++)
-		;
-	if (i == rec.n_keys) {
-		r = TFA_ERR_NOENT;
-		goto out;
+	memset(vk, 0, sizeof(*vk));
+	for (i = 0; i < v->keys_shown && i < TFA_OP_KEYS_MAX; i++) {
+		struct tfa_key *k = &vk->keys[i];
+		const struct tfa_op_key_info *o = &v->keys[i];
+
+		k->id = o->id;
+		memcpy(k->rp, o->rp, sizeof(k->rp));
+		k->cose_type = o->cose_type;
+		k->uv = o->uv;
+		memcpy(k->cred_id, o->cred_id, o->cred_id_len);
+		k->cred_id_len = o->cred_id_len;
 	}
-	tfa_record_remove_key(&rec, i);
-	r = tfa_store_save(st, &rec);
-out:
-	tfa_store_close(&st);
-	tfa_record_wipe(&rec);
-	return r;
+	vk->n = i;
+}
+
+/* The keys made for rp, as indexes into vk->keys. */
+static size_t
+keys_for(const struct view_keys *vk, const char *rp, size_t *idx)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < vk->n; i++)
+		if (strcmp(vk->keys[i].rp, rp) == 0)
+			idx[n++] = i;
+	return n;
+}
+
+/* A challenge from the operation layer for the one key request to come. */
+static int
+get_challenge(const struct tfa_enroll *e, uint8_t *cdh)
+{
+	struct tfa_op_req req;
+	struct tfa_op_res res;
+	int rc = -1;
+
+	memset(&req, 0, sizeof(req));
+	req.op = TFA_OP_KEY_CHALLENGE;
+	if (tfa_enroll_op(e, &req, &res) == TFA_OK)
+		memcpy(cdh, res.u.challenge, TFA_FIDO_CDH_LEN);
+	else {
+		tfa_enroll_explain(e, &res);
+		rc = TFA_EXIT_FAIL;
+	}
+	explicit_bzero(&res, sizeof(res));
+	return rc;
 }
 
 /* ---- the terminal side ---- */
-
-static tfa_err
-read_record(const struct tfa_enroll *e, struct tfa_record *rec)
-{
-	tfa_err r = tfa_store_read(&e->cfg, &e->log, e->user, rec);
-
-	if (r == TFA_ERR_NOENT) {
-		tfa_record_init(rec);
-		return TFA_OK;
-	}
-	if (r != TFA_OK)
-		tfa_enroll_store_error(e, "cannot read your record", r);
-	return r;
-}
 
 /* A PIN, not echoed; wiped by the caller.  -1 when one was typed. */
 static int
@@ -189,25 +133,25 @@ explain(enum tfa_fido_status st)
 	}
 }
 
-/* Open the first plugged key that holds none of rec's keys for rp. */
+/* Open the first plugged key that holds none of the user's keys for rp. */
 static enum tfa_fido_status
-open_new_key(const struct tfa_enroll *e, const struct tfa_record *rec,
+open_new_key(const struct tfa_enroll *e, const struct view_keys *vk,
     const char *rp, fido_dev_t **devp)
 {
 	struct tfa_fido_devs devs;
 	enum tfa_fido_status st;
-	size_t idx[TFA_LIST_MAX], n, i, match;
+	size_t idx[TFA_OP_KEYS_MAX], n, i, match;
 	bool known = false;
 
 	*devp = NULL;
 	if ((st = tfa_fido_find_devices(&devs)) != TFA_FIDO_OK)
 		return st;
-	n = tfa_fido_keys_for(rec, rp, idx, TFA_LIST_MAX);
+	n = keys_for(vk, rp, idx);
 	for (i = 0; i < devs.n && *devp == NULL; i++) {
 		if (tfa_fido_open(&devs, i, (int)e->cfg.key_timeout * 1000,
 		    devp) != TFA_FIDO_OK)
 			continue;
-		if (n > 0 && tfa_fido_probe(*devp, rp, rec->keys, idx, n,
+		if (n > 0 && tfa_fido_probe(*devp, rp, vk->keys, idx, n,
 		    &match) == TFA_FIDO_OK && match != SIZE_MAX) {
 			known = true;
 			tfa_fido_close(devp);
@@ -219,19 +163,35 @@ open_new_key(const struct tfa_enroll *e, const struct tfa_record *rec,
 	return known ? TFA_FIDO_EXCLUDED : TFA_FIDO_ERROR;
 }
 
-/* Touch one of rec's registered keys: the proof for a key-only user. */
-static int
-touch_proof(const struct tfa_enroll *e, const struct tfa_record *rec,
-    struct tfa_fido_assertion *a)
+/* The assertion a touch proof carries to the operation layer. */
+static void
+touch_to_req(const struct tfa_fido_assertion *a, struct tfa_op_touch *t)
 {
+	t->cred_id_len = (uint32_t)a->cred_id_len;
+	memcpy(t->cred_id, a->cred_id, a->cred_id_len);
+	t->authdata_len = (uint32_t)a->authdata_len;
+	memcpy(t->authdata, a->authdata, a->authdata_len);
+	t->sig_len = (uint32_t)a->sig_len;
+	memcpy(t->sig, a->sig, a->sig_len);
+}
+
+/*
+ * Touch one of the user's registered keys, over the challenge cdh: the
+ * proof for a user whose only second factor is keys.
+ */
+static int
+touch_proof(const struct tfa_enroll *e, const struct view_keys *vk,
+    const uint8_t *cdh, struct tfa_op_touch *t)
+{
+	struct tfa_fido_assertion a;
 	struct tfa_fido_devs devs;
 	enum tfa_fido_status st;
 	fido_dev_t *dev = NULL;
-	size_t idx[TFA_LIST_MAX], n, i, match = SIZE_MAX;
+	size_t idx[TFA_OP_KEYS_MAX], n, i, match = SIZE_MAX;
 	char rp[TFA_RP_MAX + 1];
 
 	if (tfa_config_origin(&e->cfg, rp, sizeof(rp)) != TFA_OK ||
-	    (n = tfa_fido_keys_for(rec, rp, idx, TFA_LIST_MAX)) == 0) {
+	    (n = keys_for(vk, rp, idx)) == 0) {
 		tfa_enroll_error("none of your keys is for %s; ask an "
 		    "administrator", rp);
 		return TFA_EXIT_FAIL;
@@ -242,7 +202,7 @@ touch_proof(const struct tfa_enroll *e, const struct tfa_record *rec,
 	}
 	for (i = 0; i < devs.n && dev == NULL; i++)
 		if (tfa_fido_open(&devs, i, (int)e->cfg.key_timeout * 1000,
-		    &dev) == TFA_FIDO_OK && tfa_fido_probe(dev, rp, rec->keys,
+		    &dev) == TFA_FIDO_OK && tfa_fido_probe(dev, rp, vk->keys,
 		    idx, n, &match) != TFA_FIDO_OK)
 			tfa_fido_close(&dev);
 	tfa_fido_devs_free(&devs);
@@ -253,8 +213,11 @@ touch_proof(const struct tfa_enroll *e, const struct tfa_record *rec,
 	}
 	printf("Touch your registered security key to confirm it is you.\n");
 	fflush(stdout);
-	st = tfa_fido_assert(dev, rp, rec->keys, idx, n, false, NULL, a);
+	st = tfa_fido_assert_for(dev, rp, vk->keys, idx, n, cdh, &a);
 	tfa_fido_close(&dev);
+	if (st == TFA_FIDO_OK)
+		touch_to_req(&a, t);
+	tfa_wipe_struct(&a);
 	if (st == TFA_FIDO_OK)
 		return -1;
 	explain(st);
@@ -262,61 +225,59 @@ touch_proof(const struct tfa_enroll *e, const struct tfa_record *rec,
 }
 
 /*
- * A non-root user changing a record that has a second factor proves it:
+ * A user changing their own record that has a second factor proves it:
  * with a code when there is an app or backup codes, else with a touch of a
- * registered key.  -1 to go on, else the exit status.
+ * registered key over cdh.  Root acting on --user proves nothing.  -1 to
+ * go on, else the exit status.
  */
 static int
-get_proof(const struct tfa_enroll *e, const struct tfa_record *rec,
-    char *code, size_t len, struct tfa_fido_assertion *a,
-    struct key_proof *p)
+get_proof(const struct tfa_enroll *e, const struct tfa_op_view *v,
+    const uint8_t *cdh, struct tfa_op_req *req)
 {
-	bool codes = (e->cfg.allow_app && rec->totp.enabled) ||
-	    (e->cfg.allow_backup && tfa_backup_left(&rec->backup) > 0);
+	bool codes = (e->cfg.allow_app && v->totp) ||
+	    (e->cfg.allow_backup && v->backup_left > 0);
+	struct view_keys vk;
+	int rc;
 
-	memset(p, 0, sizeof(*p));
-	if (getuid() == 0 || !tfa_auth_enrolled(&e->cfg, rec)) {
-		p->checked = true;
+	if (e->admin[0] != '\0' || !v->has_factor)
 		return -1;
-	}
-	if (!codes) {
-		p->touch = a;
-		return touch_proof(e, rec, a);
-	}
-	if (tfa_enroll_read_line("Current verification code: ", code, len) !=
-	    TFA_LINE_OK || code[0] == '\0') {
-		tfa_enroll_error("no code given; nothing was changed");
-		return TFA_EXIT_FAIL;
-	}
-	p->code = code;
-	return -1;
+	if (codes)
+		return tfa_enroll_read_proof(req->proof, sizeof(req->proof));
+	view_keys(v, &vk);
+	rc = touch_proof(e, &vk, cdh, &req->touch);
+	tfa_wipe_struct(&vk);
+	return rc;
 }
 
-static int
-refused(const struct tfa_enroll *e, const char *what, tfa_err r,
-    const struct tfa_verdict *v)
+/* Say why a key operation was refused. */
+static void
+refused(const struct tfa_enroll *e, const char *what,
+    const struct tfa_op_res *res)
 {
-	char date[64];
+	tfa_err r = (tfa_err)res->err;
 
 	tfa_log(&e->log, LOG_NOTICE, "key %s for user %s refused: %s", what,
 	    e->user_log, tfa_strerror(r));
-	if (r == TFA_ERR_BADCODE || r == TFA_ERR_REPLAY)
-		tfa_enroll_error("that proof is not right; nothing was "
-		    "changed");
-	else if (r == TFA_ERR_LOCKED || v->locked_until != 0)
-		tfa_enroll_error("too many wrong tries; locked until %s",
-		    tfa_enroll_date(v->locked_until, date, sizeof(date)));
+	if (res->check == TFA_CHECK_KEY && r == TFA_ERR_EXISTS)
+		tfa_enroll_error("this key is already registered for you; "
+		    "nothing was changed");
+	else if (res->check == TFA_CHECK_KEY)
+		tfa_enroll_error("the key's registration does not verify; "
+		    "nothing was changed");
 	else if (r == TFA_ERR_EXISTS)
 		tfa_enroll_error("you have MaxKeys (%u) keys already; remove "
 		    "one first", e->cfg.max_keys);
 	else if (r == TFA_ERR_NOENT)
 		tfa_enroll_error("no such key; see 'tfa-enroll key list'");
-	else if (r == TFA_ERR_PERM)
+	else if (r == TFA_ERR_PERM && res->check == TFA_CHECK_NONE &&
+	    !e->cfg.allow_keys)
 		tfa_enroll_error("the administrator does not allow security "
 		    "keys (AllowSecurityKeys=false)");
+	else if (r == TFA_ERR_PERM)
+		tfa_enroll_error("your second factor is turned off by the "
+		    "administrator; ask them");
 	else
-		tfa_enroll_store_error(e, "cannot change your record", r);
-	return TFA_EXIT_FAIL;
+		tfa_enroll_explain(e, res);
 }
 
 /* ---- key add ---- */
@@ -334,8 +295,7 @@ static const struct option add_opts[] = {
 };
 
 static int
-parse_add(const struct tfa_enroll *e, const struct tfa_record *rec,
-    struct add_args *a)
+parse_add(const struct tfa_enroll *e, struct add_args *a)
 {
 	const char *name = NULL;
 	size_t i;
@@ -356,8 +316,6 @@ parse_add(const struct tfa_enroll *e, const struct tfa_record *rec,
 		return tfa_enroll_usage("give at most one NAME");
 	if (optind < e->argc)
 		name = e->argv[optind];
-	else
-		snprintf(a->name, sizeof(a->name), "key%zu", rec->n_keys + 1);
 	for (i = 0; name != NULL && name[i] != '\0'; i++)
 		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
 			break;
@@ -369,19 +327,19 @@ parse_add(const struct tfa_enroll *e, const struct tfa_record *rec,
 }
 
 static int
-check_can_add(const struct tfa_enroll *e, const struct tfa_record *rec)
+check_can_add(const struct tfa_enroll *e, const struct tfa_op_view *v)
 {
 	if (!e->cfg.allow_keys) {
 		tfa_enroll_error("the administrator does not allow security "
 		    "keys (AllowSecurityKeys=false)");
 		return TFA_EXIT_FAIL;
 	}
-	if (rec->disabled && getuid() != 0) {
+	if (v->disabled && e->admin[0] == '\0') {
 		tfa_enroll_error("your second factor is turned off by the "
 		    "administrator; ask them");
 		return TFA_EXIT_FAIL;
 	}
-	if (rec->n_keys >= e->cfg.max_keys) {
+	if (v->n_keys >= e->cfg.max_keys) {
 		tfa_enroll_error("you have MaxKeys (%u) keys already; remove "
 		    "one first", e->cfg.max_keys);
 		return TFA_EXIT_FAIL;
@@ -389,25 +347,55 @@ check_can_add(const struct tfa_enroll *e, const struct tfa_record *rec)
 	return -1;
 }
 
-/* Open the new key, PIN if it has one, touch: key filled in. */
+/* What KEY_ADD carries: the registration as the key signed it. */
+static void
+key_to_req(const struct add_args *a, const struct tfa_key *key,
+    const struct tfa_fido_attestation *att, struct tfa_op_key *k)
+{
+	k->cose_type = key->cose_type;
+	k->uv = key->uv;
+	k->pin = key->pin;
+	memcpy(k->name, a->name, sizeof(k->name));
+	memcpy(k->rp, key->rp, sizeof(k->rp));
+	k->cred_id_len = (uint32_t)key->cred_id_len;
+	memcpy(k->cred_id, key->cred_id, key->cred_id_len);
+	k->pubkey_len = (uint32_t)key->pubkey_len;
+	memcpy(k->pubkey, key->pubkey, key->pubkey_len);
+	memcpy(k->fmt, att->fmt, sizeof(k->fmt));
+	k->authdata_len = (uint32_t)att->authdata_len;
+	memcpy(k->authdata, att->authdata, att->authdata_len);
+	k->attstmt_len = (uint32_t)att->attstmt_len;
+	memcpy(k->attstmt, att->attstmt, att->attstmt_len);
+}
+
+/*
+ * Open the new key, PIN if it has one, touch: the registration over cdh
+ * into req->key.
+ */
 static int
-make_key(const struct tfa_enroll *e, const struct tfa_record *rec,
-    const struct add_args *a, struct tfa_key *key)
+make_key(const struct tfa_enroll *e, const struct tfa_op_view *v,
+    const struct add_args *a, const uint8_t *cdh, struct tfa_op_req *req)
 {
 	char rp[TFA_RP_MAX + 1], pin[TFA_FIDO_PIN_MAX + 2];
-	struct tfa_fido_reg req;
+	struct tfa_fido_attestation att;
+	struct tfa_fido_reg reg;
+	struct view_keys vk;
+	struct tfa_key key;
 	enum tfa_fido_status st;
 	fido_dev_t *dev = NULL;
 	int rc = TFA_EXIT_FAIL;
 
 	memset(pin, 0, sizeof(pin));
+	memset(&key, 0, sizeof(key));
+	memset(&att, 0, sizeof(att));
+	view_keys(v, &vk);
 	if (tfa_config_origin(&e->cfg, rp, sizeof(rp)) != TFA_OK) {
 		tfa_enroll_error("cannot make the relying party id (Origin)");
-		return TFA_EXIT_FAIL;
+		goto out;
 	}
-	if ((st = open_new_key(e, rec, rp, &dev)) != TFA_FIDO_OK) {
+	if ((st = open_new_key(e, &vk, rp, &dev)) != TFA_FIDO_OK) {
 		explain(st);
-		return TFA_EXIT_FAIL;
+		goto out;
 	}
 	if (a->uv && !fido_dev_has_uv(dev) && !fido_dev_has_pin(dev)) {
 		explain(TFA_FIDO_NO_UV);
@@ -416,19 +404,23 @@ make_key(const struct tfa_enroll *e, const struct tfa_record *rec,
 	if (fido_dev_has_pin(dev) && (rc = read_pin("PIN of the security "
 	    "key: ", pin, sizeof(pin))) >= 0)
 		goto out;
-	req = (struct tfa_fido_reg){ rp, e->user, a->cose, a->uv,
-	    pin[0] != '\0' ? pin : NULL, rec->keys, rec->n_keys };
+	reg = (struct tfa_fido_reg){ rp, e->user, a->cose, a->uv,
+	    pin[0] != '\0' ? pin : NULL, vk.keys, vk.n };
 	printf("Touch the security key to register it for %s.\n", rp);
 	fflush(stdout);
-	st = tfa_fido_register(dev, &req, key);
-	if (st != TFA_FIDO_OK) {
+	if ((st = tfa_fido_register_for(dev, &reg, cdh, &key, &att)) !=
+	    TFA_FIDO_OK) {
 		explain(st);
 		rc = TFA_EXIT_FAIL;
 		goto out;
 	}
+	key_to_req(a, &key, &att, &req->key);
 	rc = -1;
 out:
 	tfa_wipe_array(pin);
+	tfa_wipe_struct(&att);
+	tfa_wipe_struct(&key);
+	tfa_wipe_struct(&vk);
 	tfa_fido_close(&dev);
 	return rc;
 }
@@ -436,66 +428,58 @@ out:
 int
 tfa_enroll_key_add(struct tfa_enroll *e)
 {
-	char code[TFA_CODE_INPUT_MAX + 1];
-	struct tfa_fido_assertion touch;
-	struct tfa_record rec;
-	struct tfa_verdict v;
-	struct key_proof proof;
+	uint8_t cdh[TFA_FIDO_CDH_LEN];
+	struct tfa_op_view v;
+	struct tfa_op_req req;
+	struct tfa_op_res res;
 	struct add_args a;
-	struct tfa_key key;
-	uint32_t id = 0;
-	tfa_err r;
 	int rc;
 
 	memset(&a, 0, sizeof(a));
-	memset(&key, 0, sizeof(key));
-	memset(code, 0, sizeof(code));
-	if (read_record(e, &rec) != TFA_OK)
-		return TFA_EXIT_FAIL;
-	if ((rc = parse_add(e, &rec, &a)) >= 0 ||
-	    (rc = check_can_add(e, &rec)) >= 0 ||
-	    (rc = get_proof(e, &rec, code, sizeof(code), &touch, &proof)) >=
-	    0 || (rc = make_key(e, &rec, &a, &key)) >= 0)
+	memset(&req, 0, sizeof(req));
+	memset(&res, 0, sizeof(res));
+	memset(cdh, 0, sizeof(cdh));
+	if ((rc = parse_add(e, &a)) >= 0 || (rc = tfa_enroll_view(e, &v)) >= 0)
 		goto out;
-	memcpy(key.name, a.name, sizeof(key.name));
-	key.created = tfa_now();
-	if ((r = key_op_add(&e->cfg, &e->log, e->user, &proof, &key, &id,
-	    &v)) != TFA_OK) {
-		rc = refused(e, "add", r, &v);
+	if (a.name[0] == '\0')
+		snprintf(a.name, sizeof(a.name), "key%u", v.n_keys + 1);
+	/* the challenge is good for the one request after it: KEY_ADD */
+	if ((rc = check_can_add(e, &v)) >= 0 ||
+	    (rc = get_challenge(e, cdh)) >= 0 ||
+	    (rc = get_proof(e, &v, cdh, &req)) >= 0 ||
+	    (rc = make_key(e, &v, &a, cdh, &req)) >= 0)
+		goto out;
+	req.op = TFA_OP_KEY_ADD;
+	if (tfa_enroll_op(e, &req, &res) != TFA_OK) {
+		refused(e, "add", &res);
+		rc = TFA_EXIT_FAIL;
 		goto out;
 	}
 	tfa_log(&e->log, LOG_NOTICE, "added security key %u (%s) for user %s",
-	    (unsigned)id, tfa_fido_cose_name(key.cose_type), e->user_log);
+	    (unsigned)res.u.key_id, tfa_fido_cose_name(a.cose), e->user_log);
 	printf("Security key %u (\"%s\", %s%s) is registered for %s.\nLocal "
 	    "logins now ask you to touch it; remote logins still ask for a "
-	    "code.\n", (unsigned)id, key.name, tfa_fido_cose_name(key.cose_type),
-	    key.uv ? ", PIN or fingerprint at every login" : "", e->user);
+	    "code.\n", (unsigned)res.u.key_id, a.name,
+	    tfa_fido_cose_name(a.cose),
+	    a.uv ? ", PIN or fingerprint at every login" : "", e->user);
 	rc = TFA_EXIT_OK;
 out:
-	tfa_wipe_array(code);
-	tfa_wipe_struct(&touch);
-	tfa_record_wipe(&rec);
+	explicit_bzero(&req, sizeof(req));
+	explicit_bzero(&res, sizeof(res));
+	explicit_bzero(cdh, sizeof(cdh));
 	return rc;
 }
 
 /* ---- key list ---- */
 
-static int
-by_id(const void *x, const void *y)
-{
-	const struct tfa_key *a = x, *b = y;
-
-	return a->id < b->id ? -1 : a->id > b->id;
-}
-
 static void
-list_json(const struct tfa_record *rec)
+list_json(const struct tfa_op_view *v)
 {
-	size_t i;
+	uint32_t i;
 
 	putchar('[');
-	for (i = 0; i < rec->n_keys; i++) {
-		const struct tfa_key *k = &rec->keys[i];
+	for (i = 0; i < v->keys_shown; i++) {
+		const struct tfa_op_key_info *k = &v->keys[i];
 
 		printf("%s{\"id\":%u,\"name\":", i ? "," : "", (unsigned)k->id);
 		tfa_enroll_json_str(k->name);
@@ -511,22 +495,22 @@ list_json(const struct tfa_record *rec)
 }
 
 static void
-list_text(const struct tfa_enroll *e, const struct tfa_record *rec)
+list_text(const struct tfa_enroll *e, const struct tfa_op_view *v)
 {
 	char rp[TFA_RP_MAX + 1], d1[64], d2[64];
-	size_t i;
+	uint32_t i;
 
 	if (tfa_config_origin(&e->cfg, rp, sizeof(rp)) != TFA_OK)
 		rp[0] = '\0';
-	if (rec->n_keys == 0) {
+	if (v->n_keys == 0) {
 		printf("No security keys.  Register one with: tfa-enroll key "
 		    "add [NAME]\n");
 		return;
 	}
 	printf("%-4s %-20s %-6s %-3s %-24s %s\n", "ID", "NAME", "TYPE", "UV",
 	    "ADDED", "LAST USED");
-	for (i = 0; i < rec->n_keys; i++) {
-		const struct tfa_key *k = &rec->keys[i];
+	for (i = 0; i < v->keys_shown; i++) {
+		const struct tfa_op_key_info *k = &v->keys[i];
 
 		printf("%-4u %-20s %-6s %-3s %-24s %s", (unsigned)k->id,
 		    k->name, tfa_fido_cose_name(k->cose_type),
@@ -538,6 +522,8 @@ list_text(const struct tfa_enroll *e, const struct tfa_record *rec)
 			printf("  (made for %s, not usable here)", k->rp);
 		putchar('\n');
 	}
+	if (v->n_keys > v->keys_shown)
+		printf("(and %u more)\n", v->n_keys - v->keys_shown);
 	if (!e->cfg.allow_keys)
 		printf("The administrator does not allow security keys "
 		    "(AllowSecurityKeys=false).\n");
@@ -546,22 +532,17 @@ list_text(const struct tfa_enroll *e, const struct tfa_record *rec)
 int
 tfa_enroll_key_list(struct tfa_enroll *e)
 {
-	struct tfa_record rec;
+	struct tfa_op_view v;
 	bool json;
 	int rc;
 
-	if ((rc = tfa_enroll_json_arg(e, &json)) >= 0)
+	if ((rc = tfa_enroll_json_arg(e, &json)) >= 0 ||
+	    (rc = tfa_enroll_view(e, &v)) >= 0)
 		return rc;
-	if (read_record(e, &rec) != TFA_OK)
-		return TFA_EXIT_FAIL;
-	/* the store hands lists back in its own order */
-	if (rec.n_keys > 1)
-		qsort(rec.keys, rec.n_keys, sizeof(rec.keys[0]), by_id);
 	if (json)
-		list_json(&rec);
+		list_json(&v);
 	else
-		list_text(e, &rec);
-	tfa_record_wipe(&rec);
+		list_text(e, &v);
 	return TFA_EXIT_OK;
 }
 
@@ -570,30 +551,29 @@ tfa_enroll_key_list(struct tfa_enroll *e)
 int
 tfa_enroll_key_remove(struct tfa_enroll *e)
 {
-	char code[TFA_CODE_INPUT_MAX + 1];
-	struct tfa_fido_assertion touch;
-	struct tfa_record rec;
-	struct tfa_verdict v;
-	struct key_proof proof;
+	uint8_t cdh[TFA_FIDO_CDH_LEN];
+	struct tfa_op_view v;
+	struct tfa_op_req req;
+	struct tfa_op_res res;
 	long id;
-	tfa_err r;
 	int rc;
 
-	memset(code, 0, sizeof(code));
-	memset(&touch, 0, sizeof(touch));
+	memset(&req, 0, sizeof(req));
+	memset(&res, 0, sizeof(res));
+	memset(cdh, 0, sizeof(cdh));
 	if (e->argc != 2 || (id = tfa_enroll_number(e->argv[1],
 	    (long)UINT32_MAX - 1)) <= 0)
 		return tfa_enroll_usage("give the ID of one key (see "
 		    "'tfa-enroll key list')");
-	if (read_record(e, &rec) != TFA_OK)
-		return TFA_EXIT_FAIL;
-	if ((rc = get_proof(e, &rec, code, sizeof(code), &touch, &proof)) >=
-	    0)
+	if ((rc = tfa_enroll_view(e, &v)) >= 0 ||
+	    (rc = get_challenge(e, cdh)) >= 0 ||
+	    (rc = get_proof(e, &v, cdh, &req)) >= 0)
 		goto out;
-	r = key_op_remove(&e->cfg, &e->log, e->user, &proof, (uint32_t)id,
-	    &v);
-	if (r != TFA_OK) {
-		rc = refused(e, "removal", r, &v);
+	req.op = TFA_OP_KEY_REMOVE;
+	req.key.id = (uint32_t)id;
+	if (tfa_enroll_op(e, &req, &res) != TFA_OK) {
+		refused(e, "removal", &res);
+		rc = TFA_EXIT_FAIL;
 		goto out;
 	}
 	tfa_log(&e->log, LOG_NOTICE, "removed security key %ld for user %s",
@@ -601,8 +581,8 @@ tfa_enroll_key_remove(struct tfa_enroll *e)
 	printf("Security key %ld is removed for %s.\n", id, e->user);
 	rc = TFA_EXIT_OK;
 out:
-	tfa_wipe_array(code);
-	tfa_wipe_struct(&touch);
-	tfa_record_wipe(&rec);
+	explicit_bzero(&req, sizeof(req));
+	explicit_bzero(&res, sizeof(res));
+	explicit_bzero(cdh, sizeof(cdh));
 	return rc;
 }

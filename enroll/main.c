@@ -171,7 +171,7 @@ struct options {
 static const char *const user_commands[] = { "status", "disable", "enable",
 	"reset", "backup-codes", "totp remove", "import", "app-password add",
 	"app-password list", "app-password remove", "devices",
-	"devices remove" };
+	"devices remove", "key add", "key list", "key remove" };
 static const char *const json_commands[] = { "list-users" };
 
 /*
@@ -182,7 +182,7 @@ static const char *const json_commands[] = { "list-users" };
  */
 static const char *const monitor_commands[] = { "status", "totp",
 	"totp remove", "backup-codes", "disable", "enable", "reset",
-	"list-users" };
+	"list-users", "key add", "key list", "key remove" };
 
 void
 tfa_enroll_error(const char *fmt, ...)
