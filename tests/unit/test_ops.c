@@ -410,6 +410,186 @@ test_add_with_key(void)
 	explicit_bzero(&codes, sizeof(codes));
 }
 
+/* ---- security keys: what the monitor refuses ---- */
+
+/* A KEY_ADD that passes the request check: its registration is junk. */
+static void
+req_key(struct tfa_op_req *req, const char *rp)
+{
+	req_init(req, TFA_OP_KEY_ADD, "");
+	req->key.cose_type = COSE_ES256;
+	snprintf(req->key.name, sizeof(req->key.name), "yubi");
+	snprintf(req->key.rp, sizeof(req->key.rp), "%s", rp);
+	snprintf(req->key.fmt, sizeof(req->key.fmt), "packed");
+	req->key.cred_id_len = 16;
+	memset(req->key.cred_id, 0xc1, 16);
+	req->key.pubkey_len = 77;
+	memset(req->key.pubkey, 0xa5, 77);
+	req->key.authdata_len = 200;
+	memset(req->key.authdata, 0x58, 200);
+	req->key.attstmt_len = 100;
+	memset(req->key.attstmt, 0xa3, 100);
+}
+
+static void
+test_key_valid(void)
+{
+	struct tfa_op_req req;
+
+	req_key(&req, "pam://x");
+	CHECK(tfa_ops_valid(&req));
+	req.key.cred_id_len = TFA_CRED_ID_MAX + 1;	/* over-long cred id */
+	CHECK(!tfa_ops_valid(&req));
+	req_key(&req, "pam://x");
+	req.key.cred_id_len = 0;
+	CHECK(!tfa_ops_valid(&req));
+	req_key(&req, "pam://x");
+	req.key.cred_id[16] = 1;			/* past its length */
+	CHECK(!tfa_ops_valid(&req));
+	req_key(&req, "pam://x");
+	req.key.authdata_len = TFA_FIDO_REG_AUTHDATA_MAX + 1;
+	CHECK(!tfa_ops_valid(&req));
+	req_key(&req, "pam://x");
+	req.key.attstmt_len = 0xffffffffu;
+	CHECK(!tfa_ops_valid(&req));
+	req_key(&req, "pam://x");
+	req.key.pubkey_len = TFA_PUBKEY_MAX + 1;
+	CHECK(!tfa_ops_valid(&req));
+	req_key(&req, "pam://x");
+	req.key.cose_type = -9;
+	CHECK(!tfa_ops_valid(&req));
+	req_key(&req, "pam://x");
+	req.key.uv = 2;
+	CHECK(!tfa_ops_valid(&req));
+	req_key(&req, "pam://x");
+	req.key.name[1] = '\n';
+	CHECK(!tfa_ops_valid(&req));
+	req_key(&req, "pam://x");
+	req.key.name[0] = '\0';
+	CHECK(!tfa_ops_valid(&req));
+	req_key(&req, "pam://x");
+	memset(req.key.rp, 'r', sizeof(req.key.rp));
+	CHECK(!tfa_ops_valid(&req));
+	req_key(&req, "pam://x");
+	req.key.id = 3;				/* an add names no key */
+	CHECK(!tfa_ops_valid(&req));
+
+	req_init(&req, TFA_OP_KEY_REMOVE, "123456");
+	req.key.id = 1;
+	CHECK(tfa_ops_valid(&req));
+	req.key.id = 0;
+	CHECK(!tfa_ops_valid(&req));
+	req.key.id = 1;
+	req.key.cred_id_len = 1;		/* a remove carries nothing else */
+	CHECK(!tfa_ops_valid(&req));
+	req_init(&req, TFA_OP_VIEW, NULL);
+	req.key.id = 1;
+	CHECK(!tfa_ops_valid(&req));
+	req_init(&req, TFA_OP_KEY_CHALLENGE, NULL);
+	CHECK(tfa_ops_valid(&req));
+	req.key.attstmt[5] = 1;
+	CHECK(!tfa_ops_valid(&req));
+
+	/* a touch: only where a proof goes, never with a code too */
+	req_init(&req, TFA_OP_KEY_REMOVE, "");
+	req.key.id = 1;
+	req.touch.authdata_len = 37;
+	req.touch.sig_len = 70;
+	CHECK(tfa_ops_valid(&req));
+	snprintf(req.proof, sizeof(req.proof), "123456");
+	CHECK(!tfa_ops_valid(&req));
+	req.proof[0] = '\0';
+	req.touch.sig_len = TFA_FIDO_SIG_MAX + 1;
+	CHECK(!tfa_ops_valid(&req));
+	req.touch.sig_len = 70;
+	req.touch.cred_id_len = TFA_CRED_ID_MAX + 1;
+	CHECK(!tfa_ops_valid(&req));
+	req_init(&req, TFA_OP_VIEW, NULL);
+	req.touch.authdata_len = 37;
+	req.touch.sig_len = 70;
+	CHECK(!tfa_ops_valid(&req));
+}
+
+static void
+test_key_refused(void)
+{
+	const struct tfa_ops_ctx dave = { &cfg, &tlog, "dave", NULL, &sess };
+	const struct tfa_ops_ctx nosess = { &cfg, &tlog, "dave", NULL, NULL };
+	char rp[TFA_RP_MAX + 1];
+	struct tfa_op_req req;
+	struct tfa_op_res res;
+	int files = files_in_store();
+
+	if (tfa_config_origin(&cfg, rp, sizeof(rp)) != TFA_OK)
+		abort();
+	/* no challenge asked for: refused */
+	req_key(&req, rp);
+	CHECK_EQ(tfa_ops_run(&dave, &req, &res), TFA_ERR_INVAL);
+	CHECK_EQ(res.check, TFA_CHECK_KEY);
+	CHECK_EQ(run(&nosess, TFA_OP_KEY_CHALLENGE, NULL, &res),
+	    TFA_ERR_INVAL);
+	/* a challenge: random, and good for one request only */
+	CHECK_EQ(run(&dave, TFA_OP_KEY_CHALLENGE, NULL, &res), TFA_OK);
+	CHECK(sess.challenge_set);
+	CHECK(!all_zero(res.u.challenge, sizeof(res.u.challenge)));
+	CHECK(memcmp(res.u.challenge, sess.challenge, sizeof(sess.challenge))
+	    == 0);
+	view(&dave);
+	CHECK(!sess.challenge_set);
+	/* another relying party than our Origin */
+	CHECK_EQ(run(&dave, TFA_OP_KEY_CHALLENGE, NULL, &res), TFA_OK);
+	req_key(&req, "pam://elsewhere.example");
+	CHECK_EQ(tfa_ops_run(&dave, &req, &res), TFA_ERR_INVAL);
+	CHECK_EQ(res.check, TFA_CHECK_KEY);
+	/* our Origin, an attestation that does not verify */
+	CHECK_EQ(run(&dave, TFA_OP_KEY_CHALLENGE, NULL, &res), TFA_OK);
+	req_key(&req, rp);
+	CHECK_EQ(tfa_ops_run(&dave, &req, &res), TFA_ERR_BADCODE);
+	CHECK_EQ(res.check, TFA_CHECK_KEY);
+	CHECK(strstr(logbuf, "action=key-add user=dave "
+	    "result=key-does-not-verify") != NULL);
+	/* keys not allowed: refused before anything is looked at */
+	cfg.allow_keys = false;
+	CHECK_EQ(run(&dave, TFA_OP_KEY_CHALLENGE, NULL, &res), TFA_OK);
+	req_key(&req, rp);
+	CHECK_EQ(tfa_ops_run(&dave, &req, &res), TFA_ERR_PERM);
+	cfg.allow_keys = true;
+	/* nothing was stored, not even an empty record */
+	CHECK(!view(&dave).exists);
+	CHECK_EQ(files_in_store(), files);
+}
+
+/* carol has key 1 and a code (test_add_with_key): removing it */
+static void
+test_key_remove(void)
+{
+	const struct tfa_ops_ctx carol = { &cfg, &tlog, "carol", NULL,
+	    &sess };
+	const struct tfa_ops_ctx admin_carol = { &cfg, &tlog, "carol", "root",
+	    &sess };
+	struct tfa_op_req req;
+	struct tfa_op_res res;
+	struct tfa_op_view v = view(&carol);
+
+	CHECK_EQ(v.n_keys, 1);
+	CHECK_EQ(v.keys_shown, 1);
+	CHECK_EQ(v.keys[0].id, 1);
+	CHECK_STR(v.keys[0].name, "yubikey");
+	req_init(&req, TFA_OP_KEY_REMOVE, "99999-99999");
+	req.key.id = 1;
+	CHECK_EQ(tfa_ops_run(&carol, &req, &res), TFA_ERR_BADCODE);
+	CHECK_EQ(res.check, TFA_CHECK_PROOF);
+	CHECK_EQ(view(&carol).n_keys, 1);
+	req_init(&req, TFA_OP_KEY_REMOVE, "");
+	req.key.id = 2;
+	CHECK_EQ(tfa_ops_run(&admin_carol, &req, &res), TFA_ERR_NOENT);
+	req.key.id = 1;
+	CHECK_EQ(tfa_ops_run(&admin_carol, &req, &res), TFA_OK);
+	CHECK_EQ(view(&carol).n_keys, 0);
+	CHECK(strstr(logbuf, "admin=root action=key-remove user=carol "
+	    "result=ok") != NULL);
+}
+
 /* ---- as root on --user ---- */
 
 static void
@@ -499,6 +679,9 @@ main(void)
 	test_backup();
 	test_lockout_and_remove();
 	test_add_with_key();
+	test_key_valid();
+	test_key_refused();
+	test_key_remove();
 	test_admin();
 	test_hello();
 
