@@ -118,6 +118,16 @@ $(BUILD)/tests/fake_preload.so: tests/fido/preload.c $(FAKE_SRC) tests/fido/fake
 	$(CC) $(ALL_CFLAGS) -Itests/fido -shared -o $@ tests/fido/preload.c \
 	    $(FAKE_SRC) -lfido2 -lcrypto
 
+# tfa-enroll with the fake authenticator linked in, for the set-uid test
+# (tests/enroll/test_selfservice_key.sh): the loader ignores LD_PRELOAD for
+# a set-uid program, so preload.c's fido_dev_info_manifest is linked into
+# this test-only copy instead.  The shipped tfa-enroll has no such hook.
+$(BUILD)/tests/tfa-enroll-fidotest: $(ENROLL_OBJ) $(LIBTFA) \
+	    tests/fido/preload.c $(FAKE_SRC) tests/fido/fake.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/fido -pie $(RELRO) $(LDFLAGS) -o $@ \
+	    tests/fido/preload.c $(FAKE_SRC) $(ENROLL_OBJ) $(LIBTFA) $(LIBS)
+
 $(BUILD)/tests/pam-login: tests/tools/pam-login.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< -lpam

@@ -1,0 +1,184 @@
+#!/bin/sh
+# tfa-enroll key add | list | remove through the set-uid copy, as a real
+# unprivileged user (tfaka) that this test creates and removes, with the
+# fake authenticator.  LD_PRELOAD does not reach a set-uid program, so the
+# copy is tests/tfa-enroll-fidotest: the shipped objects with
+# tests/fido/preload.c's fido_dev_info_manifest linked in (Makefile), built
+# with a temporary configuration and store like test_selfservice.sh.  The
+# fake holds its credentials only for one run, so a second run cannot
+# answer for the first one's key: that is the touch proof refused.
+set -u
+. "$TOP/tests/lib/lib.sh"
+
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
+
+if [ "$(id -u)" -ne 0 ]; then
+	skip "key self-service: needs root to create the users tfaka, tfakb"
+	done_testing
+	exit 0
+fi
+for tool in useradd userdel runuser python3 flock sha256sum make; do
+	if ! command -v $tool >/dev/null 2>&1; then
+		skip "key self-service: $tool is not installed"
+		done_testing
+		exit 0
+	fi
+done
+
+exec 9>/run/tfak-selfservice.lock
+flock 9
+
+tmp=$(mktemp -d /tmp/tfak-XXXXXX) || exit 1
+cleanup() {
+	userdel tfaka >/dev/null 2>&1
+	userdel tfakb >/dev/null 2>&1
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+chmod 0755 "$tmp"
+for u in tfaka tfakb; do
+	userdel "$u" >/dev/null 2>&1
+	useradd -M -N -s /usr/sbin/nologin "$u" || exit 1
+done
+
+san=
+case $BUILD in *asan*) san=SANITIZE=1 ;; esac
+# shellcheck disable=SC2086
+make -C "$TOP" -s -j2 $san BUILD="$tmp/build" sysconfdir="$tmp/etc" \
+    storedir="$tmp/store" "$tmp/build/tests/tfa-enroll-fidotest" \
+    >"$tmp/make.log" 2>&1
+check "the test copy with the fake authenticator builds" \
+    [ -x "$tmp/build/tests/tfa-enroll-fidotest" ]
+if [ ! -x "$tmp/build/tests/tfa-enroll-fidotest" ]; then
+	tail -20 "$tmp/make.log"
+	done_testing
+	exit 1
+fi
+install -d -m 0755 -o root -g root "$tmp/bin" "$tmp/etc" "$tmp/etc/security"
+install -m 4755 -o root -g root "$tmp/build/tests/tfa-enroll-fidotest" \
+    "$tmp/bin/tfa-enroll"
+install -d -m 0700 -o root -g root "$tmp/store"
+conf=$tmp/etc/security/pam_tfa.conf
+setconf() {	# setconf EXTRA-LINE
+	printf 'StoreDir = %s\nOrigin = pam://keys.example\n%s\n' \
+	    "$tmp/store" "$1" >"$conf"
+	chmod 0600 "$conf"
+}
+setconf ""
+E=$tmp/bin/tfa-enroll
+check "it is installed set-uid root" \
+    [ "$(stat -c '%a %U' "$E")" = "4755 root" ]
+
+# an ASan build: the fake is linked in, nothing is preloaded
+as_a() { timeout 30 runuser -u tfaka -- "$@"; }
+as_b() { timeout 30 runuser -u tfakb -- "$@"; }
+has() { grep -qF -- "$2" "$1"; }
+snapshot() {
+	(cd "$tmp/store" && find . -printf '%p %m %u %g %s\n' | sort &&
+	    find . -type f -exec sha256sum {} + | sort)
+}
+save_snapshot() { snapshot >"$tmp/snap.saved"; }
+unchanged() {
+	snapshot >"$tmp/snap.now"
+	check "$1: the root store is unchanged" \
+	    cmp -s "$tmp/snap.saved" "$tmp/snap.now"
+}
+
+# ---- the first key needs no proof ------------------------------------------
+
+save_snapshot
+as_a env FAKE_KEYS=0 "$E" key add </dev/null >"$tmp/out" 2>"$tmp/err"
+check "no key plugged: refused (exit 1), saying so" \
+    sh -c '[ $0 -eq 1 ] && grep -q "no security key found" "$1"' $? "$tmp/err"
+unchanged "no key plugged"
+
+as_a "$E" key add yubi </dev/null >"$tmp/out" 2>"$tmp/err"
+check "tfaka registers a key through the set-uid copy (exit 0)" [ $? -eq 0 ]
+check "it says which key, for tfaka" \
+    has "$tmp/out" 'Security key 1 ("yubi", es256) is registered for tfaka'
+check "the record is in the root store, root's, mode 0600" \
+    [ "$(stat -c '%U %a' "$tmp/store/tfaka.db" 2>&1)" = "root 600" ]
+
+as_a "$E" key list >"$tmp/out" 2>"$tmp/err"
+check "key list works set-uid (exit 0)" [ $? -eq 0 ]
+check "key list shows key 1 yubi es256" \
+    grep -Eq '^1 +yubi +es256 +no ' "$tmp/out"
+as_a "$E" key list --json >"$tmp/json" 2>"$tmp/err"
+python3 - "$tmp/json" >"$tmp/out" 2>&1 <<'PY'
+import json, sys
+keys = json.load(open(sys.argv[1]))
+assert len(keys) == 1, keys
+k = keys[0]
+assert k["id"] == 1 and k["name"] == "yubi" and k["type"] == "es256", k
+assert k["rp"] == "pam://keys.example" and k["uv"] is False, k
+assert k["created"] > 0 and k["last_used"] == 0, k
+assert not any(x in k for x in ("cred_id", "pubkey")), k
+print("json ok")
+PY
+check "key list --json parses: one key, for the configured Origin" \
+    has "$tmp/out" "json ok"
+
+# ---- a second key: tfaka has a factor now, so proves it first -----------------
+
+save_snapshot
+as_a "$E" key add second </dev/null >"$tmp/out" 2>"$tmp/err"
+check "a second key without a touch of the first is refused (exit 1)" \
+    sh -c '[ $0 -eq 1 ] && grep -q "registered security" "$1"' $? "$tmp/err"
+as_a "$E" key remove 1 </dev/null >"$tmp/out" 2>"$tmp/err"
+check "key remove without a proof is refused (exit 1)" [ $? -eq 1 ]
+unchanged "changes without a proof"
+
+setconf "MaxKeys = 1"
+"$E" --user tfaka key add </dev/null >"$tmp/out" 2>"$tmp/err"
+check "MaxKeys=1: even root's add is refused, naming the limit" \
+    sh -c '[ $0 -eq 1 ] && grep -q "MaxKeys (1)" "$1"' $? "$tmp/err"
+setconf "AllowSecurityKeys = false"
+as_a "$E" key add </dev/null >"$tmp/out" 2>"$tmp/err"
+check "AllowSecurityKeys=false: refused, naming the setting" \
+    sh -c '[ $0 -eq 1 ] && grep -q "AllowSecurityKeys=false" "$1"' $? \
+    "$tmp/err"
+setconf ""
+unchanged "refusals by policy"
+
+# ---- tfakb cannot reach tfaka's keys ---------------------------------------
+
+for cmd in "key list" "key remove 1" "key add"; do
+	# shellcheck disable=SC2086
+	as_b "$E" --user tfaka $cmd </dev/null >"$tmp/out" 2>"$tmp/err"
+	check "tfakb: --user tfaka $cmd is refused (exit 1), nothing shown" \
+	    sh -c '[ $0 -eq 1 ] && grep -q "only root" "$1" && ! grep -q yubi "$2"' \
+	    $? "$tmp/err" "$tmp/out"
+done
+as_b "$E" key list >"$tmp/out" 2>&1
+check "tfakb's own key list is empty" has "$tmp/out" "No security keys"
+unchanged "tfakb's attempts"
+
+# ---- with backup codes, a code is the proof -----------------------------
+
+"$E" --user tfaka backup-codes </dev/null >"$tmp/out" 2>&1
+grep -oE '[0-9]+\. [a-z2-9]{5}-[a-z2-9]{5}' "$tmp/out" | sed 's/^[0-9]*\. //' \
+    >"$tmp/codes"
+check "root makes tfaka backup codes" [ "$(wc -l <"$tmp/codes")" -eq 10 ]
+echo 22222-22222 | as_a "$E" key add second >"$tmp/out" 2>"$tmp/err"
+check "key add with a wrong code is refused (exit 1)" \
+    sh -c '[ $0 -eq 1 ] && grep -q "wrong code" "$1"' $? "$tmp/err"
+as_a "$E" key list >"$tmp/out" 2>&1
+check "and stored no key" sh -c '! grep -q second "$0"' "$tmp/out"
+sed -n 1p "$tmp/codes" | as_a "$E" key add second >"$tmp/out" 2>"$tmp/err"
+check "key add with a backup code registers key 2 (exit 0)" \
+    sh -c '[ $0 -eq 0 ] && grep -q "Security key 2 (\"second\"" "$1"' $? \
+    "$tmp/out"
+sed -n 2p "$tmp/codes" | as_a "$E" key remove 1 >"$tmp/out" 2>"$tmp/err"
+check "key remove 1 with a backup code (exit 0)" \
+    sh -c '[ $0 -eq 0 ] && grep -q "Security key 1 is removed" "$1"' $? \
+    "$tmp/out"
+as_a "$E" key list >"$tmp/out" 2>&1
+check "key list: only key 2 is left" sh -c '! grep -q "^1 " "$0" &&
+    grep -Eq "^2 +second " "$0"' "$tmp/out"
+sed -n 3p "$tmp/codes" | as_a "$E" key remove 7 >"$tmp/out" 2>"$tmp/err"
+check "key remove of a key that does not exist says so (exit 1)" \
+    sh -c '[ $0 -eq 1 ] && grep -q "no such key" "$1"' $? "$tmp/err"
+
+done_testing
