@@ -61,11 +61,19 @@ show_backup(const struct tfa_enroll *e, const struct tfa_op_view *v)
 	if (!v->backup)
 		printf("Backup codes: none");
 	else
-		printf("Backup codes: %u of %u left (made %s)", v->backup_left,
-		    TFA_BACKUP_COUNT, tfa_enroll_date(v->backup_created, date,
-		    sizeof(date)));
+		printf("Backup codes: %u left (made %s)", v->backup_left,
+		    tfa_enroll_date(v->backup_created, date, sizeof(date)));
 	printf("%s\n", e->cfg.allow_backup ? "" :
 	    " (not allowed by the administrator)");
+}
+
+static void
+show_lists(const struct tfa_enroll *e, const struct tfa_op_view *v)
+{
+	printf("Security keys: %u%s\n", (unsigned)v->n_keys,
+	    e->cfg.allow_keys ? "" : " (not allowed by the administrator)");
+	printf("App passwords: %u\n", (unsigned)v->n_apppw);
+	printf("Devices: %u\n", (unsigned)v->n_dev);
 }
 
 static void
@@ -95,7 +103,7 @@ show_advice(const struct tfa_enroll *e, const struct tfa_op_view *v)
 	if (v->totp && !v->backup && e->cfg.allow_backup)
 		printf("\nIn case the phone is lost, make backup codes with:\n"
 		    "    tfa-enroll backup-codes\n");
-	if (v->totp)
+	if (v->totp || (v->n_keys > 0 && e->cfg.allow_keys))
 		return;
 	if (e->cfg.allow_app)
 		printf("\nNo second factor is configured.  Set one up with:\n"
@@ -117,6 +125,7 @@ tfa_enroll_status(struct tfa_enroll *e)
 	printf("User: %s\n", e->user);
 	show_totp(e, &v);
 	show_backup(e, &v);
+	show_lists(e, &v);
 	show_state(&v, tfa_now());
 	show_advice(e, &v);
 	return TFA_EXIT_OK;
