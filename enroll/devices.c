@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "enroll.h"
-#include "store.h"
+#include "ops.h"
 
 int
 tfa_enroll_usage(const char *fmt, ...)
@@ -29,25 +29,17 @@ kind_name(enum tfa_device_kind k)
 	return k == TFA_DEVICE_MAIL ? "mail" : "host";
 }
 
-static int
-by_id(const void *x, const void *y)
-{
-	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
-
-	return a < b ? -1 : a > b;
-}
-
 static void
-list_json(const struct tfa_record *rec)
+list_json(const struct tfa_op_device_list *l)
 {
-	size_t i;
+	uint32_t i;
 
 	putchar('[');
-	for (i = 0; i < rec->n_dev; i++) {
-		const struct tfa_device *d = &rec->dev[i];
+	for (i = 0; i < l->shown; i++) {
+		const struct tfa_device *d = &l->d[i];
 
-		printf("%s{\"id\":%u,\"kind\":\"%s\",\"service\":", i ? "," : "",
-		    (unsigned)d->id, kind_name(d->kind));
+		printf("%s{\"id\":%u,\"kind\":\"%s\",\"service\":", i ? "," :
+		    "", (unsigned)d->id, kind_name(d->kind));
 		tfa_enroll_json_str(d->service);
 		printf(",\"rhost\":");
 		tfa_enroll_json_str(d->rhost);
@@ -71,17 +63,17 @@ trust_of(const struct tfa_device *d, int64_t now, char *buf, size_t len)
 }
 
 static void
-list_text(const struct tfa_record *rec, int64_t now)
+list_text(const struct tfa_op_device_list *l, int64_t now)
 {
 	char d1[64], d2[64], t[96];
-	size_t i;
+	uint32_t i;
 
-	if (rec->n_dev == 0) {
+	if (l->n == 0) {
 		printf("No devices.\n");
 		return;
 	}
-	for (i = 0; i < rec->n_dev; i++) {
-		const struct tfa_device *d = &rec->dev[i];
+	for (i = 0; i < l->shown; i++) {
+		const struct tfa_device *d = &l->d[i];
 
 		printf("%u  %s %s from %s\n    first seen: %s\n"
 		    "    last seen:  %s\n    %s\n", (unsigned)d->id,
@@ -91,87 +83,61 @@ list_text(const struct tfa_record *rec, int64_t now)
 		    tfa_enroll_date(d->last_seen, d2, sizeof(d2)),
 		    trust_of(d, now, t, sizeof(t)));
 	}
+	if (l->shown < l->n)
+		printf("(%u more not shown)\n", (unsigned)(l->n - l->shown));
 }
 
 int
 tfa_enroll_devices(struct tfa_enroll *e)
 {
-	struct tfa_record rec;
+	struct tfa_op_req req;
+	struct tfa_op_res res;
 	bool json;
-	tfa_err r;
 	int rc;
 
 	if ((rc = tfa_enroll_json_arg(e, &json)) >= 0)
 		return rc;
-	r = tfa_store_read(&e->cfg, &e->log, e->user, &rec);
-	if (r == TFA_ERR_NOENT) {
-		tfa_record_init(&rec);
-	} else if (r != TFA_OK) {
-		tfa_enroll_store_error(e, "cannot read your record", r);
+	memset(&req, 0, sizeof(req));
+	req.op = TFA_OP_DEVICE_LIST;
+	if (tfa_enroll_op(e, &req, &res) != TFA_OK) {
+		tfa_enroll_explain(e, &res);
 		return TFA_EXIT_FAIL;
 	}
-	qsort(rec.dev, rec.n_dev, sizeof(*rec.dev), by_id);
-	if (json)
-		list_json(&rec);
-	else
-		list_text(&rec, tfa_now());
-	if (!json && !e->cfg.allow_devices)
+	if (json) {
+		list_json(&res.u.devices);
+		return TFA_EXIT_OK;
+	}
+	list_text(&res.u.devices, tfa_now());
+	if (!e->cfg.allow_devices)
 		printf("(The administrator has turned devices off: "
 		    "AllowUsedDevices=false.)\n");
-	tfa_record_wipe(&rec);
 	return TFA_EXIT_OK;
-}
-
-/* Under the lock: remove device id, or every one when id is 0. */
-static tfa_err
-remove_devices(const struct tfa_enroll *e, uint32_t id, size_t *gone)
-{
-	struct tfa_store *st = NULL;
-	struct tfa_record rec;
-	size_t i;
-	tfa_err r;
-
-	*gone = 0;
-	tfa_record_init(&rec);
-	if ((r = tfa_store_lock(&e->cfg, &e->log, e->user, &st)) != TFA_OK ||
-	    (r = tfa_store_load(st, &rec)) != TFA_OK)
-		goto out;
-	for (i = rec.n_dev; i-- > 0;)
-		if (id == 0 || rec.dev[i].id == id) {
-			tfa_record_remove_device(&rec, i);
-			(*gone)++;
-		}
-	r = *gone == 0 && id != 0 ? TFA_ERR_NOENT : *gone == 0 ? TFA_OK :
-	    tfa_store_save(st, &rec);
-out:
-	tfa_store_close(&st);
-	tfa_record_wipe(&rec);
-	return r;
 }
 
 int
 tfa_enroll_devices_remove(struct tfa_enroll *e)
 {
+	struct tfa_op_req req;
+	struct tfa_op_res res;
 	long id = 0;
-	size_t gone;
-	tfa_err r;
+	unsigned gone;
 
 	if (e->argc != 2 || (strcmp(e->argv[1], "all") != 0 &&
 	    (id = tfa_enroll_number(e->argv[1], UINT32_MAX - 1)) <= 0))
 		return tfa_enroll_usage("give the ID of one device, or 'all' "
 		    "(see 'tfa-enroll devices')");
-	r = remove_devices(e, (uint32_t)id, &gone);
-	if (r == TFA_ERR_NOENT && id != 0) {
+	memset(&req, 0, sizeof(req));
+	req.op = TFA_OP_DEVICE_REMOVE;
+	req.id = (uint32_t)id;
+	if (tfa_enroll_op(e, &req, &res) == TFA_ERR_NOENT) {
 		tfa_enroll_error("%s has no device %ld", e->user, id);
 		return TFA_EXIT_FAIL;
-	}
-	if (r != TFA_OK && r != TFA_ERR_NOENT) {
-		tfa_enroll_store_error(e, "cannot remove the device", r);
+	} else if ((tfa_err)res.err != TFA_OK) {
+		tfa_enroll_explain(e, &res);
 		return TFA_EXIT_FAIL;
 	}
-	tfa_log(&e->log, LOG_NOTICE, "removed %zu device%s of user %s", gone,
-	    gone == 1 ? "" : "s", e->user_log);
-	printf("Removed %zu device%s.  A login from %s needs a fresh code "
+	gone = res.u.removed;
+	printf("Removed %u device%s.  A login from %s needs a fresh code "
 	    "again.\n", gone, gone == 1 ? "" : "s", gone == 1 ? "it" :
 	    "any of them");
 	return TFA_EXIT_OK;

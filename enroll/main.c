@@ -182,7 +182,9 @@ static const char *const json_commands[] = { "list-users" };
  */
 static const char *const monitor_commands[] = { "status", "totp",
 	"totp remove", "backup-codes", "disable", "enable", "reset",
-	"list-users", "key add", "key list", "key remove" };
+	"list-users", "key add", "key list", "key remove", "app-password add",
+	"app-password list", "app-password remove", "devices",
+	"devices remove" };
 
 void
 tfa_enroll_error(const char *fmt, ...)

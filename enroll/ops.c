@@ -568,6 +568,16 @@ static const struct op_entry ops[TFA_OP_END] = {
 	    true },
 	[TFA_OP_KEY_REMOVE] = { "key-remove", op_key_remove, true, false,
 	    false, false, true },
+	[TFA_OP_APPPW_ADD] = { "apppw-add", tfa_ops_apppw_add, true, false,
+	    false, false, true },
+	[TFA_OP_APPPW_LIST] = { "apppw-list", tfa_ops_apppw_list, true, false,
+	    true, false, false },
+	[TFA_OP_APPPW_REMOVE] = { "apppw-remove", tfa_ops_apppw_remove, true,
+	    false, false, false, false },
+	[TFA_OP_DEVICE_LIST] = { "devices", tfa_ops_device_list, true, false,
+	    true, false, false },
+	[TFA_OP_DEVICE_REMOVE] = { "device-remove", tfa_ops_device_remove,
+	    true, false, false, false, false },
 };
 
 static const struct op_entry *
@@ -701,7 +711,7 @@ tfa_ops_valid(const struct tfa_op_req *req)
 		return false;
 	if (o->totp ? !valid_totp(req) : !no_totp(req))
 		return false;
-	if (!valid_key(req))
+	if (!valid_key(req) || !tfa_ops_valid_mail(req))
 		return false;
 	if (o->proof)
 		return terminated(req->proof, sizeof(req->proof)) &&
@@ -780,4 +790,18 @@ tfa_ops_run(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
 		log_result(c, o, r, res->check);
 	res->err = (int32_t)r;
 	return r;
+}
+
+tfa_err
+tfa_ops_change(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
+    struct tfa_op_res *res, bool create, tfa_ops_change_fn fn, void *arg)
+{
+	return change(c, req, res, create, fn, arg);
+}
+
+tfa_err
+tfa_ops_prove(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
+    struct tfa_op_res *res, struct tfa_store *st, struct tfa_record *rec)
+{
+	return prove(c, req, res, st, rec);
 }

@@ -36,6 +36,11 @@ enum tfa_op {
 	TFA_OP_KEY_CHALLENGE,	/* a challenge for the next key request */
 	TFA_OP_KEY_ADD,		/* store a key whose registration verifies */
 	TFA_OP_KEY_REMOVE,	/* remove one key */
+	TFA_OP_APPPW_ADD,	/* a new app password, shown once */
+	TFA_OP_APPPW_LIST,	/* the app passwords, without hashes */
+	TFA_OP_APPPW_REMOVE,	/* remove one app password */
+	TFA_OP_DEVICE_LIST,	/* every device, without token hashes */
+	TFA_OP_DEVICE_REMOVE,	/* remove one device, or all */
 	TFA_OP_END
 };
 
@@ -49,6 +54,45 @@ enum tfa_op_check {
 
 #define TFA_OP_CODE_MAX	TFA_CODE_INPUT_MAX	/* bytes of a typed code */
 #define TFA_OP_KEYS_MAX	20	/* keys a view lists: MaxKeys' upper bound */
+#define TFA_OP_LIST_SHOWN 64	/* app passwords or devices a list shows */
+#define TFA_OP_DAYS_DEFAULT UINT32_MAX	/* APPPW_ADD: AppPasswordLifetimeDays */
+
+/* APPPW_ADD: what the user chose (ops_mail.c). */
+struct tfa_op_apppw {
+	char name[TFA_NAME_MAX + 1];
+	char services[TFA_SERVICES_MAX + 1];	/* "": every service */
+	uint32_t days;		/* 0: never expires; or TFA_OP_DAYS_DEFAULT */
+};
+
+/* An app password as a list shows it: no salt, no hash. */
+struct tfa_op_apppw_info {
+	uint32_t id;
+	char name[TFA_NAME_MAX + 1];
+	char services[TFA_SERVICES_MAX + 1];
+	int64_t created;
+	int64_t last_used;
+	int64_t expires;
+	char last_rhost[TFA_RHOST_MAX + 1];
+};
+
+struct tfa_op_apppw_list {
+	uint32_t n;			/* in the record */
+	uint32_t shown;			/* the first, by id */
+	struct tfa_op_apppw_info a[TFA_OP_LIST_SHOWN];
+};
+
+/* A device as a list shows it: token_hash zeroed. */
+struct tfa_op_device_list {
+	uint32_t n;
+	uint32_t shown;
+	struct tfa_device d[TFA_OP_LIST_SHOWN];
+};
+
+struct tfa_op_apppw_new {
+	uint32_t id;
+	int64_t expires;
+	char shown[TFA_APPPW_SHOWN];	/* the password, once */
+};
 
 /*
  * KEY_ADD: a registration made by the unprivileged process with the
@@ -110,6 +154,8 @@ struct tfa_op_req {
 	char proof[TFA_OP_CODE_MAX + 1];
 	struct tfa_op_touch touch;	/* or a touch, instead of proof */
 	struct tfa_op_key key;		/* KEY_ADD, KEY_REMOVE */
+	struct tfa_op_apppw apppw;	/* APPPW_ADD */
+	uint32_t id;			/* APPPW_REMOVE; DEVICE_REMOVE, 0: all */
 };
 
 /* A key as a view shows it: the credential id (not secret: the module
@@ -169,6 +215,10 @@ struct tfa_op_res {
 		char codes[TFA_BACKUP_COUNT][TFA_BACKUP_SHOWN];	/* BACKUP_NEW */
 		uint8_t challenge[TFA_FIDO_CDH_LEN];	/* KEY_CHALLENGE */
 		uint32_t key_id;			/* KEY_ADD */
+		struct tfa_op_apppw_new apppw_new;	/* APPPW_ADD */
+		struct tfa_op_apppw_list apppws;	/* APPPW_LIST */
+		struct tfa_op_device_list devices;	/* DEVICE_LIST */
+		uint32_t removed;			/* DEVICE_REMOVE */
 	} u;
 };
 
@@ -214,5 +264,36 @@ void tfa_ops_view(const struct tfa_config *cfg, const struct tfa_record *rec,
 
 /* "totp-add": the operation's name in log lines. */
 const char *tfa_ops_name(uint32_t op);
+
+/*
+ * For operations kept in files of their own: lock, load (a user without a
+ * record starts empty when create), fn, save, unlock; and, under that
+ * lock, the current second factor of a user changing their own record.
+ */
+struct tfa_store;
+typedef tfa_err (*tfa_ops_change_fn)(const struct tfa_ops_ctx *,
+    const struct tfa_op_req *, struct tfa_op_res *, struct tfa_store *,
+    struct tfa_record *, void *arg);
+tfa_err tfa_ops_change(const struct tfa_ops_ctx *c,
+    const struct tfa_op_req *req, struct tfa_op_res *res, bool create,
+    tfa_ops_change_fn fn, void *arg);
+tfa_err tfa_ops_prove(const struct tfa_ops_ctx *c,
+    const struct tfa_op_req *req, struct tfa_op_res *res,
+    struct tfa_store *st, struct tfa_record *rec);
+
+/* ops_mail.c: app passwords and devices. */
+tfa_err tfa_ops_apppw_add(const struct tfa_ops_ctx *c,
+    const struct tfa_op_req *req, struct tfa_op_res *res);
+tfa_err tfa_ops_apppw_list(const struct tfa_ops_ctx *c,
+    const struct tfa_op_req *req, struct tfa_op_res *res);
+tfa_err tfa_ops_apppw_remove(const struct tfa_ops_ctx *c,
+    const struct tfa_op_req *req, struct tfa_op_res *res);
+tfa_err tfa_ops_device_list(const struct tfa_ops_ctx *c,
+    const struct tfa_op_req *req, struct tfa_op_res *res);
+tfa_err tfa_ops_device_remove(const struct tfa_ops_ctx *c,
+    const struct tfa_op_req *req, struct tfa_op_res *res);
+
+/* The apppw and id fields: as the operation needs them, zero otherwise. */
+bool tfa_ops_valid_mail(const struct tfa_op_req *req);
 
 #endif

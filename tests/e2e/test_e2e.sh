@@ -45,6 +45,12 @@ for prog in dovecot doveadm postfix saslauthd testsaslauthd python3; do
 		done_testing; exit
 	fi
 done
+# one run at a time on a machine (several make checks may share it)
+exec 9>/tmp/tfa4-e2e.lock
+if ! flock -w 300 9; then
+	skip "e2e servers: another run held /tmp/tfa4-e2e.lock for 5 minutes"
+	done_testing; exit
+fi
 for port in $IMAP $AUTH $SMTP; do
 	if ss -ltn 2>/dev/null | grep -q "127.0.0.1:$port "; then
 		skip "e2e servers: port $port on 127.0.0.1 is taken"
@@ -183,14 +189,14 @@ wait_port() {	# wait_port PORT — up to 10 s
 	return 1
 }
 
-if ! dovecot -c "$T/dovecot/dovecot.conf" </dev/null >/dev/null 2>"$T/dovecot.err" ||
+if ! dovecot -c "$T/dovecot/dovecot.conf" 9>&- </dev/null >/dev/null 2>"$T/dovecot.err" ||
     ! wait_port $IMAP || ! wait_port $AUTH; then
 	sed 's/^/# /' "$T/dovecot.err" "$T/dovecot/dovecot.log" 2>/dev/null
 	skip "e2e: Dovecot did not start (see above)"
 	done_testing; exit
 fi
 ok "Dovecot listens on 127.0.0.1:$IMAP (IMAP) and :$AUTH (auth)"
-postfix -c "$P" start </dev/null >"$T/postfix.err" 2>&1
+postfix -c "$P" start 9>&- </dev/null >"$T/postfix.err" 2>&1
 if wait_port $SMTP; then
 	ok "Postfix listens on 127.0.0.1:$SMTP"
 	HAVE_POSTFIX=1
@@ -201,7 +207,7 @@ else
 fi
 mkdir -p "$T/sasl"
 # a session of its own: on SIGINT it signals its whole process group
-setsid saslauthd -a pam -m "$T/sasl" -d -n 1 </dev/null >"$T/saslauthd.log" 2>&1 &
+setsid saslauthd -a pam -m "$T/sasl" -d -n 1 9>&- </dev/null >"$T/saslauthd.log" 2>&1 &
 SASLPID=$!
 i=0; while [ ! -S "$T/sasl/mux" ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
 if [ -S "$T/sasl/mux" ]; then HAVE_SASL=1; else

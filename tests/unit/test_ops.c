@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "../../enroll/ops.c"
+#include "../../enroll/ops_mail.c"	/* the table in ops.c names its ops */
 
 #include "check.h"
 

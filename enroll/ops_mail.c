@@ -1,0 +1,214 @@
+/*
+ * The operations on app passwords and devices (ops.h), in the monitor of a
+ * set-uid run as for every other operation.  Making an app password takes
+ * a proof, since one gets past the second factor; listing and removing do
+ * not: they only show or take away access (a user who lost the phone must
+ * still be able to log a device out).
+ */
+#include "auth.h"
+#include "ops.h"
+#include "store.h"
+
+#define DAY 86400
+
+static bool
+zero(const void *p, size_t len)
+{
+	const uint8_t *b = p;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (b[i] != 0)
+			return false;
+	return true;
+}
+
+static bool
+text(const char *s, size_t size, bool empty_ok)
+{
+	size_t n = strnlen(s, size), i;
+
+	if (n == size || (n == 0 && !empty_ok))
+		return false;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return false;
+	return zero(s + n, size - n);
+}
+
+bool
+tfa_ops_valid_mail(const struct tfa_op_req *req)
+{
+	const struct tfa_op_apppw *a = &req->apppw;
+
+	switch (req->op) {
+	case TFA_OP_APPPW_ADD:
+		return req->id == 0 && text(a->name, sizeof(a->name), false) &&
+		    text(a->services, sizeof(a->services), true) &&
+		    tfa_apppw_services_check(a->services) == TFA_OK &&
+		    (a->days <= 36500 || a->days == TFA_OP_DAYS_DEFAULT);
+	case TFA_OP_APPPW_REMOVE:
+		return req->id != 0 && zero(a, sizeof(*a));
+	case TFA_OP_DEVICE_REMOVE:
+		return zero(a, sizeof(*a));
+	default:
+		return req->id == 0 && zero(a, sizeof(*a));
+	}
+}
+
+/* ---- app passwords ---- */
+
+static tfa_err
+apppw_add(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
+    struct tfa_op_res *res, struct tfa_store *st, struct tfa_record *rec,
+    void *arg)
+{
+	const struct tfa_op_apppw *q = &req->apppw;
+	struct tfa_op_apppw_new *out = &res->u.apppw_new;
+	uint32_t days = q->days == TFA_OP_DAYS_DEFAULT ?
+	    c->cfg->app_password_days : q->days;
+	struct tfa_apppw *a;
+	int64_t now = tfa_now();
+	tfa_err r;
+
+	(void)arg;
+	if (!c->cfg->allow_app_passwords)
+		return TFA_ERR_PERM;
+	/* it stands in for password + second factor: one must exist */
+	if (rec->disabled || !tfa_auth_enrolled(c->cfg, rec))
+		return TFA_ERR_NOMETHOD;
+	if ((r = tfa_ops_prove(c, req, res, st, rec)) != TFA_OK)
+		return r;
+	if ((a = tfa_record_add_apppw(rec)) == NULL)
+		return TFA_ERR_NOMEM;
+	if ((r = tfa_apppw_generate(a, out->shown)) != TFA_OK)
+		return r;
+	memcpy(a->name, q->name, sizeof(a->name));
+	memcpy(a->services, q->services, sizeof(a->services));
+	a->created = now;
+	a->expires = days > 0 ? now + (int64_t)days * DAY : 0;
+	out->id = a->id;
+	out->expires = a->expires;
+	return TFA_OK;
+}
+
+tfa_err
+tfa_ops_apppw_add(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
+    struct tfa_op_res *res)
+{
+	return tfa_ops_change(c, req, res, false, apppw_add, NULL);
+}
+
+tfa_err
+tfa_ops_apppw_list(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
+    struct tfa_op_res *res)
+{
+	struct tfa_op_apppw_list *l = &res->u.apppws;
+	struct tfa_record rec;
+	size_t i;
+	tfa_err r;
+
+	(void)req;
+	r = tfa_store_read(c->cfg, c->log, c->user, &rec);
+	if (r == TFA_ERR_NOENT)
+		return TFA_OK;			/* res is zeroed: none */
+	if (r != TFA_OK)
+		return r;
+	l->n = (uint32_t)rec.n_apppw;
+	for (i = 0; i < rec.n_apppw && i < TFA_OP_LIST_SHOWN; i++) {
+		const struct tfa_apppw *a = &rec.apppw[i];
+		struct tfa_op_apppw_info *o = &l->a[i];
+
+		o->id = a->id;
+		memcpy(o->name, a->name, sizeof(o->name));
+		memcpy(o->services, a->services, sizeof(o->services));
+		o->created = a->created;
+		o->last_used = a->last_used;
+		o->expires = a->expires;
+		memcpy(o->last_rhost, a->last_rhost, sizeof(o->last_rhost));
+	}
+	l->shown = (uint32_t)i;
+	tfa_record_wipe(&rec);
+	return TFA_OK;
+}
+
+static tfa_err
+apppw_remove(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
+    struct tfa_op_res *res, struct tfa_store *st, struct tfa_record *rec,
+    void *arg)
+{
+	size_t i;
+
+	(void)c;
+	(void)res;
+	(void)st;
+	(void)arg;
+	for (i = 0; i < rec->n_apppw; i++)
+		if (rec->apppw[i].id == req->id) {
+			tfa_record_remove_apppw(rec, i);
+			return TFA_OK;
+		}
+	return TFA_ERR_NOENT;
+}
+
+tfa_err
+tfa_ops_apppw_remove(const struct tfa_ops_ctx *c,
+    const struct tfa_op_req *req, struct tfa_op_res *res)
+{
+	return tfa_ops_change(c, req, res, false, apppw_remove, NULL);
+}
+
+/* ---- devices ---- */
+
+tfa_err
+tfa_ops_device_list(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
+    struct tfa_op_res *res)
+{
+	struct tfa_op_device_list *l = &res->u.devices;
+	struct tfa_record rec;
+	size_t i;
+	tfa_err r;
+
+	(void)req;
+	r = tfa_store_read(c->cfg, c->log, c->user, &rec);
+	if (r == TFA_ERR_NOENT)
+		return TFA_OK;
+	if (r != TFA_OK)
+		return r;
+	l->n = (uint32_t)rec.n_dev;
+	for (i = 0; i < rec.n_dev && i < TFA_OP_LIST_SHOWN; i++) {
+		l->d[i] = rec.dev[i];
+		explicit_bzero(l->d[i].token_hash, sizeof(l->d[i].token_hash));
+	}
+	l->shown = (uint32_t)i;
+	tfa_record_wipe(&rec);
+	return TFA_OK;
+}
+
+static tfa_err
+device_remove(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
+    struct tfa_op_res *res, struct tfa_store *st, struct tfa_record *rec,
+    void *arg)
+{
+	size_t i;
+
+	(void)c;
+	(void)st;
+	(void)arg;
+	for (i = rec->n_dev; i-- > 0;)
+		if (req->id == 0 || rec->dev[i].id == req->id) {
+			tfa_record_remove_device(rec, i);
+			res->u.removed++;
+		}
+	return res->u.removed == 0 && req->id != 0 ? TFA_ERR_NOENT : TFA_OK;
+}
+
+tfa_err
+tfa_ops_device_remove(const struct tfa_ops_ctx *c,
+    const struct tfa_op_req *req, struct tfa_op_res *res)
+{
+	tfa_err r = tfa_ops_change(c, req, res, false, device_remove, NULL);
+
+	/* "all" of nothing is done, not an error */
+	return r == TFA_ERR_NOENT && req->id == 0 ? TFA_OK : r;
+}
