@@ -1,0 +1,93 @@
+#!/bin/sh
+# tfa-enroll app-password add|list|remove, devices [remove] and cleanup,
+# run by whoever runs the tests against a store of their own (--store),
+# with the record set up and codes computed by tests/tools/tfa-testrec.
+. "$TOP/tests/lib/lib.sh"
+
+B=$TOP/$BUILD
+ME=$(id -un)
+D=$(mktemp -d "${TMPDIR:-/tmp}/tfa-apppw.XXXXXX")
+trap 'rm -rf "$D"' EXIT
+S=$D/store C=$D/pam_tfa.conf
+mkdir -m 700 "$S"
+conf() { printf 'StoreDir = %s\n%s' "$S" "$1" > "$C"; chmod 600 "$C"; }
+conf ""
+te() { "$B/tfa-enroll" --config "$C" --store "$S" "$@"; }
+rec() { "$B/tests/tfa-testrec" "$S" "$@"; }
+field() { rec show "$ME" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+status() { "$@" >"$D/out" 2>"$D/err" </dev/null; echo $?; }
+
+check "add: refused without a second factor" \
+	[ "$(status te app-password add phone)" = 1 ]
+grep -q "needs a second factor first" "$D/err" && ok "... and says why" ||
+	not_ok "... and says why"
+
+rec enroll "$ME"
+check "add: a bad --services is a usage error" \
+	[ "$(status te app-password add phone --services 'IMAP;x')" = 2 ]
+check "add: --days out of range is a usage error" \
+	[ "$(status te app-password add phone --days 99999)" = 2 ]
+check "add: no NAME is a usage error" [ "$(status te app-password add)" = 2 ]
+
+echo 000000 | te app-password add phone >"$D/out" 2>"$D/err"
+check "add: a wrong code is refused" [ $? -eq 1 ]
+check "... counted as a failure" [ "$(field failures)" = 1 ]
+check "... and nothing is made" [ "$(field apppw)" = 0 ]
+
+rec code "$ME" | te app-password add phone --services imap,smtp --days 10 \
+	>"$D/out" 2>"$D/err"
+check "add: made with a current code" [ $? -eq 0 ]
+pw=$(grep -Eo '[2-9a-z]{5}-[2-9a-z]{5}-[2-9a-z]{5}-[2-9a-z]{5}' "$D/out")
+check "add: shows xxxxx-xxxxx-xxxxx-xxxxx once" [ -n "$pw" ]
+check "... and the services" grep -q "services: imap,smtp" "$D/out"
+check "... stored hashed, not as typed" sh -c "! grep -rqa '$pw' '$S'"
+check "... the failure count is back to 0" [ "$(field failures)" = 0 ]
+
+te app-password list >"$D/list"
+check "list: shows the name and services" grep -q "phone" "$D/list"
+check "list: never shows the password" sh -c "! grep -q '$pw' '$D/list'"
+te app-password list --json >"$D/list.json"
+check "list --json: a JSON array with the fields" python3 -c "
+import json, sys
+a = json.load(open('$D/list.json'))
+assert len(a) == 1 and a[0]['name'] == 'phone' and a[0]['services'] == 'imap,smtp'
+assert a[0]['expires'] - a[0]['created'] == 10 * 86400 and a[0]['last_used'] == 0
+assert set(a[0]) == {'id', 'name', 'services', 'created', 'last_used', 'last_rhost', 'expires'}
+"
+id=$(python3 -c "import json; print(json.load(open('$D/list.json'))[0]['id'])")
+
+conf "AppPasswordLifetimeDays = 3
+"
+rec code "$ME" | te app-password add tablet >/dev/null 2>&1
+te app-password list --json >"$D/list.json"
+check "add: AppPasswordLifetimeDays is the default lifetime" python3 -c "
+import json
+a = [x for x in json.load(open('$D/list.json')) if x['name'] == 'tablet'][0]
+assert a['expires'] - a['created'] == 3 * 86400 and a['services'] == ''
+"
+conf "AllowAppPasswords = false
+"
+check "add: refused with AllowAppPasswords=false" \
+	[ "$(status te app-password add x)" = 1 ]
+conf ""
+
+check "remove: by id" [ "$(status te app-password remove "$id")" = 0 ]
+check "remove: the same id again fails" \
+	[ "$(status te app-password remove "$id")" = 1 ]
+check "remove: a bad id is a usage error" \
+	[ "$(status te app-password remove x1)" = 2 ]
+check "... one app password is left" [ "$(field apppw)" = 1 ]
+
+check "devices: none yet" sh -c "'$B/tfa-enroll' --config '$C' --store '$S' devices | grep -q 'No devices'"
+check "devices --json: []" [ "$(te devices --json)" = "[]" ]
+check "devices remove all: fine with none" [ "$(status te devices remove all)" = 0 ]
+check "devices remove 99: no such device" [ "$(status te devices remove 99)" = 1 ]
+check "devices: an unknown argument is a usage error" \
+	[ "$(status te devices --bogus)" = 2 ]
+
+# cleanup: the 3-day app password, 40 days on, is pruned
+rec age "$ME" 40
+check "cleanup: runs over the store" [ "$(status te cleanup)" = 0 ]
+check "cleanup: says what it removed" grep -q "1 record checked, 1 expired entry removed" "$D/out"
+check "cleanup: the expired app password is gone" [ "$(field apppw)" = 0 ]
+done_testing
