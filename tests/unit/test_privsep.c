@@ -24,6 +24,7 @@
 
 #include "../../enroll/privsep.c"
 #include "../../enroll/ops.c"
+#include "../../enroll/ops_mail.c"	/* the table in ops.c names its ops */
 
 #include "check.h"
 
