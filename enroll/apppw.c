@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "enroll.h"
+#include "json.h"
 #include "ops.h"
 
 
@@ -155,21 +156,11 @@ out:
 	return rc;
 }
 
+/* Valid JSON whatever bytes s holds (json.c: \u escapes, U+FFFD). */
 void
 tfa_enroll_json_str(const char *s)
 {
-	putchar('"');
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
+	tfa_json_string(stdout, s);
 }
 
 static void
