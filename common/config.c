@@ -15,6 +15,7 @@
 #include "config.h"
 
 #define CONFIG_FILE_MAX (64 * 1024)
+#define SHOWN_MAX 64		/* characters of a bad key in a message */
 
 enum key_type { KEY_BOOL, KEY_UINT, KEY_STRING, KEY_PATH };
 
@@ -132,15 +133,42 @@ has_control(const char *v)
 	return 0;
 }
 
+/*
+ * At most 64 characters of s for an error message, control and non-ASCII
+ * bytes as \xHH: a hostile line must not put terminal escapes in the log.
+ */
+static const char *
+shown(char out[SHOWN_MAX + 1], const char *s)
+{
+	size_t o = 0;
+
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 0x20 && c < 0x7f) {
+			if (o + 1 > SHOWN_MAX)
+				break;
+			out[o++] = (char)c;
+		} else {
+			if (o + 4 > SHOWN_MAX)
+				break;
+			o += (size_t)snprintf(out + o, 5, "\\x%02x", c);
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
 tfa_err
 tfa_config_set(struct tfa_config *cfg, const char *name, const char *value,
     char *err, size_t errlen)
 {
 	const struct key *k = find_key(name);
+	char show[SHOWN_MAX + 1];
 	char *field;
 
 	if (k == NULL) {
-		snprintf(err, errlen, "unknown key \"%.64s\"", name);
+		snprintf(err, errlen, "unknown key \"%s\"", shown(show, name));
 		return TFA_ERR_CONFIG;
 	}
 	field = (char *)cfg + k->offset;
@@ -316,13 +344,13 @@ tfa_err
 tfa_config_arg(struct tfa_config *cfg, const char *arg, char *err,
     size_t errlen)
 {
-	char key[64];
+	char key[64], show[SHOWN_MAX + 1];
 	const char *eq = strchr(arg, '=');
 	size_t n;
 
 	if (eq == NULL || (n = (size_t)(eq - arg)) == 0 || n >= sizeof(key)) {
-		snprintf(err, errlen, "module argument \"%.64s\": expected "
-		    "Key=value", arg);
+		snprintf(err, errlen, "module argument \"%s\": expected "
+		    "Key=value", shown(show, arg));
 		return TFA_ERR_CONFIG;
 	}
 	memcpy(key, arg, n);
@@ -330,9 +358,9 @@ tfa_config_arg(struct tfa_config *cfg, const char *arg, char *err,
 	if (tfa_config_set(cfg, key, eq + 1, err, errlen) != TFA_OK) {
 		char why[256];
 
-		tfa_strlcpy(why, err, sizeof(why));
-		snprintf(err, errlen, "module argument \"%.64s\": %s", key,
-		    why);
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, errlen, "module argument \"%s\": %s",
+		    shown(show, key), why);
 		return TFA_ERR_CONFIG;
 	}
 	return TFA_OK;

@@ -1,0 +1,317 @@
+/*
+ * A store that cannot be written, through the built module: on a full
+ * 64 KiB tmpfs, on a tmpfs remounted read-only, and behind a read-only
+ * bind mount (with no lock file yet).  A login with the right code must
+ * fail closed (PAM_AUTH_ERR) with a log line naming the cause, leave the
+ * record byte for byte as it was and no temporary file; once space is
+ * freed or the store writable again, the same code must log in: nothing
+ * was consumed and no lock was left behind.  Logins run in a child, so a
+ * crash (SIGBUS on a full tmpfs) is a result, not the end of the test.
+ *
+ * The mounts live in a private mount namespace, so none outlives the
+ * test however it ends: root's own, or, without root, one inside a new
+ * user namespace (where this process is root over its own files).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include <security/pam_appl.h>
+
+#include "check.h"
+#include "pamfx.h"
+#include "store.h"
+#include "totp.h"
+
+#define WATCHDOG 60
+
+static int tried, held;		/* logins on an unwritable store, failed closed */
+
+static void
+watchdog(int sig)
+{
+	static const char msg[] = "not ok - a login hung: stale lock?\n";
+
+	(void)sig;
+	if (write(STDOUT_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(2);
+	_exit(1);
+}
+
+/* A login in a child, so a crash (SIGBUS on a full tmpfs) is a result. */
+static int
+login_in_child(const char *service, const char *user, const char *answer,
+    int *prompts)
+{
+	struct pamfx_conv c = { 0 };
+	int p[2], r = -1;
+	pid_t pid;
+
+	if (pipe(p) != 0)
+		abort();
+	fflush(stdout);
+	alarm(WATCHDOG);
+	if ((pid = fork()) == 0) {
+		close(p[0]);
+		r = pamfx_login(service, user, answer, &c);
+		if (write(p[1], &c.prompts, sizeof(c.prompts)) < 0)
+			_exit(101);
+		_exit(r < 0 ? 100 : r);
+	}
+	close(p[1]);
+	if (read(p[0], prompts, sizeof(*prompts)) != sizeof(*prompts))
+		*prompts = -1;
+	close(p[0]);
+	r = pamfx_wait(pid);
+	alarm(0);
+	if (r >= 128)
+		printf("# the login died of signal %d\n", r - 128);
+	return r;
+}
+
+/* A tfa_config for a store somewhere else. */
+static struct tfa_config
+config_for(const char *store)
+{
+	struct tfa_config c = fx.cfg;
+
+	if (tfa_strlcpy(c.store_dir, store, sizeof(c.store_dir)))
+		abort();
+	return c;
+}
+
+/* Enroll user into store; its secret goes into t. */
+static void
+enroll_in(const char *store, const char *user, struct tfa_totp *t)
+{
+	struct tfa_config saved = fx.cfg;
+
+	fx.cfg = config_for(store);
+	pamfx_enroll(user, t, NULL, 0);
+	fx.cfg = saved;
+}
+
+static bool
+same_bytes(const char *path, const char *before, size_t len)
+{
+	size_t n;
+	char *now = pamfx_slurp(path, &n);
+	bool same = now != NULL && n == len && memcmp(now, before, len) == 0;
+
+	free(now);
+	return same;
+}
+
+/*
+ * Log in with the right code while the store cannot be written: refused,
+ * logged with `why`, the record unchanged and no temporary file left.
+ */
+static void
+fails_closed(const char *what, const char *store, const char *user,
+    const char *service, const char *code, const char *why)
+{
+	char db[PATH_MAX], tmp[PATH_MAX], *before, *log;
+	size_t len;
+	off_t mark = pamfx_log_mark();
+	int r, prompts, ok;
+
+	printf("# %s\n", what);
+	snprintf(db, sizeof(db), "%s/%s.db", store, user);
+	snprintf(tmp, sizeof(tmp), "%s/%s.tmp", store, user);
+	before = pamfx_slurp(db, &len);
+	r = login_in_child(service, user, code, &prompts);
+	log = pamfx_log_since(mark);
+	ok = CHECK_EQ(r, PAM_AUTH_ERR);
+	ok &= CHECK_EQ(prompts, 1);
+	if (!CHECK(strstr(log, why) != NULL)) {
+		printf("# wanted \"%s\" in:\n%s", why, log);
+		ok = 0;
+	}
+	ok &= CHECK(strstr(log, "result=error") != NULL);
+	ok &= CHECK(before != NULL && same_bytes(db, before, len));
+	ok &= CHECK(access(tmp, F_OK) != 0);
+	tried++;
+	held += ok;
+	free(before);
+	free(log);
+}
+
+static void
+test_full_disk(void)
+{
+	char mnt[1024], store[1100], filler[1100], args[1200], code[16];
+	char buf[4096];
+	struct tfa_totp t;
+	int fd, prompts;
+	long filled = 0;
+	ssize_t n;
+
+	snprintf(mnt, sizeof(mnt), "%s", pamfx_path(fx.dir, "full"));
+	snprintf(store, sizeof(store), "%s/store", mnt);
+	snprintf(filler, sizeof(filler), "%s/filler", mnt);
+	if (mkdir(mnt, 0700) != 0 || mount("tfa-test", mnt, "tmpfs",
+	    MS_NOSUID | MS_NODEV, "size=64k,mode=0700") != 0) {
+		printf("not ok - cannot mount a 64 KiB tmpfs: %s\n",
+		    strerror(errno));
+		return;
+	}
+	CHECK(mkdir(store, 0700) == 0);
+	snprintf(args, sizeof(args), "StoreDir=%s", store);
+	pamfx_service("tfa-disk", args);
+	enroll_in(store, "dana", &t);
+	pamfx_now += 60;
+	CHECK_EQ(login_in_child("tfa-disk", "dana", pamfx_code(&t, pamfx_now),
+	    &prompts), PAM_SUCCESS);
+
+	/* fill every last page */
+	memset(buf, 'x', sizeof(buf));
+	fd = open(filler, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	while ((n = write(fd, buf, sizeof(buf))) > 0)
+		filled += n;
+	CHECK(n < 0 && errno == ENOSPC);
+	while (write(fd, buf, 1) == 1)
+		filled++;
+	close(fd);
+	printf("# tmpfs full after %ld bytes of filler\n", filled);
+
+	pamfx_now += 60;
+	snprintf(code, sizeof(code), "%s", pamfx_code(&t, pamfx_now));
+	fails_closed("full disk: the right code", store, "dana", "tfa-disk",
+	    code, "No space left on device");
+	fails_closed("full disk: a wrong code", store, "dana", "tfa-disk",
+	    pamfx_wrong(&t, pamfx_now), "No space left on device");
+	/* space again: the same code works, nothing was used up or locked */
+	CHECK(unlink(filler) == 0);
+	CHECK_EQ(login_in_child("tfa-disk", "dana", code, &prompts),
+	    PAM_SUCCESS);
+	CHECK(umount2(mnt, MNT_DETACH) == 0);
+}
+
+static void
+test_read_only(void)
+{
+	char mnt[1024], store[1100], args[1200], lock[1200], code[16];
+	struct tfa_totp t;
+	int prompts;
+
+	snprintf(mnt, sizeof(mnt), "%s", pamfx_path(fx.dir, "ro"));
+	snprintf(store, sizeof(store), "%s/store", mnt);
+	snprintf(lock, sizeof(lock), "%s/rita.lock", store);
+	if (mkdir(mnt, 0700) != 0 || mount("tfa-test", mnt, "tmpfs",
+	    MS_NOSUID | MS_NODEV, "size=1m,mode=0700") != 0) {
+		printf("not ok - cannot mount a tmpfs: %s\n", strerror(errno));
+		return;
+	}
+	CHECK(mkdir(store, 0700) == 0);
+	snprintf(args, sizeof(args), "StoreDir=%s", store);
+	pamfx_service("tfa-ro", args);
+	enroll_in(store, "rita", &t);
+
+	/* the whole file system read-only */
+	pamfx_now += 60;
+	snprintf(code, sizeof(code), "%s", pamfx_code(&t, pamfx_now));
+	CHECK(mount("none", mnt, "none", MS_REMOUNT | MS_RDONLY | MS_NOSUID |
+	    MS_NODEV, NULL) == 0);
+	fails_closed("read-only file system, lock file present", store,
+	    "rita", "tfa-ro", code, "Read-only file system");
+	CHECK(mount("none", mnt, "none", MS_REMOUNT | MS_NOSUID | MS_NODEV,
+	    NULL) == 0);
+	CHECK_EQ(login_in_child("tfa-ro", "rita", code, &prompts),
+	    PAM_SUCCESS);
+
+	/* the store behind a read-only bind mount, and no lock file yet */
+	pamfx_now += 60;
+	snprintf(code, sizeof(code), "%s", pamfx_code(&t, pamfx_now));
+	CHECK(unlink(lock) == 0);
+	CHECK(mount(store, store, "none", MS_BIND, NULL) == 0);
+	CHECK(mount("none", store, "none", MS_REMOUNT | MS_BIND | MS_RDONLY,
+	    NULL) == 0);
+	fails_closed("read-only bind mount, no lock file", store, "rita",
+	    "tfa-ro", code, "rita.lock: cannot open: Read-only file system");
+	CHECK(umount2(store, 0) == 0);
+	CHECK_EQ(login_in_child("tfa-ro", "rita", code, &prompts),
+	    PAM_SUCCESS);
+	CHECK(umount2(mnt, MNT_DETACH) == 0);
+}
+
+/* "0 ID 1" into /proc/self/FILE. */
+static bool
+map_id(const char *file, unsigned id)
+{
+	char path[64], text[64];
+	int fd, n;
+	bool ok;
+
+	snprintf(path, sizeof(path), "/proc/self/%s", file);
+	n = snprintf(text, sizeof(text), "0 %u 1\n", id);
+	if ((fd = open(path, O_WRONLY)) < 0)
+		return false;
+	ok = write(fd, text, (size_t)n) == n;
+	close(fd);
+	return ok;
+}
+
+/*
+ * A private mount namespace; without root, inside a user namespace that
+ * maps us to its root, so the store's owner checks still hold.
+ */
+static bool
+private_mounts(void)
+{
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+	int fd;
+
+	if (uid != 0) {
+		if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0)
+			return false;
+		if ((fd = open("/proc/self/setgroups", O_WRONLY)) >= 0) {
+			if (write(fd, "deny", 4) != 4)
+				return false;
+			close(fd);
+		}
+		if (!map_id("uid_map", uid) || !map_id("gid_map", gid))
+			return false;
+	} else if (unshare(CLONE_NEWNS) != 0) {
+		return false;
+	}
+	return mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) == 0;
+}
+
+int
+main(void)
+{
+	struct tfa_totp t;
+	int prompts;
+	bool root = geteuid() == 0;
+
+	signal(SIGALRM, watchdog);
+	pamfx_init("disk", "");
+	/* the fixture itself logs in, before anything is taken away */
+	pamfx_service("tfa-disk-base", "");
+	pamfx_enroll("base", &t, NULL, 0);
+	pamfx_now += 60;
+	CHECK_EQ(login_in_child("tfa-disk-base", "base",
+	    pamfx_code(&t, pamfx_now), &prompts), PAM_SUCCESS);
+	if (!private_mounts()) {
+		printf("# private mount namespace: %s\n", strerror(errno));
+		tfa_skip("full disk and read-only store: no mount namespace "
+		    "(not root, and no user namespaces here)");
+		return pamfx_done();
+	}
+	printf("# mounts in a private namespace%s\n", root ? "" :
+	    ", inside a user namespace");
+	test_full_disk();
+	test_read_only();
+	printf("unwritable store: %d logins with the right code, %d failed "
+	    "closed with the cause logged and the record unchanged\n", tried,
+	    held);
+	return pamfx_done();
+}

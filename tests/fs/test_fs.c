@@ -1,0 +1,564 @@
+/*
+ * Filesystem attacks on the store, through the built module: symlinks in
+ * place of the store, a record, its lock or its temporary file; hard links;
+ * other owners; group or world access; a FIFO, a socket, a device, a
+ * directory or a huge sparse file where a record or lock should be; a
+ * config file that is any of those.
+ *
+ * Every attempt uses the right code.  Each must be refused with
+ * PAM_AUTH_ERR (fail closed: not PAM_IGNORE, which would let the stack go
+ * on), log a line saying why, follow nothing (the target of a planted link
+ * is byte for byte and inode for inode unchanged) and write nothing: once
+ * the attack is undone, the same code still logs in.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
+
+#include <security/pam_appl.h>
+
+#include "check.h"
+#include "pamfx.h"
+#include "store.h"
+#include "totp.h"
+
+static struct tfa_totp t_alice;
+static char code[16];
+static char db[PATH_MAX], lock[PATH_MAX], tmp[PATH_MAX], victim[PATH_MAX];
+static char saved[PATH_MAX];
+static bool root;
+static int attacks, held;	/* attacks tried, and refused as they must be */
+
+/* What a file is, to see that it was not touched. */
+struct snap {
+	bool exists;
+	struct stat st;
+	char *bytes;
+	size_t len;
+};
+
+static struct snap
+snap(const char *path)
+{
+	struct snap s = { 0 };
+
+	if (lstat(path, &s.st) != 0)
+		return s;
+	s.exists = true;
+	if (S_ISREG(s.st.st_mode))
+		s.bytes = pamfx_slurp(path, &s.len);
+	return s;
+}
+
+static bool
+same(const struct snap *a, const struct snap *b)
+{
+	return a->exists == b->exists && (!a->exists ||
+	    (a->st.st_ino == b->st.st_ino && a->st.st_size == b->st.st_size &&
+	    a->st.st_mode == b->st.st_mode &&
+	    a->st.st_mtim.tv_sec == b->st.st_mtim.tv_sec &&
+	    a->st.st_mtim.tv_nsec == b->st.st_mtim.tv_nsec &&
+	    a->len == b->len && (a->len == 0 ||
+	    memcmp(a->bytes, b->bytes, a->len) == 0)));
+}
+
+static void
+snap_free(struct snap *s)
+{
+	free(s->bytes);
+	s->bytes = NULL;
+}
+
+static void
+timeout(int sig)
+{
+	static const char msg[] = "not ok - a login hung (FIFO?)\n";
+
+	(void)sig;
+	if (write(STDOUT_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(2);
+	_exit(1);
+}
+
+/* A fresh step, and its code for the next attempt. */
+static void
+next_code(void)
+{
+	pamfx_now += 60;
+	snprintf(code, sizeof(code), "%s", pamfx_code(&t_alice, pamfx_now));
+}
+
+/*
+ * Log in alice with the right code while the attack is in place: refused,
+ * fail-closed, logged with `why`, asked for a code only when `prompted`.
+ * Past the config, the login's own line says it failed; a config that
+ * cannot be trusted stops everything before the user is even looked at.
+ */
+static void
+refused_how(const char *what, const char *why, int prompted, bool summary)
+{
+	struct pamfx_conv c = { 0 };
+	struct snap v0 = snap(victim), v1;
+	off_t mark = pamfx_log_mark();
+	char *log;
+	int r, ok;
+
+	printf("# attack: %s\n", what);
+	next_code();
+	alarm(20);
+	r = pamfx_login("tfa-fs", "alice", code, &c);
+	alarm(0);
+	log = pamfx_log_since(mark);
+	v1 = snap(victim);
+	ok = CHECK_EQ(r, PAM_AUTH_ERR);
+	ok &= CHECK_EQ(c.prompts, prompted);
+	if (!CHECK(strstr(log, why) != NULL)) {
+		printf("# wanted \"%s\" in:\n%s", why, log);
+		ok = 0;
+	}
+	ok &= CHECK(strstr(log, "result=success") == NULL);
+	if (summary)
+		ok &= CHECK(strstr(log, "user=alice service=tfa-fs "
+		    "rhost=192.0.2.7 method=none result=") != NULL);
+	ok &= CHECK(same(&v0, &v1));
+	attacks++;
+	held += ok;
+	snap_free(&v0);
+	snap_free(&v1);
+	free(log);
+}
+
+static void
+refused(const char *what, const char *why, int prompted)
+{
+	refused_how(what, why, prompted, true);
+}
+
+static void
+refused_config(const char *what, const char *why)
+{
+	refused_how(what, why, 0, false);
+}
+
+/* With the attack undone, the same code logs in: nothing was written. */
+static void
+works(void)
+{
+	struct pamfx_conv c = { 0 };
+
+	alarm(20);
+	CHECK_EQ(pamfx_login("tfa-fs", "alice", code, &c), PAM_SUCCESS);
+	alarm(0);
+}
+
+/* Move alice's record aside, to put it back after the attack. */
+static void
+stash(void)
+{
+	if (rename(db, saved) != 0)
+		abort();
+}
+
+static void
+unstash(void)
+{
+	struct stat st;
+
+	if (lstat(db, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			rmdir(db);
+		else
+			unlink(db);
+	}
+	if (rename(saved, db) != 0)
+		abort();
+}
+
+static void
+test_store_dir(void)
+{
+	struct snap before = snap(db), after;
+	char text[PATH_MAX + 64];
+	static const mode_t modes[] = { 0770, 0777, 0702, 0720, 01777 };
+	size_t i;
+
+	/* StoreDir naming a symlink to the real store */
+	CHECK(symlink(fx.store, pamfx_path(fx.dir, "store-link")) == 0);
+	snprintf(text, sizeof(text), "StoreDir = %s/store-link\n", fx.dir);
+	tfa_test_write(fx.conffile, text, 0600);
+	refused("StoreDir is a symlink to the store",
+	    "store-link: cannot open: is a symbolic link", 0);
+	pamfx_conf("");
+	after = snap(db);
+	CHECK(same(&before, &after));
+	snap_free(&after);
+	works();
+
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "store directory mode %04o",
+		    (unsigned)modes[i]);
+		CHECK(chmod(fx.store, modes[i]) == 0);
+		next_code();
+		refused(what, "must be a directory owned by uid", 0);
+		CHECK(chmod(fx.store, 0700) == 0);
+		works();
+	}
+	if (!root) {
+		tfa_skip("store directory owned by another user: needs root");
+	} else {
+		CHECK(chown(fx.store, 65534, 65534) == 0);
+		refused("store directory owned by uid 65534",
+		    "must be a directory owned by uid 0", 0);
+		CHECK(chown(fx.store, 0, 0) == 0);
+		works();
+	}
+	/* StoreDir naming a regular file */
+	snprintf(text, sizeof(text), "StoreDir = %s\n", victim);
+	tfa_test_write(fx.conffile, text, 0600);
+	refused("StoreDir is a regular file", "cannot open: Not a directory",
+	    0);
+	pamfx_conf("");
+	works();
+	snap_free(&before);
+}
+
+static void
+test_record_links(void)
+{
+	struct snap other;
+	char bob[PATH_MAX];
+	struct tfa_totp t_bob;
+
+	/* a symlink to a file outside the store: a copy of a real record */
+	stash();
+	CHECK(symlink(victim, db) == 0);
+	refused("record is a symlink to a file outside the store",
+	    "alice.db: cannot open: is a symbolic link", 0);
+	unstash();
+	works();
+
+	/* a symlink to another user's record */
+	pamfx_enroll("bob", &t_bob, NULL, 0);
+	snprintf(bob, sizeof(bob), "%s", pamfx_path(fx.store, "bob.db"));
+	other = snap(bob);
+	stash();
+	CHECK(symlink("bob.db", db) == 0);
+	refused("record is a symlink to another user's record",
+	    "alice.db: cannot open: is a symbolic link", 0);
+	unstash();
+	{
+		struct snap now = snap(bob);
+
+		CHECK(same(&other, &now));
+		snap_free(&now);
+	}
+	snap_free(&other);
+	works();
+
+	/* a dangling symlink: nothing is created at its target */
+	stash();
+	CHECK(symlink(pamfx_path(fx.dir, "created-by-module"), db) == 0);
+	refused("record is a dangling symlink",
+	    "alice.db: cannot open: is a symbolic link", 0);
+	CHECK(access(pamfx_path(fx.dir, "created-by-module"), F_OK) != 0);
+	unstash();
+	works();
+
+	/* a second hard link, inside the store and from outside it */
+	CHECK(link(db, pamfx_path(fx.store, "alice-copy")) == 0);
+	refused("record has a second hard link in the store",
+	    "alice.db: has more than one link; refusing it", 0);
+	CHECK(unlink(pamfx_path(fx.store, "alice-copy")) == 0);
+	works();
+	stash();
+	CHECK(link(victim, db) == 0);
+	refused("record is a hard link to a file outside the store",
+	    "alice.db: has more than one link; refusing it", 0);
+	unstash();
+	works();
+}
+
+static void
+test_record_attrs(void)
+{
+	static const mode_t modes[] = { 0640, 0604, 0660, 0666, 0610, 0601 };
+	size_t i;
+
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "record mode %04o",
+		    (unsigned)modes[i]);
+		CHECK(chmod(db, modes[i]) == 0);
+		refused(what, "alice.db: mode allows group or other access", 0);
+		CHECK(chmod(db, 0600) == 0);
+		works();
+	}
+	if (!root) {
+		tfa_skip("record owned by another user: needs root");
+		return;
+	}
+	CHECK(chown(db, 65534, 0) == 0);
+	refused("record owned by uid 65534", "alice.db: wrong owner", 0);
+	CHECK(chown(db, 0, 0) == 0);
+	works();
+}
+
+static void
+test_record_types(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	stash();
+	CHECK(mkfifo(db, 0600) == 0);
+	refused("record is a FIFO (must not hang)",
+	    "alice.db: not a regular file", 0);
+	unstash();
+	works();
+
+	stash();
+	CHECK(mkdir(db, 0700) == 0);
+	refused("record is a directory", "alice.db: not a regular file", 0);
+	unstash();
+	works();
+
+	stash();
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (strlen(db) >= sizeof(sa.sun_path)) {
+		tfa_skip("record is a socket: path too long for AF_UNIX");
+	} else {
+		memcpy(sa.sun_path, db, strlen(db) + 1);
+		CHECK(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+		refused("record is a socket",
+		    "alice.db: cannot open: No such device or address", 0);
+	}
+	close(fd);
+	unstash();
+	works();
+
+	if (!root) {
+		tfa_skip("record is a device node: needs root");
+	} else {
+		stash();
+		CHECK(mknod(db, S_IFCHR | 0600, makedev(1, 3)) == 0);
+		refused("record is /dev/null's device node",
+		    "alice.db: not a regular file", 0);
+		unstash();
+		works();
+	}
+
+	/* sparse giants: refused on their size, never read */
+	stash();
+	tfa_test_write(db, "", 0600);
+	CHECK(truncate(db, 9L << 20) == 0);
+	refused("record is a 9 MiB sparse file", "alice.db: too large", 0);
+	CHECK(truncate(db, 1L << 40) == 0);
+	refused("record is a 1 TiB sparse file", "alice.db: too large", 0);
+	unstash();
+	works();
+
+	/* not a database, an empty file, half a database */
+	{
+		size_t len;
+		char *bytes = pamfx_slurp(db, &len);
+
+		stash();
+		tfa_test_write(db, "this is not a gdbm database\n", 0600);
+		refused("record is not a database",
+		    "alice.db: not a readable database", 0);
+		tfa_test_write(db, "", 0600);
+		refused("record is empty", "alice.db: not a readable database",
+		    0);
+		fd = open(db, O_WRONLY | O_TRUNC);
+		CHECK(fd >= 0 && write(fd, bytes, len / 2) ==
+		    (ssize_t)(len / 2));
+		close(fd);
+		refused("record is the first half of a database", "alice.db: ",
+		    0);
+		unstash();
+		free(bytes);
+		works();
+	}
+}
+
+static void
+test_lock_file(void)
+{
+	/* the lock is opened after the prompt, under the code check */
+	CHECK(unlink(lock) == 0);
+	CHECK(symlink(victim, lock) == 0);
+	refused("lock file is a symlink to a file outside the store",
+	    "alice.lock: cannot open: is a symbolic link", 1);
+	CHECK(unlink(lock) == 0);
+	works();
+
+	CHECK(unlink(lock) == 0);
+	CHECK(symlink(pamfx_path(fx.dir, "created-by-module"), lock) == 0);
+	refused("lock file is a dangling symlink",
+	    "alice.lock: cannot open: is a symbolic link", 1);
+	CHECK(access(pamfx_path(fx.dir, "created-by-module"), F_OK) != 0);
+	CHECK(unlink(lock) == 0);
+	works();
+
+	CHECK(unlink(lock) == 0);
+	CHECK(mkfifo(lock, 0600) == 0);
+	refused("lock file is a FIFO (must not hang)",
+	    "alice.lock: not a regular file", 1);
+	CHECK(unlink(lock) == 0);
+	works();
+
+	CHECK(unlink(lock) == 0);
+	CHECK(mkdir(lock, 0700) == 0);
+	refused("lock file is a directory",
+	    "alice.lock: cannot open: Is a directory", 1);
+	CHECK(rmdir(lock) == 0);
+	works();
+
+	CHECK(chmod(lock, 0666) == 0);
+	refused("lock file mode 0666",
+	    "alice.lock: mode allows group or other access", 1);
+	CHECK(chmod(lock, 0600) == 0);
+	works();
+
+	CHECK(link(lock, pamfx_path(fx.store, "lock-copy")) == 0);
+	refused("lock file has a second hard link",
+	    "alice.lock: has more than one link", 1);
+	CHECK(unlink(pamfx_path(fx.store, "lock-copy")) == 0);
+	works();
+
+	if (!root) {
+		tfa_skip("lock file owned by another user: needs root");
+	} else {
+		CHECK(chown(lock, 65534, 0) == 0);
+		refused("lock file owned by uid 65534", "alice.lock: wrong owner",
+		    1);
+		CHECK(chown(lock, 0, 0) == 0);
+		works();
+	}
+}
+
+/* A planted temporary file is removed, never written through. */
+static void
+test_tmp_file(void)
+{
+	struct pamfx_conv c = { 0 };
+	struct snap v0 = snap(victim), v1;
+
+	printf("# attack: temporary file is a symlink to a file outside\n");
+	CHECK(symlink(victim, tmp) == 0);
+	next_code();
+	CHECK_EQ(pamfx_login("tfa-fs", "alice", code, &c), PAM_SUCCESS);
+	v1 = snap(victim);
+	CHECK(same(&v0, &v1));
+	CHECK(access(tmp, F_OK) != 0 && errno == ENOENT);
+	snap_free(&v1);
+
+	printf("# attack: temporary file is a FIFO\n");
+	CHECK(mkfifo(tmp, 0600) == 0);
+	next_code();
+	alarm(20);
+	CHECK_EQ(pamfx_login("tfa-fs", "alice", code, &c), PAM_SUCCESS);
+	alarm(0);
+	CHECK(access(tmp, F_OK) != 0);
+	snap_free(&v0);
+}
+
+/* The config file names the store, so it is held to the same rules. */
+static void
+test_config_file(void)
+{
+	char real[PATH_MAX];
+
+	snprintf(real, sizeof(real), "%s", fx.conffile);
+	CHECK(rename(real, pamfx_path(fx.dir, "real.conf")) == 0);
+	CHECK(symlink("real.conf", real) == 0);
+	refused_config("config file is a symlink",
+	    "pam_tfa.conf: cannot open: Too many levels of symbolic links; "
+	    "refusing all logins");
+	CHECK(unlink(real) == 0);
+	CHECK(mkfifo(real, 0600) == 0);
+	refused_config("config file is a FIFO (must not hang)",
+	    "pam_tfa.conf: not a regular file");
+	CHECK(unlink(real) == 0);
+	CHECK(rename(pamfx_path(fx.dir, "real.conf"), real) == 0);
+	works();
+
+	CHECK(chmod(real, 0622) == 0);
+	refused_config("config file writable by group and others",
+	    "must be owned by root and writable by its owner only");
+	CHECK(chmod(real, 0600) == 0);
+	works();
+	if (!root) {
+		tfa_skip("config file owned by another user: needs root");
+	} else {
+		CHECK(chown(real, 65534, 0) == 0);
+		refused_config("config file owned by uid 65534",
+		    "must be owned by root and writable by its owner only");
+		CHECK(chown(real, 0, 0) == 0);
+		works();
+	}
+	{
+		char *big = malloc(70000);
+
+		memset(big, '#', 69999);
+		big[69999] = '\0';
+		tfa_test_write(real, big, 0600);
+		free(big);
+		refused_config("config file of 70 000 bytes", "larger than");
+		pamfx_conf("");
+		works();
+	}
+}
+
+int
+main(void)
+{
+	root = geteuid() == 0;
+	signal(SIGALRM, timeout);
+	pamfx_init("fs", "");
+	pamfx_service("tfa-fs", "");
+	pamfx_enroll("alice", &t_alice, NULL, 0);
+	snprintf(db, sizeof(db), "%s", pamfx_path(fx.store, "alice.db"));
+	snprintf(lock, sizeof(lock), "%s", pamfx_path(fx.store,
+	    "alice.lock"));
+	snprintf(tmp, sizeof(tmp), "%s", pamfx_path(fx.store, "alice.tmp"));
+	snprintf(saved, sizeof(saved), "%s", pamfx_path(fx.dir,
+	    "alice.db.saved"));
+	/* the victim: a valid record of alice's, outside the store */
+	snprintf(victim, sizeof(victim), "%s", pamfx_path(fx.dir, "victim"));
+	{
+		size_t len;
+		char *bytes = pamfx_slurp(db, &len);
+		int fd = open(victim, O_WRONLY | O_CREAT | O_EXCL, 0600);
+
+		if (bytes == NULL || fd < 0 ||
+		    write(fd, bytes, len) != (ssize_t)len)
+			abort();
+		close(fd);
+		free(bytes);
+	}
+	next_code();
+	works();	/* creates the lock file */
+
+	test_store_dir();
+	test_record_links();
+	test_record_attrs();
+	test_record_types();
+	test_lock_file();
+	test_tmp_file();
+	test_config_file();
+	printf("fs attacks: %d tried through the module, %d refused, logged, "
+	    "followed nothing and wrote nothing\n", attacks, held);
+	return pamfx_done();
+}

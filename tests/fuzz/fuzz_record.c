@@ -1,0 +1,76 @@
+/*
+ * The record decoder (common/record.c, fields.c), fed key/value pairs as a
+ * store backend would.  Framing: entries separated by '\n', the key before
+ * the first '=', the value after it (both may hold any other byte, NUL
+ * too).  Properties: whatever decodes and finishes can be encoded again,
+ * and that encoding decodes to a record that encodes the same (no record
+ * that loads but cannot be saved, no field that changes on a round trip).
+ */
+#include <string.h>
+
+#include "fuzz.h"
+#include "record.h"
+
+struct entries {
+	char *text;		/* "key=value\n" ... */
+	size_t len, cap;
+};
+
+static tfa_err
+collect(void *arg, const char *key, const char *val)
+{
+	struct entries *e = arg;
+	size_t need = strlen(key) + strlen(val) + 2;
+
+	if (e->len + need + 1 > e->cap) {
+		e->cap = (e->len + need + 1) * 2;
+		if ((e->text = realloc(e->text, e->cap)) == NULL)
+			abort();
+	}
+	e->len += (size_t)sprintf(e->text + e->len, "%s=%s\n", key, val);
+	return TFA_OK;
+}
+
+/* Decode framed text into rec; the first error, or finish's verdict. */
+static tfa_err
+decode(struct tfa_record *rec, const char *p, size_t size)
+{
+	const char *end = p + size, *nl, *eq;
+	tfa_err r;
+
+	tfa_record_init(rec);
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			nl = end;
+		eq = memchr(p, '=', (size_t)(nl - p));
+		if (eq == NULL)
+			eq = nl;
+		r = tfa_record_decode(rec, p, (size_t)(eq - p),
+		    eq < nl ? eq + 1 : eq, eq < nl ? (size_t)(nl - eq - 1) : 0);
+		if (r != TFA_OK)
+			return r;
+		p = nl + 1;
+	}
+	return tfa_record_finish(rec);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct tfa_record rec, again;
+	struct entries e1 = { 0 }, e2 = { 0 };
+
+	if (decode(&rec, (const char *)data, size) == TFA_OK) {
+		FUZZ_ASSERT(tfa_record_encode(&rec, collect, &e1) == TFA_OK);
+		FUZZ_ASSERT(decode(&again, e1.text, e1.len) == TFA_OK);
+		FUZZ_ASSERT(tfa_record_encode(&again, collect, &e2) == TFA_OK);
+		FUZZ_ASSERT(e1.len == e2.len &&
+		    memcmp(e1.text, e2.text, e1.len) == 0);
+		tfa_record_wipe(&again);
+	}
+	tfa_record_wipe(&rec);
+	free(e1.text);
+	free(e2.text);
+	return 0;
+}
