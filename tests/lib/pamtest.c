@@ -22,6 +22,7 @@ conv(int n, const struct pam_message **msg, struct pam_response **resp,
 {
 	struct pamtest_conv *c = arg;
 	struct pam_response *r = calloc((size_t)n, sizeof(*r));
+	const char *a;
 	int i;
 
 	if (r == NULL)
@@ -29,10 +30,20 @@ conv(int n, const struct pam_message **msg, struct pam_response **resp,
 	for (i = 0; i < n; i++) {
 		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF ||
 		    msg[i]->msg_style == PAM_PROMPT_ECHO_ON) {
-			c->prompts++;
-			if (c->answer == NULL)
+			if (!c->in_order)
+				a = c->answer;
+			else if (c->prompts < PAMTEST_ANSWERS)
+				a = c->answers[c->prompts];
+			else
+				a = NULL;
+			strncat(c->asked, msg[i]->msg,
+			    sizeof(c->asked) - strlen(c->asked) - 2);
+			strcat(c->asked, "|");
+			if (c->prompts++ == 0 && c->at_prompt != NULL)
+				c->at_prompt(c->arg);
+			if (a == NULL)
 				goto fail;
-			r[i].resp = strdup(c->answer);
+			r[i].resp = strdup(a);
 		} else {
 			strncat(c->said, msg[i]->msg,
 			    sizeof(c->said) - strlen(c->said) - 2);
@@ -58,43 +69,79 @@ path_in(const char *dir, const char *name)
 	return p;
 }
 
+/* $BUILD/name, where $BUILD may be relative to the working directory. */
+static char *
+build_path(const char *name)
+{
+	const char *build = getenv("BUILD");
+	char *cwd, *p;
+
+	if (build == NULL)
+		build = "build";
+	if (build[0] == '/')
+		return path_in(build, name);
+	if ((cwd = getcwd(NULL, 0)) == NULL ||
+	    asprintf(&p, "%s/%s/%s", cwd, build, name) < 0)
+		abort();
+	free(cwd);
+	return p;
+}
+
+void
+pamtest_conf_bare(const char *extra)
+{
+	char text[8192];
+
+	snprintf(text, sizeof(text), "# test configuration\nStoreDir = %s\n%s",
+	    pamtest.store, extra != NULL ? extra : "");
+	tfa_test_write(pamtest.conffile, text, 0600);
+}
+
 void
 pamtest_conf(const char *extra)
 {
 	char text[4096];
 
-	snprintf(text, sizeof(text), "# test configuration\nStoreDir = %s\n"
-	    "MaxFailures = 5\nLockoutMinutes = 10\n%s", pamtest.store, extra);
-	tfa_test_write(pamtest.conffile, text, 0600);
+	snprintf(text, sizeof(text), "MaxFailures = 5\nLockoutMinutes = 10\n%s",
+	    extra);
+	pamtest_conf_bare(text);
 }
 
 void
-pamtest_service(const char *args)
+pamtest_service_text(const char *name, const char *text)
 {
-	char *path = path_in(pamtest.confdir, PAMTEST_SERVICE), text[8192];
+	char *path = path_in(pamtest.confdir, name);
 
-	snprintf(text, sizeof(text), "auth required %s config=%s %s\n",
-	    pamtest.module, pamtest.conffile, args);
 	tfa_test_write(path, text, 0644);
 	free(path);
 }
 
 void
+pamtest_stack(const char *name, const char *first, const char *args)
+{
+	char text[8192];
+
+	snprintf(text, sizeof(text), "%s%sauth required %s config=%s %s\n",
+	    first, *first ? "\n" : "", pamtest.module, pamtest.conffile,
+	    args != NULL ? args : "");
+	pamtest_service_text(name, text);
+}
+
+void
+pamtest_service(const char *args)
+{
+	pamtest_stack(PAMTEST_SERVICE, "", args);
+}
+
+void
 pamtest_init(const char *tag, const char *conf_extra)
 {
-	const char *build = getenv("BUILD");
-	char *cwd = getcwd(NULL, 0), *other;
-
-	if (cwd == NULL)
-		abort();
 	pamtest.dir = tfa_test_tmpdir(tag);
 	pamtest.store = path_in(pamtest.dir, "store");
 	pamtest.confdir = path_in(pamtest.dir, "pam.d");
 	pamtest.conffile = path_in(pamtest.dir, "pam_tfa.conf");
-	if (asprintf(&pamtest.module, "%s/%s/pam_tfa.so", cwd,
-	    build ? build : "build") < 0)
-		abort();
-	free(cwd);
+	pamtest.module = build_path("pam_tfa.so");
+	pamtest.settok = build_path("tests/pam_settok.so");
 	if (mkdir(pamtest.store, 0700) != 0 ||
 	    mkdir(pamtest.confdir, 0700) != 0) {
 		perror(pamtest.dir);
@@ -102,9 +149,7 @@ pamtest_init(const char *tag, const char *conf_extra)
 	}
 	pamtest_conf(conf_extra);
 	pamtest_service("");
-	other = path_in(pamtest.confdir, "other");
-	tfa_test_write(other, "auth required pam_deny.so\n", 0644);
-	free(other);
+	pamtest_service_text("other", "auth required pam_deny.so\n");
 	tfa_config_init(&pamtest.cfg);
 	if (tfa_strlcpy(pamtest.cfg.store_dir, pamtest.store,
 	    sizeof(pamtest.cfg.store_dir)) != TFA_OK)
@@ -112,22 +157,42 @@ pamtest_init(const char *tag, const char *conf_extra)
 }
 
 int
-pamtest_login(const char *user, const char *answer, struct pamtest_conv *c)
+pamtest_run_conv(const char *service, const char *user, const char *rhost,
+    const char *tty, int flags, const struct pam_conv *pc)
 {
-	struct pam_conv pc = { conv, c };
 	pam_handle_t *pamh = NULL;
 	int r;
 
-	memset(c, 0, sizeof(*c));
-	c->answer = answer;
-	r = pam_start_confdir(PAMTEST_SERVICE, user, &pc, pamtest.confdir,
-	    &pamh);
+	r = pam_start_confdir(service, user, pc, pamtest.confdir, &pamh);
 	if (r != PAM_SUCCESS)
 		return -1;
-	pam_set_item(pamh, PAM_RHOST, PAMTEST_RHOST);
-	r = pam_authenticate(pamh, 0);
+	if (rhost != NULL)
+		pam_set_item(pamh, PAM_RHOST, rhost);
+	if (tty != NULL)
+		pam_set_item(pamh, PAM_TTY, tty);
+	r = pam_authenticate(pamh, flags);
 	pam_end(pamh, r);
 	return r;
+}
+
+int
+pamtest_run(const char *service, const char *user, const char *rhost,
+    const char *tty, int flags, struct pamtest_conv *c)
+{
+	struct pam_conv pc = { conv, c };
+
+	c->prompts = 0;
+	c->asked[0] = '\0';
+	c->said[0] = '\0';
+	return pamtest_run_conv(service, user, rhost, tty, flags, &pc);
+}
+
+int
+pamtest_login(const char *user, const char *answer, struct pamtest_conv *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->answer = answer;
+	return pamtest_run(PAMTEST_SERVICE, user, PAMTEST_RHOST, NULL, 0, c);
 }
 
 const char *

@@ -9,6 +9,7 @@
 #define TFA_PAMTEST_HOOKS_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -16,7 +17,10 @@
 #include <security/pam_ext.h>
 
 static time_t fake_now = 1700000000;	/* what time() says */
-static char logbuf[1 << 16];		/* every line the module logged */
+static char logbuf[1 << 17];		/* every line the module logged */
+static bool log_prio;			/* lines as "<prio> message" */
+/* when set, called with each line as it is logged (without its newline) */
+static void (*log_hook)(const char *line);
 
 time_t
 time(time_t *t)
@@ -32,11 +36,15 @@ pam_vsyslog(const pam_handle_t *pamh, int prio, const char *fmt, va_list ap)
 	size_t n = strlen(logbuf);
 
 	(void)pamh;
-	(void)prio;
-	if (n + 2 < sizeof(logbuf)) {
-		vsnprintf(logbuf + n, sizeof(logbuf) - n - 1, fmt, ap);
-		strcat(logbuf, "\n");
-	}
+	if (n + (log_prio ? 300 : 2) >= sizeof(logbuf))
+		return;
+	if (log_prio)
+		n += (size_t)snprintf(logbuf + n, sizeof(logbuf) - n, "<%d> ",
+		    prio);
+	vsnprintf(logbuf + n, sizeof(logbuf) - n - 1, fmt, ap);
+	if (log_hook != NULL)
+		log_hook(logbuf + n);
+	strcat(logbuf, "\n");
 }
 
 void
@@ -47,6 +55,13 @@ pam_syslog(const pam_handle_t *pamh, int prio, const char *fmt, ...)
 	va_start(ap, fmt);
 	pam_vsyslog(pamh, prio, fmt, ap);
 	va_end(ap);
+}
+
+/* Whether the module logged what since logbuf was last cleared. */
+static inline bool
+logged(const char *what)
+{
+	return strstr(logbuf, what) != NULL;
 }
 
 #endif
