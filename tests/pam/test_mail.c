@@ -4,64 +4,33 @@
  * with pam_settok.so expect=PASSWORD as the password module, services
  * "imap" and "smtp" (the service class), a Dovecot-like conversation that
  * answers every prompt with the one secret, and the interactive trust
- * question.  Like test_pam, this program exports time() and pam_syslog().
+ * question.  Like test_pam, this program exports time() and pam_syslog()
+ * (pamtest_hooks.h); the conversation is its own.
  */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
-#include <sys/stat.h>
 
 #include <security/pam_appl.h>
 
 #include "apppw.h"
 #include "backup.h"
 #include "check.h"
-#include "config.h"
 #include "device.h"
+#include "pamtest.h"
+#include "pamtest_hooks.h"
 #include "store.h"
 #include "totp.h"
 
-static time_t fake_now = 1700000000;
-static char logbuf[1 << 17];
+#define PW "correct horse"
+
 static int leaked;		/* the password reached a log line */
 
-time_t
-time(time_t *t)
+static void
+watch_password(const char *line)
 {
-	if (t != NULL)
-		*t = fake_now;
-	return fake_now;
-}
-
-void pam_vsyslog(const pam_handle_t *, int, const char *, va_list);
-void pam_syslog(const pam_handle_t *, int, const char *, ...);
-
-void
-pam_vsyslog(const pam_handle_t *pamh, int prio, const char *fmt, va_list ap)
-{
-	size_t n = strlen(logbuf);
-
-	(void)pamh;
-	(void)prio;
-	if (n + 2 < sizeof(logbuf)) {
-		vsnprintf(logbuf + n, sizeof(logbuf) - n - 1, fmt, ap);
-		leaked |= strstr(logbuf + n, "horse") != NULL;
-		strcat(logbuf, "\n");
-	}
-}
-
-void
-pam_syslog(const pam_handle_t *pamh, int prio, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	pam_vsyslog(pamh, prio, fmt, ap);
-	va_end(ap);
+	leaked |= strstr(line, "horse") != NULL;
 }
 
 struct script {
@@ -91,47 +60,28 @@ conv(int n, const struct pam_message **msg, struct pam_response **resp,
 	return PAM_SUCCESS;
 }
 
-static char *dir, *store, *confdir, *conffile, *module, *settok;
-static struct tfa_config cfg;
 static struct tfa_totp alice;
-
-#define PW "correct horse"
 
 /* The mail stack for service name, with extra module arguments. */
 static void
 write_mail(const char *service, const char *args)
 {
-	char path[4096], text[16384];
+	char text[16384];
 
-	snprintf(path, sizeof(path), "%s/%s", confdir, service);
 	snprintf(text, sizeof(text),
 	    "auth [success=done ignore=ignore default=die] %s mode=split "
 	    "config=%s %s\n"
 	    "auth requisite %s [expect=" PW "] use_first_pass\n"
 	    "auth required %s mode=verify config=%s %s\n",
-	    module, conffile, args, settok, module, conffile, args);
-	tfa_test_write(path, text, 0644);
+	    pamtest.module, pamtest.conffile, args, pamtest.settok,
+	    pamtest.module, pamtest.conffile, args);
+	pamtest_service_text(service, text);
 }
 
 static void
 write_interactive(const char *args)
 {
-	char path[4096], text[8192];
-
-	snprintf(path, sizeof(path), "%s/tfa-ssh", confdir);
-	snprintf(text, sizeof(text), "auth required %s config=%s %s\n",
-	    module, conffile, args);
-	tfa_test_write(path, text, 0644);
-}
-
-static void
-write_conf(const char *extra)
-{
-	char text[4096];
-
-	snprintf(text, sizeof(text), "StoreDir = %s\nMaxFailures = 5\n"
-	    "LockoutMinutes = 10\n%s", store, extra);
-	tfa_test_write(conffile, text, 0600);
+	pamtest_stack("tfa-ssh", "", args);
 }
 
 static int
@@ -139,23 +89,12 @@ login_as(const char *service, const char *user, const char *secret,
     const char *rhost, const char *tty, int flags, struct script *s)
 {
 	struct pam_conv pc = { conv, s };
-	pam_handle_t *pamh = NULL;
 	const char *echo_on = s->echo_on;
-	int r;
 
 	memset(s, 0, sizeof(*s));
 	s->secret = secret;
 	s->echo_on = echo_on;
-	if (pam_start_confdir(service, user, &pc, confdir, &pamh) !=
-	    PAM_SUCCESS)
-		return -1;
-	if (rhost != NULL)
-		pam_set_item(pamh, PAM_RHOST, rhost);
-	if (tty != NULL)
-		pam_set_item(pamh, PAM_TTY, tty);
-	r = pam_authenticate(pamh, flags);
-	pam_end(pamh, r);
-	return r;
+	return pamtest_run_conv(service, user, rhost, tty, flags, &pc);
 }
 
 static int
@@ -170,12 +109,7 @@ mail(const char *service, const char *user, const char *secret)
 static const char *
 code_now(void)
 {
-	static char code[16];
-
-	if (tfa_totp_code(&alice, tfa_totp_step(&alice, (int64_t)fake_now),
-	    code, sizeof(code)) != TFA_OK)
-		abort();
-	return code;
+	return pamtest_code(&alice, fake_now);
 }
 
 /* PW + the current code, as a mail client keeps sending it. */
@@ -195,7 +129,7 @@ rec_of(const char *user)
 {
 	struct tfa_record rec;
 
-	if (tfa_store_read(&cfg, NULL, user, &rec) != TFA_OK)
+	if (!pamtest_read(user, &rec))
 		tfa_record_init(&rec);
 	return rec;
 }
@@ -227,7 +161,7 @@ edit(const char *user, void (*fn)(struct tfa_record *, void *), void *arg)
 	struct tfa_store *st;
 	struct tfa_record rec;
 
-	if (tfa_store_lock(&cfg, NULL, user, &st) != TFA_OK)
+	if (tfa_store_lock(&pamtest.cfg, NULL, user, &st) != TFA_OK)
 		abort();
 	if (tfa_store_load(st, &rec) != TFA_OK)
 		tfa_record_init(&rec);
@@ -318,12 +252,6 @@ device_at(const struct tfa_record *rec, const char *rhost)
 	return &none;
 }
 
-static bool
-logged(const char *what)
-{
-	return strstr(logbuf, what) != NULL;
-}
-
 /* ---- tests ---- */
 
 static void
@@ -378,7 +306,7 @@ test_expiry(void)
 	struct tfa_record rec;
 
 	fake_now += 600;
-	write_conf("TrustDevicesForDays = 2\n");
+	pamtest_conf("TrustDevicesForDays = 2\n");
 	edit("alice", drop_devices, NULL);
 	snprintf(first, sizeof(first), "%s", pw_code());
 	CHECK_EQ(mail("imap", "alice", first), PAM_SUCCESS);
@@ -401,7 +329,7 @@ test_expiry(void)
 	fake_now += (TFA_DEVICE_KEEP_DAYS + 2) * 86400;
 	CHECK_EQ(mail("imap", "alice", pw_code()), PAM_SUCCESS);
 	CHECK_EQ(devices_of("alice"), 1);	/* only the new one */
-	write_conf("");
+	pamtest_conf("");
 }
 
 static void
@@ -410,20 +338,20 @@ test_no_remembering(void)
 	char first[64];
 
 	fake_now += 600;
-	write_conf("TrustDevicesForDays = 0\n");
+	pamtest_conf("TrustDevicesForDays = 0\n");
 	edit("alice", drop_devices, NULL);
 	snprintf(first, sizeof(first), "%s", pw_code());
 	CHECK_EQ(mail("imap", "alice", first), PAM_SUCCESS);
 	CHECK_EQ(devices_of("alice"), 0);
 	CHECK_EQ(mail("imap", "alice", first), PAM_AUTH_ERR);
 	CHECK(logged("result=replayed-code"));
-	write_conf("AllowUsedDevices = false\n");
+	pamtest_conf("AllowUsedDevices = false\n");
 	fake_now += 90;
 	snprintf(first, sizeof(first), "%s", pw_code());
 	CHECK_EQ(mail("imap", "alice", first), PAM_SUCCESS);
 	CHECK_EQ(mail("imap", "alice", first), PAM_AUTH_ERR);
 	CHECK_EQ(devices_of("alice"), 0);
-	write_conf("");
+	pamtest_conf("");
 	fake_now += 90;
 	CHECK_EQ(mail("imap", "alice", pw_code()), PAM_SUCCESS);
 }
@@ -533,9 +461,9 @@ test_apppw(void)
 	CHECK_EQ(mail("smtp", "alice", old.shown), PAM_AUTH_ERR);
 	CHECK(logged("method=apppw result=expired"));
 	/* AllowAppPasswords=false: not accepted (and the rest is no code) */
-	write_conf("AllowAppPasswords = false\n");
+	pamtest_conf("AllowAppPasswords = false\n");
 	CHECK_EQ(mail("imap", "alice", imap.shown), PAM_AUTH_ERR);
-	write_conf("");
+	pamtest_conf("");
 	CHECK_EQ(failures_of("alice"), 0);
 }
 
@@ -670,27 +598,10 @@ test_interactive_trust(void)
 int
 main(void)
 {
-	const char *build = getenv("BUILD");
-	char *cwd = getcwd(NULL, 0), other[4200];
-
-	dir = tfa_test_tmpdir("mail");
-	if (asprintf(&store, "%s/store", dir) < 0 ||
-	    asprintf(&confdir, "%s/pam.d", dir) < 0 ||
-	    asprintf(&conffile, "%s/pam_tfa.conf", dir) < 0 ||
-	    asprintf(&module, "%s/%s/pam_tfa.so", cwd,
-	    build ? build : "build") < 0 ||
-	    asprintf(&settok, "%s/%s/tests/pam_settok.so", cwd,
-	    build ? build : "build") < 0)
-		return 2;
-	mkdir(store, 0700);
-	mkdir(confdir, 0700);
-	write_conf("");
+	log_hook = watch_password;
+	pamtest_init("mail", "");
 	write_mail("imap", "");
 	write_mail("smtp", "");
-	snprintf(other, sizeof(other), "%s/other", confdir);
-	tfa_test_write(other, "auth required pam_deny.so\n", 0644);
-	tfa_config_init(&cfg);
-	tfa_strlcpy(cfg.store_dir, store, sizeof(cfg.store_dir));
 	if (tfa_totp_generate(&alice, (int64_t)fake_now) != TFA_OK)
 		abort();
 	edit("alice", set_totp, &alice);
@@ -707,14 +618,7 @@ main(void)
 
 	/* the password never reached the log */
 	CHECK(!leaked);
-	if (getenv("TFA_TEST_KEEP") == NULL) {
-		char cmd[4200];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "cannot remove %s\n", dir);
-	}
-	free(cwd);
+	pamtest_done();
 	if (getenv("TFA_TEST_LOG") != NULL)
 		fputs(logbuf, stdout);
 	return tfa_check_done();
