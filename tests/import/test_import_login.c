@@ -2,95 +2,33 @@
  * Logins with imported factors: files written here (and one made by the
  * real google-authenticator tool when it is installed) are imported with
  * the built tfa-enroll, then the built pam_tfa.so is driven through libpam
- * with pam_start_confdir().  This program exports time() and pam_syslog(),
- * so the module's clock is ours and its log lines are ours to read.
+ * with pam_start_confdir().  This program exports time() and pam_syslog()
+ * (pamtest_hooks.h), so the module's clock is ours and its log lines are
+ * ours to read.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <security/pam_appl.h>
 
 #include "check.h"
-#include "config.h"
-#include "store.h"
+#include "pamtest.h"
+#include "pamtest_hooks.h"
 #include "totp.h"
 
-static time_t fake_now;
-static char logbuf[1 << 16];
-
-time_t
-time(time_t *t)
-{
-	if (t != NULL)
-		*t = fake_now;
-	return fake_now;
-}
-
-void pam_vsyslog(const pam_handle_t *, int, const char *, va_list);
-void pam_syslog(const pam_handle_t *, int, const char *, ...);
-
-void
-pam_vsyslog(const pam_handle_t *pamh, int prio, const char *fmt, va_list ap)
-{
-	size_t n = strlen(logbuf);
-
-	(void)pamh;
-	(void)prio;
-	if (n + 2 < sizeof(logbuf)) {
-		vsnprintf(logbuf + n, sizeof(logbuf) - n - 1, fmt, ap);
-		strcat(logbuf, "\n");
-	}
-}
-
-void
-pam_syslog(const pam_handle_t *pamh, int prio, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	pam_vsyslog(pamh, prio, fmt, ap);
-	va_end(ap);
-}
-
-static int
-conv(int n, const struct pam_message **msg, struct pam_response **resp,
-    void *arg)
-{
-	struct pam_response *r = calloc((size_t)n, sizeof(*r));
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF ||
-		    msg[i]->msg_style == PAM_PROMPT_ECHO_ON)
-			r[i].resp = strdup(arg);
-	*resp = r;
-	return PAM_SUCCESS;
-}
-
-static char *dir, *confdir, *conffile, *enroll;
-static struct tfa_config cfg;
+static char *enroll;
 
 static int
 login(const char *user, const char *code)
 {
-	struct pam_conv pc = { conv, (void *)(uintptr_t)code };
-	pam_handle_t *pamh = NULL;
-	int r;
+	struct pamtest_conv c = { .answer = code };
 
 	logbuf[0] = '\0';
-	if (pam_start_confdir("tfa-test", user, &pc, confdir, &pamh) !=
-	    PAM_SUCCESS)
-		return -1;
-	pam_set_item(pamh, PAM_RHOST, "192.0.2.8");
-	r = pam_authenticate(pamh, 0);
-	pam_end(pamh, r);
-	return r;
+	return pamtest_run(PAMTEST_SERVICE, user, "192.0.2.8", NULL, 0, &c);
 }
 
 /* tfa-enroll --config CONF import ARGS...; its output goes to dir/out. */
@@ -103,12 +41,12 @@ run_import(const char *const *args)
 
 	argv[i++] = enroll;
 	argv[i++] = "--config";
-	argv[i++] = conffile;
+	argv[i++] = pamtest.conffile;
 	argv[i++] = "import";
 	for (; *args != NULL && i < 15; args++)
 		argv[i++] = (char *)(uintptr_t)*args;
 	argv[i] = NULL;
-	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(out, sizeof(out), "%s/out", pamtest.dir);
 	if ((pid = fork()) == 0) {
 		if (freopen(out, "w", stdout) == NULL ||
 		    dup2(fileno(stdout), 2) < 0)
@@ -159,7 +97,7 @@ test_google_authenticator(void)
 
 	totp_of(&t, KEY, 6, 30);
 	/* step s was used under pam_google_authenticator */
-	snprintf(path, sizeof(path), "%s/ga-alice", dir);
+	snprintf(path, sizeof(path), "%s/ga-alice", pamtest.dir);
 	snprintf(text, sizeof(text), "%s\n\" RATE_LIMIT 3 30\n\" WINDOW_SIZE 3"
 	    "\n\" DISALLOW_REUSE %lld\n\" TOTP_AUTH\n48151623\n42424242\n",
 	    KEY32, (long long)s);
@@ -197,7 +135,7 @@ test_oath(void)
 	totp_of(&t, KEY, 8, 60);
 	localtime_r(&used, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SL", &tm);
-	snprintf(path, sizeof(path), "%s/users.oath", dir);
+	snprintf(path, sizeof(path), "%s/users.oath", pamtest.dir);
 	snprintf(text, sizeof(text), "# pam_oath\nHOTP/T60/8\tbob\t-\t%s\t0\t"
 	    "%s\t%s\nHOTP carol - %s 3\n", KEYHEX, code_at(&t, s), when,
 	    KEYHEX);
@@ -249,7 +187,7 @@ test_real_google_authenticator(void)
 		    "is not installed");
 		return;
 	}
-	snprintf(path, sizeof(path), "%s/ga-real", dir);
+	snprintf(path, sizeof(path), "%s/ga-real", pamtest.dir);
 	snprintf(cmd, sizeof(cmd), "google-authenticator -t -d -f -r 3 -R 30 "
 	    "-w 3 -e 2 -Q none -q -s '%s' >/dev/null 2>&1", path);
 	CHECK_EQ(system(cmd), 0);
@@ -282,43 +220,20 @@ test_real_google_authenticator(void)
 int
 main(void)
 {
-	const char *build = getenv("BUILD");
-	char *cwd = getcwd(NULL, 0), *store, *module, text[8400], path[4200];
 	struct timespec ts;
 
 	/* the real clock, at the start of a step: tfa-enroll runs on it */
 	clock_gettime(CLOCK_REALTIME, &ts);
 	fake_now = ts.tv_sec - ts.tv_sec % 60 + 5;
-	dir = tfa_test_tmpdir("import-login");
-	if (asprintf(&store, "%s/store", dir) < 0 ||
-	    asprintf(&confdir, "%s/pam.d", dir) < 0 ||
-	    asprintf(&conffile, "%s/pam_tfa.conf", dir) < 0 ||
-	    asprintf(&module, "%s/%s/pam_tfa.so", cwd, build ? build :
-	    "build") < 0 ||
-	    asprintf(&enroll, "%s/%s/tfa-enroll", cwd, build ? build :
-	    "build") < 0)
-		return 2;
-	mkdir(store, 0700);
-	mkdir(confdir, 0700);
-	snprintf(text, sizeof(text), "StoreDir = %s\nMaxFailures = 50\n", store);
-	tfa_test_write(conffile, text, 0600);
-	snprintf(text, sizeof(text), "auth required %s config=%s\n", module,
-	    conffile);
-	snprintf(path, sizeof(path), "%s/tfa-test", confdir);
-	tfa_test_write(path, text, 0644);
-	tfa_config_init(&cfg);
+	pamtest_init("import-login", "");
+	pamtest_conf_bare("MaxFailures = 50\n");
+	enroll = pamtest_build_path("tfa-enroll");
 
 	test_google_authenticator();
 	test_oath();
 	test_real_google_authenticator();
 
-	if (getenv("TFA_TEST_KEEP") == NULL) {
-		snprintf(text, sizeof(text), "rm -rf '%s'", dir);
-		if (system(text) != 0)
-			fprintf(stderr, "cannot remove %s\n", dir);
-	}
-	free(cwd);
-	free(store);
-	free(module);
+	pamtest_done();
+	free(enroll);
 	return tfa_check_done();
 }

@@ -69,9 +69,8 @@ path_in(const char *dir, const char *name)
 	return p;
 }
 
-/* $BUILD/name, where $BUILD may be relative to the working directory. */
-static char *
-build_path(const char *name)
+char *
+pamtest_build_path(const char *name)
 {
 	const char *build = getenv("BUILD");
 	char *cwd, *p;
@@ -140,8 +139,8 @@ pamtest_init(const char *tag, const char *conf_extra)
 	pamtest.store = path_in(pamtest.dir, "store");
 	pamtest.confdir = path_in(pamtest.dir, "pam.d");
 	pamtest.conffile = path_in(pamtest.dir, "pam_tfa.conf");
-	pamtest.module = build_path("pam_tfa.so");
-	pamtest.settok = build_path("tests/pam_settok.so");
+	pamtest.module = pamtest_build_path("pam_tfa.so");
+	pamtest.settok = pamtest_build_path("tests/pam_settok.so");
 	if (mkdir(pamtest.store, 0700) != 0 ||
 	    mkdir(pamtest.confdir, 0700) != 0) {
 		perror(pamtest.dir);

@@ -87,6 +87,9 @@ int pamtest_run(const char *service, const char *user, const char *rhost,
 int pamtest_run_conv(const char *service, const char *user,
     const char *rhost, const char *tty, int flags, const struct pam_conv *pc);
 
+/* $BUILD/name as an absolute path; caller frees. */
+char *pamtest_build_path(const char *name);
+
 /* The code of the step holding when; a static buffer. */
 const char *pamtest_code(const struct tfa_totp *t, time_t when);
 
