@@ -1,41 +1,30 @@
 /*
  * Security-key logins through the built pam_tfa.so, driven by the real
  * libpam (pam_start_confdir).  This program exports time(), pam_syslog(),
- * pam_vsyslog() and fido_dev_info_manifest(), so the module's clock, log and
- * the authenticators it finds are ours: the fake authenticator in fake.c.
+ * pam_vsyslog() (pamtest_hooks.h) and fido_dev_info_manifest(), so the
+ * module's clock, log and the authenticators it finds are ours: the fake
+ * authenticator in fake.c.
  * Nothing in the module knows it is being tested.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <time.h>
 #include <unistd.h>
-#include <sys/stat.h>
 
 #include <security/pam_appl.h>
 
 #include "check.h"
 #include "fake.h"
+#include "pamtest.h"
+#include "pamtest_hooks.h"
 #include "store.h"
 #include "tfa_fido.h"
 #include "totp.h"
 
 #define RP "pam://test.example"
 
-/* ---- the clock, the log and the USB bus, interposed ---- */
-
-static time_t fake_now = 1700000000;
-static char logbuf[1 << 17];
-
-time_t
-time(time_t *t)
-{
-	if (t != NULL)
-		*t = fake_now;
-	return fake_now;
-}
+/* ---- the USB bus, interposed (the clock and the log: pamtest_hooks.h) */
 
 int
 fido_dev_info_manifest(fido_dev_info_t *devlist, size_t ilen, size_t *olen)
@@ -43,127 +32,30 @@ fido_dev_info_manifest(fido_dev_info_t *devlist, size_t ilen, size_t *olen)
 	return fake_manifest(devlist, ilen, olen);
 }
 
-void pam_vsyslog(const pam_handle_t *, int, const char *, va_list);
-void pam_syslog(const pam_handle_t *, int, const char *, ...);
-
-/* Each line as "<prio> message". */
-void
-pam_vsyslog(const pam_handle_t *pamh, int prio, const char *fmt, va_list ap)
-{
-	size_t n = strlen(logbuf);
-
-	(void)pamh;
-	if (n + 300 < sizeof(logbuf)) {
-		n += (size_t)snprintf(logbuf + n, sizeof(logbuf) - n, "<%d> ",
-		    prio);
-		vsnprintf(logbuf + n, sizeof(logbuf) - n - 1, fmt, ap);
-		strcat(logbuf, "\n");
-	}
-}
-
-void
-pam_syslog(const pam_handle_t *pamh, int prio, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	pam_vsyslog(pamh, prio, fmt, ap);
-	va_end(ap);
-}
-
-static bool
-logged(const char *s)
-{
-	return strstr(logbuf, s) != NULL;
-}
-
-/* ---- a scripted conversation: one answer per prompt, in order ---- */
-
-struct script {
-	const char *answers[4];	/* NULL: the conversation fails */
-	int prompts;
-	char asked[512];	/* the prompts seen */
-	char said[2048];	/* info and error messages seen */
-};
-
-static int
-conv(int n, const struct pam_message **msg, struct pam_response **resp,
-    void *arg)
-{
-	struct script *s = arg;
-	struct pam_response *r = calloc((size_t)n, sizeof(*r));
-	const char *a;
-	int i;
-
-	for (i = 0; i < n; i++) {
-		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF ||
-		    msg[i]->msg_style == PAM_PROMPT_ECHO_ON) {
-			a = s->prompts < 4 ? s->answers[s->prompts] : NULL;
-			strncat(s->asked, msg[i]->msg,
-			    sizeof(s->asked) - strlen(s->asked) - 2);
-			strcat(s->asked, "|");
-			s->prompts++;
-			if (a == NULL) {
-				free(r);
-				return PAM_CONV_ERR;
-			}
-			r[i].resp = strdup(a);
-		} else {
-			strncat(s->said, msg[i]->msg,
-			    sizeof(s->said) - strlen(s->said) - 2);
-			strcat(s->said, "\n");
-		}
-	}
-	*resp = r;
-	return PAM_SUCCESS;
-}
-
 /* ---- fixture ---- */
 
-static char *dir, *store, *confdir, *conffile, *module;
-static struct tfa_config cfg;
 static struct tfa_totp kate_totp;
 static struct fake_dev dev_a, dev_b, dev_c, dev_u, dev_p;
 
-static void
-write_service(const char *args)
-{
-	char path[4096], text[8192];
-
-	snprintf(path, sizeof(path), "%s/tfa-test", confdir);
-	snprintf(text, sizeof(text), "auth required %s config=%s %s\n",
-	    module, conffile, args);
-	tfa_test_write(path, text, 0644);
-}
-
 /*
  * Log user in; rhost NULL for a local login.  a1, a2 answer the first and
- * second prompt.
+ * second prompt; no answer fails the conversation.
  */
 static int
 login_as(const char *user, const char *rhost, int flags, const char *a1,
-    const char *a2, struct script *s)
+    const char *a2, struct pamtest_conv *s)
 {
-	struct pam_conv pc = { conv, s };
-	pam_handle_t *pamh = NULL;
-	int r;
-
 	memset(s, 0, sizeof(*s));
+	s->in_order = true;
 	s->answers[0] = a1;
 	s->answers[1] = a2;
 	logbuf[0] = '\0';
-	if (pam_start_confdir("tfa-test", user, &pc, confdir, &pamh) !=
-	    PAM_SUCCESS)
-		return -1;
-	if (rhost != NULL)
-		pam_set_item(pamh, PAM_RHOST, rhost);
-	r = pam_authenticate(pamh, flags);
-	pam_end(pamh, r);
-	return r;
+	return pamtest_run(PAMTEST_SERVICE, user, rhost, NULL, flags, s);
 }
 
 static int
-login(const char *user, const char *rhost, const char *a1, struct script *s)
+login(const char *user, const char *rhost, const char *a1,
+    struct pamtest_conv *s)
 {
 	return login_as(user, rhost, 0, a1, NULL, s);
 }
@@ -171,13 +63,8 @@ login(const char *user, const char *rhost, const char *a1, struct script *s)
 static const char *
 code_now(void)
 {
-	static char code[16];
-
 	fake_now += 30;		/* a fresh step each time: no replays */
-	if (tfa_totp_code(&kate_totp, tfa_totp_step(&kate_totp, fake_now),
-	    code, sizeof(code)) != TFA_OK)
-		abort();
-	return code;
+	return pamtest_code(&kate_totp, fake_now);
 }
 
 /* Register a key for rp on d, as tfa-enroll would. */
@@ -208,7 +95,6 @@ static void
 save_user(const char *user, const struct tfa_key *keys, size_t n,
     const struct tfa_totp *totp)
 {
-	struct tfa_store *st;
 	struct tfa_record rec;
 	struct tfa_key *k;
 	size_t i;
@@ -222,10 +108,7 @@ save_user(const char *user, const struct tfa_key *keys, size_t n,
 	}
 	if (totp != NULL)
 		rec.totp = *totp;
-	if (tfa_store_lock(&cfg, NULL, user, &st) != TFA_OK ||
-	    tfa_store_save(st, &rec) != TFA_OK)
-		abort();
-	tfa_store_close(&st);
+	pamtest_save(user, &rec);
 	tfa_record_wipe(&rec);
 }
 
@@ -235,7 +118,7 @@ load(const char *user)
 	static struct tfa_record rec;
 
 	tfa_record_wipe(&rec);
-	if (tfa_store_read(&cfg, NULL, user, &rec) != TFA_OK)
+	if (!pamtest_read(user, &rec))
 		abort();
 	return &rec;
 }
@@ -261,7 +144,7 @@ static struct tfa_key ka, kb;
 static void
 test_touch(void)
 {
-	struct script s;
+	struct pamtest_conv s;
 	int calls;
 
 	/* key A plugged, local login: one touch, no prompt at all */
@@ -297,10 +180,10 @@ test_touch(void)
 	CHECK_EQ(dev_b.asserts, 6);
 
 	/* KeyTimeoutSeconds bounds the wait for the touch */
-	write_service("KeyTimeoutSeconds=3");
+	pamtest_service("KeyTimeoutSeconds=3");
 	CHECK_EQ(login("kate", NULL, NULL, &s), PAM_SUCCESS);
 	CHECK(dev_b.last_ms > 0 && dev_b.last_ms <= 3000);
-	write_service("");
+	pamtest_service("");
 
 	/* PAM_SILENT: nobody could see the cue, so no key is tried */
 	calls = fake_manifest_calls;
@@ -316,7 +199,7 @@ test_remote(void)
 {
 	const char *hosts[] = { "192.0.2.7", "2001:db8::1", "::ffff:10.0.0.1",
 	    "128.0.0.1", "mail.example.org" };
-	struct script s;
+	struct pamtest_conv s;
 	int calls = fake_manifest_calls, opens = dev_a.opens;
 	size_t i;
 
@@ -336,7 +219,7 @@ test_remote(void)
 static void
 test_fallback(void)
 {
-	struct script s;
+	struct pamtest_conv s;
 	int calls;
 
 	/* nothing plugged: the code prompt */
@@ -369,17 +252,17 @@ test_fallback(void)
 
 	/* keys registered under another relying party are not asked for */
 	calls = fake_manifest_calls;
-	write_service("Origin=pam://renamed.example");
+	pamtest_service("Origin=pam://renamed.example");
 	CHECK_EQ(login("kate", NULL, code_now(), &s), PAM_SUCCESS);
 	CHECK_EQ(s.prompts, 1);
 	CHECK_EQ(fake_manifest_calls, calls);
 
 	/* AllowSecurityKeys=false: keys are not looked at */
-	write_service("AllowSecurityKeys=false");
+	pamtest_service("AllowSecurityKeys=false");
 	CHECK_EQ(login("kate", NULL, code_now(), &s), PAM_SUCCESS);
 	CHECK_EQ(s.prompts, 1);
 	CHECK_EQ(fake_manifest_calls, calls);
-	write_service("");
+	pamtest_service("");
 	fake_unplug_all();
 }
 
@@ -387,7 +270,7 @@ test_fallback(void)
 static void
 refused(bool *flag, const char *what)
 {
-	struct script s;
+	struct pamtest_conv s;
 
 	fake_plug(&dev_a);
 	*flag = true;
@@ -420,7 +303,7 @@ test_cloned(void)
 	struct fake_cred *c = fake_cred_by_id(&dev_a, ka.cred_id,
 	    ka.cred_id_len);
 	uint32_t stored = key_of("kate", &ka)->sign_count;
-	struct script s;
+	struct pamtest_conv s;
 	char want[256];
 
 	/* a clone made earlier: after the silent check and the touch its
@@ -449,10 +332,10 @@ test_cloned(void)
 static void
 test_lockout(void)
 {
-	struct script s;
+	struct pamtest_conv s;
 	int calls, opens;
 
-	write_service("MaxFailures=2");
+	pamtest_service("MaxFailures=2");
 	fake_plug(&dev_a);
 	dev_a.bad_sig = true;
 	CHECK_EQ(login("kate", NULL, NULL, &s), PAM_CONV_ERR);
@@ -471,7 +354,7 @@ test_lockout(void)
 	fake_now += 10 * 60;
 	CHECK_EQ(login("kate", NULL, NULL, &s), PAM_SUCCESS);
 	CHECK_EQ(load("kate")->failures, 0);
-	write_service("");
+	pamtest_service("");
 	fake_unplug_all();
 }
 
@@ -480,7 +363,7 @@ test_uv(void)
 {
 	struct tfa_key ku = register_on(&dev_u, RP, COSE_ES256, true, NULL);
 	struct tfa_key kp = register_on(&dev_p, RP, COSE_EDDSA, true, "4711");
-	struct script s;
+	struct pamtest_conv s;
 
 	save_user("uma", &ku, 1, &kate_totp);
 	save_user("pia", &kp, 1, &kate_totp);
@@ -524,7 +407,7 @@ test_uv(void)
 static void
 test_key_only(void)
 {
-	struct script s;
+	struct pamtest_conv s;
 
 	save_user("kim", &ka, 1, NULL);
 	CHECK_EQ(login("kim", NULL, "123456", &s), PAM_AUTH_ERR);
@@ -540,7 +423,7 @@ test_default_origin(void)
 {
 	char host[256], rp[300];
 	struct tfa_key k;
-	struct script s;
+	struct pamtest_conv s;
 
 	if (gethostname(host, sizeof(host)) != 0)
 		abort();
@@ -548,41 +431,22 @@ test_default_origin(void)
 	snprintf(rp, sizeof(rp), "pam://%s", host);
 	k = register_on(&dev_c, rp, COSE_ES256, false, NULL);
 	save_user("otto", &k, 1, &kate_totp);
-	write_service("Origin=");
+	pamtest_service("Origin=");
 	fake_plug(&dev_c);
 	CHECK_EQ(login("otto", NULL, NULL, &s), PAM_SUCCESS);
 	CHECK(logged("user=otto service=tfa-test rhost=- method=key "
 	    "result=success"));
-	write_service("");
+	pamtest_service("");
 	fake_unplug_all();
 }
 
 static void
 setup(void)
 {
-	const char *build = getenv("BUILD");
-	char *cwd = getcwd(NULL, 0), text[4096], other[4200];
 	struct tfa_key keys[2];
 
-	dir = tfa_test_tmpdir("fido-pam");
-	if (asprintf(&store, "%s/store", dir) < 0 ||
-	    asprintf(&confdir, "%s/pam.d", dir) < 0 ||
-	    asprintf(&conffile, "%s/pam_tfa.conf", dir) < 0 ||
-	    asprintf(&module, "%s/%s/pam_tfa.so", cwd,
-	    build ? build : "build") < 0)
-		abort();
-	free(cwd);
-	mkdir(store, 0700);
-	mkdir(confdir, 0700);
-	snprintf(text, sizeof(text), "StoreDir = %s\nOrigin = " RP "\n"
-	    "MaxFailures = 5\nLockoutMinutes = 10\n"
-	    "AllowUsedDevices = false\n", store);
-	tfa_test_write(conffile, text, 0600);
-	write_service("");
-	snprintf(other, sizeof(other), "%s/other", confdir);
-	tfa_test_write(other, "auth required pam_deny.so\n", 0644);
-	tfa_config_init(&cfg);
-	snprintf(cfg.store_dir, sizeof(cfg.store_dir), "%s", store);
+	log_prio = true;
+	pamtest_init("fido-pam", "Origin = " RP "\nAllowUsedDevices = false\n");
 
 	fake_init(&dev_a, "/dev/hidraw-a");
 	fake_init(&dev_b, "/dev/hidraw-b");
@@ -605,8 +469,6 @@ setup(void)
 int
 main(void)
 {
-	char cmd[4200];
-
 	setup();
 	test_touch();
 	test_remote();
@@ -620,9 +482,7 @@ main(void)
 
 	if (getenv("TFA_TEST_LOG") != NULL)
 		fputs(logbuf, stdout);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (getenv("TFA_TEST_KEEP") == NULL && system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", dir);
+	pamtest_done();
 	fake_free(&dev_a);
 	fake_free(&dev_b);
 	fake_free(&dev_c);
