@@ -17,14 +17,6 @@
 typedef tfa_err (*op_fn)(const struct tfa_ops_ctx *,
     const struct tfa_op_req *, struct tfa_op_res *);
 
-/*
- * One change to a record loaded under the lock; the caller saves it.  arg
- * is what the operation worked out before taking the lock.
- */
-typedef tfa_err (*change_fn)(const struct tfa_ops_ctx *,
-    const struct tfa_op_req *, struct tfa_op_res *, struct tfa_store *,
-    struct tfa_record *, void *arg);
-
 /* ---- the pieces every change shares ---- */
 
 /*
@@ -33,7 +25,7 @@ typedef tfa_err (*change_fn)(const struct tfa_ops_ctx *,
  */
 static tfa_err
 change(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
-    struct tfa_op_res *res, bool create, change_fn fn, void *arg)
+    struct tfa_op_res *res, bool create, tfa_ops_change_fn fn, void *arg)
 {
 	struct tfa_store *st = NULL;
 	struct tfa_record rec;
@@ -54,6 +46,28 @@ out:
 	tfa_store_close(&st);
 	tfa_record_wipe(&rec);
 	return r;
+}
+
+/*
+ * fn on a snapshot of the record, for the read-only operations: records
+ * are replaced whole, so no lock is needed.  A user without a record
+ * leaves res as it is.
+ */
+tfa_err
+tfa_ops_look(const struct tfa_ops_ctx *c, struct tfa_op_res *res,
+    tfa_ops_look_fn fn)
+{
+	struct tfa_record rec;
+	tfa_err r;
+
+	r = tfa_store_read(c->cfg, c->log, c->user, &rec);
+	if (r == TFA_ERR_NOENT)
+		return TFA_OK;
+	if (r != TFA_OK)
+		return r;
+	fn(c, &rec, res);
+	tfa_record_wipe(&rec);
+	return TFA_OK;
 }
 
 /*
@@ -182,25 +196,20 @@ op_hello(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
 	    sizeof(res->u.hello.user));
 }
 
+static void
+fill_view(const struct tfa_ops_ctx *c, const struct tfa_record *rec,
+    struct tfa_op_res *res)
+{
+	tfa_ops_view(c->cfg, rec, &res->u.view);
+}
+
 static tfa_err
 op_view(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
     struct tfa_op_res *res)
 {
-	struct tfa_record rec;
-	tfa_err r;
-
 	(void)req;
-	/* a snapshot: records are replaced whole, so no lock is needed */
-	r = tfa_store_read(c->cfg, c->log, c->user, &rec);
-	if (r == TFA_ERR_NOENT) {
-		memset(&res->u.view, 0, sizeof(res->u.view));
-		return TFA_OK;
-	}
-	if (r != TFA_OK)
-		return r;
-	tfa_ops_view(c->cfg, &rec, &res->u.view);
-	tfa_record_wipe(&rec);
-	return TFA_OK;
+	memset(&res->u.view, 0, sizeof(res->u.view));	/* no record */
+	return tfa_ops_look(c, res, fill_view);
 }
 
 /* A new app and the time step of the code that confirmed it. */
@@ -642,16 +651,26 @@ sized(const uint8_t *p, size_t size, uint32_t len, uint32_t min)
 	return len >= min && len <= size && all_zero(p + len, size - len);
 }
 
-/* A name for people: 1 to TFA_NAME_MAX bytes, no control characters. */
+/* s ends inside its size bytes, without control characters; length in *n. */
 static bool
-valid_name(const char *s, size_t size)
+printable(const char *s, size_t size, size_t *n)
 {
 	size_t i;
 
 	for (i = 0; i < size && s[i] != '\0'; i++)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
 			return false;
-	return i > 0 && i < size;
+	*n = i;
+	return i < size;
+}
+
+/* A name for people: 1 to TFA_NAME_MAX bytes, no control characters. */
+static bool
+valid_name(const char *s, size_t size)
+{
+	size_t n;
+
+	return printable(s, size, &n) && n > 0;
 }
 
 static bool
@@ -804,4 +823,19 @@ tfa_ops_prove(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
     struct tfa_op_res *res, struct tfa_store *st, struct tfa_record *rec)
 {
 	return prove(c, req, res, st, rec);
+}
+
+bool
+tfa_ops_all_zero(const void *p, size_t len)
+{
+	return all_zero(p, len);
+}
+
+bool
+tfa_ops_text(const char *s, size_t size, bool empty_ok)
+{
+	size_t n;
+
+	return printable(s, size, &n) && (n > 0 || empty_ok) &&
+	    all_zero(s + n, size - n);
 }

@@ -281,6 +281,24 @@ tfa_err tfa_ops_prove(const struct tfa_ops_ctx *c,
     const struct tfa_op_req *req, struct tfa_op_res *res,
     struct tfa_store *st, struct tfa_record *rec);
 
+/*
+ * For the read-only operations: fn on a snapshot of c->user's record; a
+ * user without one leaves res as it is.
+ */
+typedef void (*tfa_ops_look_fn)(const struct tfa_ops_ctx *,
+    const struct tfa_record *, struct tfa_op_res *);
+tfa_err tfa_ops_look(const struct tfa_ops_ctx *c, struct tfa_op_res *res,
+    tfa_ops_look_fn fn);
+
+/* For the request checks in ops_mail.c: len bytes at p are all zero. */
+bool tfa_ops_all_zero(const void *p, size_t len);
+
+/*
+ * s ends inside its size bytes, has no control characters (and is not
+ * empty unless empty_ok), and the rest of its bytes are zero.
+ */
+bool tfa_ops_text(const char *s, size_t size, bool empty_ok);
+
 /* ops_mail.c: app passwords and devices. */
 tfa_err tfa_ops_apppw_add(const struct tfa_ops_ctx *c,
     const struct tfa_op_req *req, struct tfa_op_res *res);

@@ -11,31 +11,6 @@
 
 #define DAY 86400
 
-static bool
-zero(const void *p, size_t len)
-{
-	const uint8_t *b = p;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (b[i] != 0)
-			return false;
-	return true;
-}
-
-static bool
-text(const char *s, size_t size, bool empty_ok)
-{
-	size_t n = strnlen(s, size), i;
-
-	if (n == size || (n == 0 && !empty_ok))
-		return false;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return false;
-	return zero(s + n, size - n);
-}
-
 bool
 tfa_ops_valid_mail(const struct tfa_op_req *req)
 {
@@ -43,16 +18,17 @@ tfa_ops_valid_mail(const struct tfa_op_req *req)
 
 	switch (req->op) {
 	case TFA_OP_APPPW_ADD:
-		return req->id == 0 && text(a->name, sizeof(a->name), false) &&
-		    text(a->services, sizeof(a->services), true) &&
+		return req->id == 0 &&
+		    tfa_ops_text(a->name, sizeof(a->name), false) &&
+		    tfa_ops_text(a->services, sizeof(a->services), true) &&
 		    tfa_apppw_services_check(a->services) == TFA_OK &&
 		    (a->days <= 36500 || a->days == TFA_OP_DAYS_DEFAULT);
 	case TFA_OP_APPPW_REMOVE:
-		return req->id != 0 && zero(a, sizeof(*a));
+		return req->id != 0 && tfa_ops_all_zero(a, sizeof(*a));
 	case TFA_OP_DEVICE_REMOVE:
-		return zero(a, sizeof(*a));
+		return tfa_ops_all_zero(a, sizeof(*a));
 	default:
-		return req->id == 0 && zero(a, sizeof(*a));
+		return req->id == 0 && tfa_ops_all_zero(a, sizeof(*a));
 	}
 }
 
@@ -99,24 +75,17 @@ tfa_ops_apppw_add(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
 	return tfa_ops_change(c, req, res, false, apppw_add, NULL);
 }
 
-tfa_err
-tfa_ops_apppw_list(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
+static void
+apppw_list(const struct tfa_ops_ctx *c, const struct tfa_record *rec,
     struct tfa_op_res *res)
 {
 	struct tfa_op_apppw_list *l = &res->u.apppws;
-	struct tfa_record rec;
 	size_t i;
-	tfa_err r;
 
-	(void)req;
-	r = tfa_store_read(c->cfg, c->log, c->user, &rec);
-	if (r == TFA_ERR_NOENT)
-		return TFA_OK;			/* res is zeroed: none */
-	if (r != TFA_OK)
-		return r;
-	l->n = (uint32_t)rec.n_apppw;
-	for (i = 0; i < rec.n_apppw && i < TFA_OP_LIST_SHOWN; i++) {
-		const struct tfa_apppw *a = &rec.apppw[i];
+	(void)c;
+	l->n = (uint32_t)rec->n_apppw;
+	for (i = 0; i < rec->n_apppw && i < TFA_OP_LIST_SHOWN; i++) {
+		const struct tfa_apppw *a = &rec->apppw[i];
 		struct tfa_op_apppw_info *o = &l->a[i];
 
 		o->id = a->id;
@@ -128,8 +97,14 @@ tfa_ops_apppw_list(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
 		memcpy(o->last_rhost, a->last_rhost, sizeof(o->last_rhost));
 	}
 	l->shown = (uint32_t)i;
-	tfa_record_wipe(&rec);
-	return TFA_OK;
+}
+
+tfa_err
+tfa_ops_apppw_list(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
+    struct tfa_op_res *res)
+{
+	(void)req;
+	return tfa_ops_look(c, res, apppw_list);	/* no record: none */
 }
 
 static tfa_err
@@ -160,29 +135,28 @@ tfa_ops_apppw_remove(const struct tfa_ops_ctx *c,
 
 /* ---- devices ---- */
 
+static void
+device_list(const struct tfa_ops_ctx *c, const struct tfa_record *rec,
+    struct tfa_op_res *res)
+{
+	struct tfa_op_device_list *l = &res->u.devices;
+	size_t i;
+
+	(void)c;
+	l->n = (uint32_t)rec->n_dev;
+	for (i = 0; i < rec->n_dev && i < TFA_OP_LIST_SHOWN; i++) {
+		l->d[i] = rec->dev[i];
+		explicit_bzero(l->d[i].token_hash, sizeof(l->d[i].token_hash));
+	}
+	l->shown = (uint32_t)i;
+}
+
 tfa_err
 tfa_ops_device_list(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
     struct tfa_op_res *res)
 {
-	struct tfa_op_device_list *l = &res->u.devices;
-	struct tfa_record rec;
-	size_t i;
-	tfa_err r;
-
 	(void)req;
-	r = tfa_store_read(c->cfg, c->log, c->user, &rec);
-	if (r == TFA_ERR_NOENT)
-		return TFA_OK;
-	if (r != TFA_OK)
-		return r;
-	l->n = (uint32_t)rec.n_dev;
-	for (i = 0; i < rec.n_dev && i < TFA_OP_LIST_SHOWN; i++) {
-		l->d[i] = rec.dev[i];
-		explicit_bzero(l->d[i].token_hash, sizeof(l->d[i].token_hash));
-	}
-	l->shown = (uint32_t)i;
-	tfa_record_wipe(&rec);
-	return TFA_OK;
+	return tfa_ops_look(c, res, device_list);
 }
 
 static tfa_err
