@@ -229,21 +229,51 @@ tfa_enroll_json_arg(struct tfa_enroll *e, bool *json)
 }
 
 int
-tfa_enroll_apppw_list(struct tfa_enroll *e)
+tfa_enroll_list(struct tfa_enroll *e, enum tfa_op op, bool *json,
+    struct tfa_op_res *res)
 {
 	struct tfa_op_req req;
+	int rc;
+
+	if ((rc = tfa_enroll_json_arg(e, json)) >= 0)
+		return rc;
+	memset(&req, 0, sizeof(req));
+	req.op = op;
+	if (tfa_enroll_op(e, &req, res) != TFA_OK) {
+		tfa_enroll_explain(e, res);
+		return TFA_EXIT_FAIL;
+	}
+	return -1;
+}
+
+int
+tfa_enroll_remove(struct tfa_enroll *e, enum tfa_op op, long id,
+    const char *what, struct tfa_op_res *res)
+{
+	struct tfa_op_req req;
+
+	memset(&req, 0, sizeof(req));
+	req.op = op;
+	req.id = (uint32_t)id;
+	if (tfa_enroll_op(e, &req, res) == TFA_ERR_NOENT) {
+		tfa_enroll_error("%s has no %s %ld", e->user, what, id);
+		return TFA_EXIT_FAIL;
+	} else if ((tfa_err)res->err != TFA_OK) {
+		tfa_enroll_explain(e, res);
+		return TFA_EXIT_FAIL;
+	}
+	return -1;
+}
+
+int
+tfa_enroll_apppw_list(struct tfa_enroll *e)
+{
 	struct tfa_op_res res;
 	bool json;
 	int rc;
 
-	if ((rc = tfa_enroll_json_arg(e, &json)) >= 0)
+	if ((rc = tfa_enroll_list(e, TFA_OP_APPPW_LIST, &json, &res)) >= 0)
 		return rc;
-	memset(&req, 0, sizeof(req));
-	req.op = TFA_OP_APPPW_LIST;
-	if (tfa_enroll_op(e, &req, &res) != TFA_OK) {
-		tfa_enroll_explain(e, &res);
-		return TFA_EXIT_FAIL;
-	}
 	if (json)
 		list_json(&res.u.apppws);
 	else
@@ -254,24 +284,17 @@ tfa_enroll_apppw_list(struct tfa_enroll *e)
 int
 tfa_enroll_apppw_remove(struct tfa_enroll *e)
 {
-	struct tfa_op_req req;
 	struct tfa_op_res res;
 	long id;
+	int rc;
 
 	if (e->argc != 2 || (id = tfa_enroll_number(e->argv[1],
 	    UINT32_MAX - 1)) <= 0)
 		return tfa_enroll_usage("give the ID of one app password "
 		    "(see 'tfa-enroll app-password list')");
-	memset(&req, 0, sizeof(req));
-	req.op = TFA_OP_APPPW_REMOVE;
-	req.id = (uint32_t)id;
-	if (tfa_enroll_op(e, &req, &res) == TFA_ERR_NOENT) {
-		tfa_enroll_error("%s has no app password %ld", e->user, id);
-		return TFA_EXIT_FAIL;
-	} else if ((tfa_err)res.err != TFA_OK) {
-		tfa_enroll_explain(e, &res);
-		return TFA_EXIT_FAIL;
-	}
+	if ((rc = tfa_enroll_remove(e, TFA_OP_APPPW_REMOVE, id, "app password",
+	    &res)) >= 0)
+		return rc;
 	printf("App password %ld is removed; clients using it can no longer "
 	    "log in.\n", id);
 	return TFA_EXIT_OK;

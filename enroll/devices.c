@@ -90,19 +90,12 @@ list_text(const struct tfa_op_device_list *l, int64_t now)
 int
 tfa_enroll_devices(struct tfa_enroll *e)
 {
-	struct tfa_op_req req;
 	struct tfa_op_res res;
 	bool json;
 	int rc;
 
-	if ((rc = tfa_enroll_json_arg(e, &json)) >= 0)
+	if ((rc = tfa_enroll_list(e, TFA_OP_DEVICE_LIST, &json, &res)) >= 0)
 		return rc;
-	memset(&req, 0, sizeof(req));
-	req.op = TFA_OP_DEVICE_LIST;
-	if (tfa_enroll_op(e, &req, &res) != TFA_OK) {
-		tfa_enroll_explain(e, &res);
-		return TFA_EXIT_FAIL;
-	}
 	if (json) {
 		list_json(&res.u.devices);
 		return TFA_EXIT_OK;
@@ -117,25 +110,19 @@ tfa_enroll_devices(struct tfa_enroll *e)
 int
 tfa_enroll_devices_remove(struct tfa_enroll *e)
 {
-	struct tfa_op_req req;
 	struct tfa_op_res res;
 	long id = 0;
 	unsigned gone;
+	int rc;
 
 	if (e->argc != 2 || (strcmp(e->argv[1], "all") != 0 &&
 	    (id = tfa_enroll_number(e->argv[1], UINT32_MAX - 1)) <= 0))
 		return tfa_enroll_usage("give the ID of one device, or 'all' "
 		    "(see 'tfa-enroll devices')");
-	memset(&req, 0, sizeof(req));
-	req.op = TFA_OP_DEVICE_REMOVE;
-	req.id = (uint32_t)id;
-	if (tfa_enroll_op(e, &req, &res) == TFA_ERR_NOENT) {
-		tfa_enroll_error("%s has no device %ld", e->user, id);
-		return TFA_EXIT_FAIL;
-	} else if ((tfa_err)res.err != TFA_OK) {
-		tfa_enroll_explain(e, &res);
-		return TFA_EXIT_FAIL;
-	}
+	/* "all" of nothing is not NOENT: ops_mail.c counts it as done */
+	if ((rc = tfa_enroll_remove(e, TFA_OP_DEVICE_REMOVE, id, "device",
+	    &res)) >= 0)
+		return rc;
 	gone = res.u.removed;
 	printf("Removed %u device%s.  A login from %s needs a fresh code "
 	    "again.\n", gone, gone == 1 ? "" : "s", gone == 1 ? "it" :

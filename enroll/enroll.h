@@ -63,6 +63,21 @@ long tfa_enroll_number(const char *s, long max);
 /* e->argv holds nothing or "--json": -1 to go on, else the exit status. */
 int tfa_enroll_json_arg(struct tfa_enroll *e, bool *json);
 
+/*
+ * A list command's one request (apppw.c): --json or nothing on the command
+ * line, then op; -1 with res filled to go on, else the exit status.
+ */
+int tfa_enroll_list(struct tfa_enroll *e, enum tfa_op op, bool *json,
+    struct tfa_op_res *res);
+
+/*
+ * A remove command's one request: op on id; what ("device") names it when
+ * the user has no such one.  -1 with res filled to go on, else the exit
+ * status.
+ */
+int tfa_enroll_remove(struct tfa_enroll *e, enum tfa_op op, long id,
+    const char *what, struct tfa_op_res *res);
+
 /* s as a JSON string on stdout. */
 void tfa_enroll_json_str(const char *s);
 
