@@ -44,17 +44,6 @@ static long kills;
 static unsigned seed;
 static long total_corrupt;	/* records that would not open or made no sense */
 
-static void
-watchdog(int sig)
-{
-	static const char msg[] = "not ok - a writer hung: stale lock?\n";
-
-	(void)sig;
-	if (write(STDOUT_FILENO, msg, sizeof(msg) - 1) < 0)
-		_exit(2);
-	_exit(1);
-}
-
 /* Everything the writer acknowledged, newest last; -1 when nothing. */
 static long
 drain(int fd, long have)
@@ -168,7 +157,7 @@ is_state(const struct tfa_record *rec, long i)
 static void
 login_writer(long from, int out)
 {
-	struct pamfx_conv c = { 0 };
+	struct pamtest_conv c = { 0 };
 	const char *answer;
 	long i;
 	int r, want;
@@ -177,7 +166,7 @@ login_writer(long from, int out)
 		pamfx_now = time_of(i);
 		switch (op_of(i)) {
 		case OP_VALID:
-			answer = pamfx_code(&t_alice, pamfx_now);
+			answer = pamtest_code(&t_alice, pamfx_now);
 			want = PAM_SUCCESS;
 			break;
 		case OP_BACKUP:
@@ -286,14 +275,14 @@ test_kill_logins(void)
 	CHECK(next > 1);
 	/* nothing stale blocks the next login, and it is the right one */
 	{
-		struct pamfx_conv c = { 0 };
+		struct pamtest_conv c = { 0 };
 
 		while (op_of(next) != OP_VALID)
 			next++;
 		pamfx_now = time_of(next);
 		alarm(WATCHDOG);
 		CHECK_EQ(pamfx_login("tfa-crash", "alice",
-		    pamfx_code(&t_alice, pamfx_now), &c), PAM_SUCCESS);
+		    pamtest_code(&t_alice, pamfx_now), &c), PAM_SUCCESS);
 		alarm(0);
 		CHECK(!exists("alice.tmp"));
 	}
@@ -504,9 +493,9 @@ main(void)
 {
 	kills = pamfx_env("TFA_CRASH_KILLS", 60, 1);
 	seed = (unsigned)pamfx_env("TFA_CRASH_SEED", (long)getpid(), 0);
-	signal(SIGALRM, watchdog);
+	pamfx_on_alarm("not ok - a writer hung: stale lock?\n");
 	pamfx_init("crash", "MaxFailures = 1000\n");
-	pamfx_service("tfa-crash", "");
+	pamtest_stack("tfa-crash", "", "");
 	printf("# seed %u (TFA_CRASH_SEED to repeat), %ld kills per writer\n",
 	    seed, kills);
 	test_kill_logins();

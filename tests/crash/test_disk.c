@@ -34,23 +34,12 @@
 
 static int tried, held;		/* logins on an unwritable store, failed closed */
 
-static void
-watchdog(int sig)
-{
-	static const char msg[] = "not ok - a login hung: stale lock?\n";
-
-	(void)sig;
-	if (write(STDOUT_FILENO, msg, sizeof(msg) - 1) < 0)
-		_exit(2);
-	_exit(1);
-}
-
 /* A login in a child, so a crash (SIGBUS on a full tmpfs) is a result. */
 static int
 login_in_child(const char *service, const char *user, const char *answer,
     int *prompts)
 {
-	struct pamfx_conv c = { 0 };
+	struct pamtest_conv c = { 0 };
 	int p[2], r = -1;
 	pid_t pid;
 
@@ -164,10 +153,10 @@ test_full_disk(void)
 	}
 	CHECK(mkdir(store, 0700) == 0);
 	snprintf(args, sizeof(args), "StoreDir=%s", store);
-	pamfx_service("tfa-disk", args);
+	pamtest_stack("tfa-disk", "", args);
 	enroll_in(store, "dana", &t);
 	pamfx_now += 60;
-	CHECK_EQ(login_in_child("tfa-disk", "dana", pamfx_code(&t, pamfx_now),
+	CHECK_EQ(login_in_child("tfa-disk", "dana", pamtest_code(&t, pamfx_now),
 	    &prompts), PAM_SUCCESS);
 
 	/* fill every last page */
@@ -182,7 +171,7 @@ test_full_disk(void)
 	printf("# tmpfs full after %ld bytes of filler\n", filled);
 
 	pamfx_now += 60;
-	snprintf(code, sizeof(code), "%s", pamfx_code(&t, pamfx_now));
+	snprintf(code, sizeof(code), "%s", pamtest_code(&t, pamfx_now));
 	fails_closed("full disk: the right code", store, "dana", "tfa-disk",
 	    code, "No space left on device");
 	fails_closed("full disk: a wrong code", store, "dana", "tfa-disk",
@@ -211,12 +200,12 @@ test_read_only(void)
 	}
 	CHECK(mkdir(store, 0700) == 0);
 	snprintf(args, sizeof(args), "StoreDir=%s", store);
-	pamfx_service("tfa-ro", args);
+	pamtest_stack("tfa-ro", "", args);
 	enroll_in(store, "rita", &t);
 
 	/* the whole file system read-only */
 	pamfx_now += 60;
-	snprintf(code, sizeof(code), "%s", pamfx_code(&t, pamfx_now));
+	snprintf(code, sizeof(code), "%s", pamtest_code(&t, pamfx_now));
 	CHECK(mount("none", mnt, "none", MS_REMOUNT | MS_RDONLY | MS_NOSUID |
 	    MS_NODEV, NULL) == 0);
 	fails_closed("read-only file system, lock file present", store,
@@ -228,7 +217,7 @@ test_read_only(void)
 
 	/* the store behind a read-only bind mount, and no lock file yet */
 	pamfx_now += 60;
-	snprintf(code, sizeof(code), "%s", pamfx_code(&t, pamfx_now));
+	snprintf(code, sizeof(code), "%s", pamtest_code(&t, pamfx_now));
 	CHECK(unlink(lock) == 0);
 	CHECK(mount(store, store, "none", MS_BIND, NULL) == 0);
 	CHECK(mount("none", store, "none", MS_REMOUNT | MS_BIND | MS_RDONLY,
@@ -292,14 +281,14 @@ main(void)
 	int prompts;
 	bool root = geteuid() == 0;
 
-	signal(SIGALRM, watchdog);
+	pamfx_on_alarm("not ok - a login hung: stale lock?\n");
 	pamfx_init("disk", "");
 	/* the fixture itself logs in, before anything is taken away */
-	pamfx_service("tfa-disk-base", "");
+	pamtest_stack("tfa-disk-base", "", "");
 	pamfx_enroll("base", &t, NULL, 0);
 	pamfx_now += 60;
 	CHECK_EQ(login_in_child("tfa-disk-base", "base",
-	    pamfx_code(&t, pamfx_now), &prompts), PAM_SUCCESS);
+	    pamtest_code(&t, pamfx_now), &prompts), PAM_SUCCESS);
 	if (!private_mounts()) {
 		printf("# private mount namespace: %s\n", strerror(errno));
 		tfa_skip("full disk and read-only store: no mount namespace "

@@ -77,23 +77,12 @@ snap_free(struct snap *s)
 	s->bytes = NULL;
 }
 
-static void
-timeout(int sig)
-{
-	static const char msg[] = "not ok - a login hung (FIFO?)\n";
-
-	(void)sig;
-	if (write(STDOUT_FILENO, msg, sizeof(msg) - 1) < 0)
-		_exit(2);
-	_exit(1);
-}
-
 /* A fresh step, and its code for the next attempt. */
 static void
 next_code(void)
 {
 	pamfx_now += 60;
-	snprintf(code, sizeof(code), "%s", pamfx_code(&t_alice, pamfx_now));
+	snprintf(code, sizeof(code), "%s", pamtest_code(&t_alice, pamfx_now));
 }
 
 /*
@@ -105,7 +94,7 @@ next_code(void)
 static void
 refused_how(const char *what, const char *why, int prompted, bool summary)
 {
-	struct pamfx_conv c = { 0 };
+	struct pamtest_conv c = { 0 };
 	struct snap v0 = snap(victim), v1;
 	off_t mark = pamfx_log_mark();
 	char *log;
@@ -152,7 +141,7 @@ refused_config(const char *what, const char *why)
 static void
 works(void)
 {
-	struct pamfx_conv c = { 0 };
+	struct pamtest_conv c = { 0 };
 
 	alarm(20);
 	CHECK_EQ(pamfx_login("tfa-fs", "alice", code, &c), PAM_SUCCESS);
@@ -196,7 +185,7 @@ test_store_dir(void)
 	tfa_test_write(fx.conffile, text, 0600);
 	refused("StoreDir is a symlink to the store",
 	    "store-link: cannot open: is a symbolic link", 0);
-	pamfx_conf("");
+	pamtest_conf_bare("");
 	after = snap(db);
 	CHECK(same(&before, &after));
 	snap_free(&after);
@@ -227,7 +216,7 @@ test_store_dir(void)
 	tfa_test_write(fx.conffile, text, 0600);
 	refused("StoreDir is a regular file", "cannot open: Not a directory",
 	    0);
-	pamfx_conf("");
+	pamtest_conf_bare("");
 	works();
 	snap_free(&before);
 }
@@ -452,7 +441,7 @@ test_lock_file(void)
 static void
 test_tmp_file(void)
 {
-	struct pamfx_conv c = { 0 };
+	struct pamtest_conv c = { 0 };
 	struct snap v0 = snap(victim), v1;
 
 	printf("# attack: temporary file is a symlink to a file outside\n");
@@ -516,7 +505,7 @@ test_config_file(void)
 		tfa_test_write(real, big, 0600);
 		free(big);
 		refused_config("config file of 70 000 bytes", "larger than");
-		pamfx_conf("");
+		pamtest_conf_bare("");
 		works();
 	}
 }
@@ -525,9 +514,9 @@ int
 main(void)
 {
 	root = geteuid() == 0;
-	signal(SIGALRM, timeout);
+	pamfx_on_alarm("not ok - a login hung (FIFO?)\n");
 	pamfx_init("fs", "");
-	pamfx_service("tfa-fs", "");
+	pamtest_stack("tfa-fs", "", "");
 	pamfx_enroll("alice", &t_alice, NULL, 0);
 	snprintf(db, sizeof(db), "%s", pamfx_path(fx.store, "alice.db"));
 	snprintf(lock, sizeof(lock), "%s", pamfx_path(fx.store,

@@ -120,7 +120,7 @@ failures(void)
 static void
 name_refused(const char *user)
 {
-	struct pamfx_conv c = { 0 };
+	struct pamtest_conv c = { 0 };
 	int files = store_entries();
 	off_t mark = pamfx_log_mark();
 	char *log;
@@ -145,7 +145,7 @@ name_refused(const char *user)
 static void
 name_unknown(const char *user, const char *logged)
 {
-	struct pamfx_conv c = { 0 };
+	struct pamtest_conv c = { 0 };
 	int files = store_entries();
 	off_t mark = pamfx_log_mark();
 	char *log, want[512];
@@ -168,7 +168,7 @@ static void
 test_user_names(void)
 {
 	char name[400], want[1000];
-	struct pamfx_conv c = { 0 };
+	struct pamtest_conv c = { 0 };
 	int b;
 
 	/* too long: 256 and 300 bytes; 201 plain bytes escape too long */
@@ -221,7 +221,7 @@ test_user_names(void)
 	/* and a UTF-8 mail address that is enrolled logs in */
 	pamfx_now += 60;
 	CHECK_EQ(pamfx_login("tfa-hostile", "j\xc3\xb6rg@example.com",
-	    pamfx_code(&t_jorg, pamfx_now), &c), PAM_SUCCESS);
+	    pamtest_code(&t_jorg, pamfx_now), &c), PAM_SUCCESS);
 }
 
 /* ---- answers ---- */
@@ -230,7 +230,7 @@ test_user_names(void)
 static void
 answer_blank(const char *answer)
 {
-	struct pamfx_conv c = { 0 };
+	struct pamtest_conv c = { 0 };
 	struct snap before = snap_db();
 
 	printf("# blank answer \"%s\"\n", show(answer));
@@ -244,7 +244,7 @@ answer_blank(const char *answer)
 static void
 answer_wrong(const char *answer)
 {
-	struct pamfx_conv c = { 0 };
+	struct pamtest_conv c = { 0 };
 	struct tfa_record a, b;
 	off_t mark = pamfx_log_mark();
 	char *log;
@@ -277,11 +277,11 @@ test_answers(void)
 	    "--------", " \t-\t " };
 	char code[16], buf[300];
 	char *big;
-	struct pamfx_conv c = { 0 };
+	struct pamtest_conv c = { 0 };
 	size_t i;
 
 	pamfx_now += 60;
-	snprintf(code, sizeof(code), "%s", pamfx_code(&t_alice, pamfx_now));
+	snprintf(code, sizeof(code), "%s", pamtest_code(&t_alice, pamfx_now));
 	for (i = 0; i < sizeof(blank) / sizeof(blank[0]); i++)
 		answer_blank(blank[i]);
 
@@ -329,7 +329,7 @@ test_answers(void)
 	CHECK_EQ(failures(), 0);
 	/* and the right code padded to exactly 64 bytes still is one */
 	pamfx_now += 60;
-	snprintf(buf, sizeof(buf), "%-64s", pamfx_code(&t_alice, pamfx_now));
+	snprintf(buf, sizeof(buf), "%-64s", pamtest_code(&t_alice, pamfx_now));
 	CHECK_EQ(pamfx_login("tfa-hostile", "alice", buf, &c), PAM_SUCCESS);
 }
 
@@ -342,7 +342,7 @@ test_answers(void)
 static void
 config_refused_n(const char *line, size_t len, int lineno, const char *why)
 {
-	struct pamfx_conv c = { 0 };
+	struct pamtest_conv c = { 0 };
 	struct snap before = snap_db();
 	char text[8192], want[PATH_MAX + 128], *log;
 	off_t mark = pamfx_log_mark();
@@ -358,7 +358,7 @@ config_refused_n(const char *line, size_t len, int lineno, const char *why)
 	close(fd);
 	pamfx_now += 60;
 	CHECK_EQ(pamfx_login("tfa-hostile", "alice",
-	    pamfx_code(&t_alice, pamfx_now), &c), PAM_AUTH_ERR);
+	    pamtest_code(&t_alice, pamfx_now), &c), PAM_AUTH_ERR);
 	CHECK_EQ(c.prompts, 0);
 	log = pamfx_log_since(mark);
 	snprintf(want, sizeof(want), "%s:%d: %s", fx.conffile, lineno, why);
@@ -379,17 +379,17 @@ config_refused(const char *line, int lineno, const char *why)
 static void
 arg_refused(const char *arg, const char *why)
 {
-	struct pamfx_conv c = { 0 };
+	struct pamtest_conv c = { 0 };
 	struct snap before = snap_db();
 	off_t mark = pamfx_log_mark();
 	char *log;
 
 	printf("# module argument \"%s\"\n", show(arg));
 	configs++;
-	pamfx_service("tfa-hostile", arg);
+	pamtest_stack("tfa-hostile", "", arg);
 	pamfx_now += 60;
 	CHECK_EQ(pamfx_login("tfa-hostile", "alice",
-	    pamfx_code(&t_alice, pamfx_now), &c), PAM_AUTH_ERR);
+	    pamtest_code(&t_alice, pamfx_now), &c), PAM_AUTH_ERR);
 	CHECK_EQ(c.prompts, 0);
 	log = pamfx_log_since(mark);
 	if (!CHECK(strstr(log, why) != NULL))
@@ -401,7 +401,7 @@ arg_refused(const char *arg, const char *why)
 static void
 test_config(void)
 {
-	struct pamfx_conv c = { 0 };
+	struct pamtest_conv c = { 0 };
 	char line[3000], text[PATH_MAX + 64];
 
 	config_refused("NoSuchKey = 1\n", 2, "unknown key \"NoSuchKey\"");
@@ -437,7 +437,7 @@ test_config(void)
 	tfa_test_write(fx.conffile, text, 0600);
 	pamfx_now += 60;
 	CHECK_EQ(pamfx_login("tfa-hostile", "alice",
-	    pamfx_code(&t_alice, pamfx_now), &c), PAM_SUCCESS);
+	    pamtest_code(&t_alice, pamfx_now), &c), PAM_SUCCESS);
 
 	arg_refused("MaxFailures=", "module argument \"MaxFailures\": "
 	    "MaxFailures must be");
@@ -447,31 +447,20 @@ test_config(void)
 	memset(line, 'k', 2000);
 	memcpy(line + 2000, "=1", 3);
 	arg_refused(line, "expected Key=value");
-	pamfx_service("tfa-hostile", "config=");
+	pamtest_stack("tfa-hostile", "", "config=");
 	pamfx_now += 60;
 	CHECK_EQ(pamfx_login("tfa-hostile", "alice",
-	    pamfx_code(&t_alice, pamfx_now), &c), PAM_AUTH_ERR);
-	pamfx_service("tfa-hostile", "");
-	pamfx_conf("MaxFailures = 1000\n");
-}
-
-static void
-timeout(int sig)
-{
-	static const char msg[] = "not ok - a login hung\n";
-
-	(void)sig;
-	if (write(STDOUT_FILENO, msg, sizeof(msg) - 1) < 0)
-		_exit(2);
-	_exit(1);
+	    pamtest_code(&t_alice, pamfx_now), &c), PAM_AUTH_ERR);
+	pamtest_stack("tfa-hostile", "", "");
+	pamtest_conf_bare("MaxFailures = 1000\n");
 }
 
 int
 main(void)
 {
-	signal(SIGALRM, timeout);
+	pamfx_on_alarm("not ok - a login hung\n");
 	pamfx_init("hostile", "MaxFailures = 1000\n");
-	pamfx_service("tfa-hostile", "");
+	pamtest_stack("tfa-hostile", "", "");
 	pamfx_enroll("alice", &t_alice, NULL, 0);
 	pamfx_enroll("j\xc3\xb6rg@example.com", &t_jorg, NULL, 0);
 	snprintf(db, sizeof(db), "%s", pamfx_path(fx.store, "alice.db"));

@@ -40,22 +40,11 @@ static const uint8_t known_secret[20] = {
 static struct tfa_totp t;
 static char codes[TFA_BACKUP_COUNT][TFA_BACKUP_SHOWN];
 
-static void
-timeout(int sig)
-{
-	static const char msg[] = "not ok - hung\n";
-
-	(void)sig;
-	if (write(STDOUT_FILENO, msg, sizeof(msg) - 1) < 0)
-		_exit(2);
-	_exit(1);
-}
-
 /* Log in and check the user was not shown what they typed. */
 static int
 login(const char *service, const char *answer)
 {
-	struct pamfx_conv c = { 0 };
+	struct pamtest_conv c = { 0 };
 	int r = pamfx_login(service, "alice", answer, &c);
 
 	if (answer != NULL && strlen(answer) >= 6)
@@ -89,9 +78,7 @@ enroll_backup(void)
 static void
 test_pam_paths(void)
 {
-	char code[16], settok[PATH_MAX + 64], stack[2 * PATH_MAX];
-	const char *build = getenv("BUILD");
-	char *cwd = getcwd(NULL, 0);
+	char code[16], first[PATH_MAX + 64];
 	int i;
 
 	pamfx_enroll("alice", &t, known_secret, sizeof(known_secret));
@@ -99,7 +86,7 @@ test_pam_paths(void)
 	pamfx_secret(PASSWORD);
 
 	pamfx_now += 60;
-	snprintf(code, sizeof(code), "%s", pamfx_code(&t, pamfx_now));
+	snprintf(code, sizeof(code), "%s", pamtest_code(&t, pamfx_now));
 	CHECK_EQ(login("tfa-sec", code), PAM_SUCCESS);
 	CHECK_EQ(login("tfa-sec", code), PAM_AUTH_ERR);		/* replay */
 	CHECK_EQ(login("tfa-sec", pamfx_wrong(&t, pamfx_now)), PAM_AUTH_ERR);
@@ -113,22 +100,17 @@ test_pam_paths(void)
 		CHECK_EQ(login("tfa-lock", pamfx_wrong(&t, pamfx_now)),
 		    PAM_AUTH_ERR);
 	pamfx_now += 30;
-	CHECK_EQ(login("tfa-lock", pamfx_code(&t, pamfx_now)), PAM_MAXTRIES);
+	CHECK_EQ(login("tfa-lock", pamtest_code(&t, pamfx_now)), PAM_MAXTRIES);
 	pamfx_now += 3600;
-	CHECK_EQ(login("tfa-sec", pamfx_code(&t, pamfx_now)), PAM_SUCCESS);
+	CHECK_EQ(login("tfa-sec", pamtest_code(&t, pamfx_now)), PAM_SUCCESS);
 	CHECK_EQ(login("tfa-sec", codes[1] + 1), PAM_AUTH_ERR);
 
 	/* a client that answers the code prompt with its password */
-	if (build == NULL)
-		build = "build";
-	snprintf(settok, sizeof(settok), "%s/%s/tests/pam_settok.so", cwd,
-	    build);
-	snprintf(stack, sizeof(stack), "auth required %s\nauth required %s "
-	    "config=%s\n", settok, fx.module, fx.conffile);
-	tfa_test_write(pamfx_path(fx.confdir, "tfa-pw"), stack, 0644);
+	snprintf(first, sizeof(first), "auth required %s", pamtest.settok);
+	pamtest_stack("tfa-pw", first, "");
 	CHECK_EQ(login("tfa-pw", PASSWORD), PAM_AUTH_ERR);
 	/* the password and then a code, as a mail client could send them */
-	snprintf(code, sizeof(code), "%s", pamfx_code(&t, pamfx_now + 30));
+	snprintf(code, sizeof(code), "%s", pamtest_code(&t, pamfx_now + 30));
 	{
 		char both[128];
 
@@ -136,7 +118,6 @@ test_pam_paths(void)
 		pamfx_secret(both);
 		login("tfa-pw", both);
 	}
-	free(cwd);
 }
 
 /* ---- tfa-enroll ---- */
@@ -435,11 +416,11 @@ test_enroll_outputs(void)
 int
 main(void)
 {
-	signal(SIGALRM, timeout);
+	pamfx_on_alarm("not ok - hung\n");
 	signal(SIGPIPE, SIG_IGN);
 	pamfx_init("secrets", "MaxFailures = 1000\n");
-	pamfx_service("tfa-sec", "");
-	pamfx_service("tfa-lock", "MaxFailures=3");
+	pamtest_stack("tfa-sec", "", "");
+	pamtest_stack("tfa-lock", "", "MaxFailures=3");
 	test_pam_paths();
 	test_enroll_outputs();
 	return pamfx_done();

@@ -1,11 +1,12 @@
 /*
  * The multi-process PAM fixture behind pamfx.h: the interposed clock and
- * log, the scripted conversation, enrollment, and the secret registry that
- * every forked child shares through one anonymous shared mapping.
+ * log, enrollment, and the secret registry that every forked child shares
+ * through one anonymous shared mapping, over tests/lib/pamtest.c.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -277,6 +278,26 @@ pamfx_wait(pid_t pid)
 	    128 + WTERMSIG(status);
 }
 
+static const char *alarm_msg;
+static size_t alarm_len;
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	if (write(STDOUT_FILENO, alarm_msg, alarm_len) < 0)
+		_exit(2);
+	_exit(1);
+}
+
+void
+pamfx_on_alarm(const char *msg)
+{
+	alarm_msg = msg;
+	alarm_len = strlen(msg);
+	signal(SIGALRM, on_alarm);
+}
+
 long
 pamfx_env(const char *name, long def, long min)
 {
@@ -293,47 +314,20 @@ pamfx_env(const char *name, long def, long min)
 /* ---- the fixture ---- */
 
 void
-pamfx_conf(const char *extra)
-{
-	char text[8192];
-
-	snprintf(text, sizeof(text), "# written by tests/race/pamfx.c\n"
-	    "StoreDir = %s\n%s", fx.store, extra != NULL ? extra : "");
-	tfa_test_write(fx.conffile, text, 0600);
-}
-
-void
-pamfx_service(const char *name, const char *args)
-{
-	char text[8192];
-
-	snprintf(text, sizeof(text), "auth required %s config=%s %s\n",
-	    fx.module, fx.conffile, args != NULL ? args : "");
-	tfa_test_write(pamfx_path(fx.confdir, name), text, 0644);
-}
-
-void
 pamfx_init(const char *tag, const char *conf_extra)
 {
-	const char *build = getenv("BUILD");
-	char *cwd = getcwd(NULL, 0);
-
 	umask(022);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	fx.dir = tfa_test_tmpdir(tag);
-	if (cwd == NULL)
-		abort();
-	if (build == NULL)
-		build = "build";
-	if (asprintf(&fx.store, "%s/store", fx.dir) < 0 ||
-	    asprintf(&fx.confdir, "%s/pam.d", fx.dir) < 0 ||
-	    asprintf(&fx.conffile, "%s/pam_tfa.conf", fx.dir) < 0 ||
-	    asprintf(&fx.logfile, "%s/log", fx.dir) < 0 ||
-	    asprintf(&fx.module, "%s%s%s/pam_tfa.so", build[0] == '/' ? "" :
-	    cwd, build[0] == '/' ? "" : "/", build) < 0)
-		abort();
-	free(cwd);
-	if (mkdir(fx.store, 0700) != 0 || mkdir(fx.confdir, 0700) != 0)
+	pamtest_init(tag, "");
+	pamtest_conf_bare(conf_extra);
+	pamtest_stack("tfa-fx", "", "");
+	fx.dir = pamtest.dir;
+	fx.store = pamtest.store;
+	fx.confdir = pamtest.confdir;
+	fx.conffile = pamtest.conffile;
+	fx.module = pamtest.module;
+	fx.cfg = pamtest.cfg;
+	if (asprintf(&fx.logfile, "%s/log", fx.dir) < 0)
 		abort();
 	logfd = open(fx.logfile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
 	    0600);
@@ -341,73 +335,23 @@ pamfx_init(const char *tag, const char *conf_extra)
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (logfd < 0 || reg == MAP_FAILED)
 		abort();
-	pamfx_conf(conf_extra);
-	pamfx_service("tfa-fx", "");
-	tfa_test_write(pamfx_path(fx.confdir, "other"),
-	    "auth required pam_deny.so\n", 0644);
-	tfa_config_init(&fx.cfg);
-	if (tfa_strlcpy(fx.cfg.store_dir, fx.store, sizeof(fx.cfg.store_dir)))
-		abort();
 	if (access(fx.module, R_OK) != 0) {
 		printf("not ok - the module is built: %s\n", fx.module);
 		exit(1);
 	}
 }
 
-/* ---- the conversation ---- */
-
-static int
-conv(int n, const struct pam_message **msg, struct pam_response **resp,
-    void *arg)
-{
-	struct pamfx_conv *c = arg;
-	struct pam_response *r = calloc((size_t)n, sizeof(*r));
-	int i;
-
-	if (r == NULL)
-		return PAM_BUF_ERR;
-	for (i = 0; i < n; i++) {
-		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF ||
-		    msg[i]->msg_style == PAM_PROMPT_ECHO_ON) {
-			if (c->prompts++ == 0 && c->at_prompt != NULL)
-				c->at_prompt(c->arg);
-			if (c->answer == NULL) {
-				for (i--; i >= 0; i--)
-					free(r[i].resp);
-				free(r);
-				return PAM_CONV_ERR;
-			}
-			r[i].resp = strdup(c->answer);
-		} else {
-			strncat(c->said, msg[i]->msg,
-			    sizeof(c->said) - strlen(c->said) - 2);
-			strcat(c->said, "\n");
-		}
-	}
-	*resp = r;
-	return PAM_SUCCESS;
-}
+/* ---- logins ---- */
 
 int
 pamfx_login(const char *service, const char *user, const char *answer,
-    struct pamfx_conv *c)
+    struct pamtest_conv *c)
 {
-	struct pam_conv pc = { conv, c };
-	pam_handle_t *pamh = NULL;
-	int r;
-
 	c->answer = answer;
-	c->prompts = 0;
-	c->said[0] = '\0';
+	c->in_order = false;
 	if (answer != NULL && strlen(answer) >= 6)
 		pamfx_secret(answer);
-	r = pam_start_confdir(service, user, &pc, fx.confdir, &pamh);
-	if (r != PAM_SUCCESS)
-		return -1;
-	pam_set_item(pamh, PAM_RHOST, "192.0.2.7");
-	r = pam_authenticate(pamh, 0);
-	pam_end(pamh, r);
-	return r;
+	return pamtest_run(service, user, PAMTEST_RHOST, NULL, 0, c);
 }
 
 /* ---- records and codes ---- */
@@ -467,17 +411,6 @@ pamfx_set_failures(const char *user, unsigned failures, int64_t locked_until)
 }
 
 const char *
-pamfx_code(const struct tfa_totp *t, time_t when)
-{
-	static char code[16];
-
-	if (tfa_totp_code(t, tfa_totp_step(t, (int64_t)when), code,
-	    sizeof(code)) != TFA_OK)
-		abort();
-	return code;
-}
-
-const char *
 pamfx_wrong(const struct tfa_totp *t, time_t when)
 {
 	static char code[16];
@@ -487,7 +420,7 @@ pamfx_wrong(const struct tfa_totp *t, time_t when)
 
 	for (i = -5; i <= 5; i++)
 		snprintf(near[i + 5], sizeof(near[0]), "%s",
-		    pamfx_code(t, when + 30 * i));
+		    pamtest_code(t, when + 30 * i));
 	for (;;) {
 		if (tfa_random(&v, sizeof(v)) != TFA_OK)
 			abort();

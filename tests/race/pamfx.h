@@ -7,7 +7,9 @@
  * (it is linked with -rdynamic), so the module's clock is pamfx_now and its
  * log lines land in one append-only file shared by every forked child.
  * Every answer typed and every secret enrolled is remembered, and
- * pamfx_done() checks that none of them ever reached a log line.
+ * pamfx_done() checks that none of them ever reached a log line.  The
+ * directories, service files, conversation and codes are tests/lib's
+ * pamtest; this adds what many processes share.
  */
 #ifndef TFA_PAMFX_H
 #define TFA_PAMFX_H
@@ -18,6 +20,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "pamtest.h"
 #include "record.h"
 
 extern time_t pamfx_now;		/* what time() says, here and in children */
@@ -34,27 +37,12 @@ struct pamfx {
 
 extern struct pamfx fx;
 
-/* What one login saw. */
-struct pamfx_conv {
-	const char *answer;	/* given to every prompt; NULL fails the conv */
-	int prompts;		/* prompts seen */
-	char said[1024];	/* info and error messages seen */
-	/* called once, at the first prompt, before it is answered */
-	void (*at_prompt)(void *arg);
-	void *arg;
-};
-
 /*
- * Make the fixture under $TMPDIR: store (0700), config (StoreDir, and
- * extra lines), service "tfa-fx" with the module and no arguments.
+ * Make the fixture under $TMPDIR with pamtest_init(): store (0700), config
+ * (StoreDir, and extra lines: pamtest_conf_bare()), service "tfa-fx" with
+ * the module and no arguments, and the log file.
  */
 void pamfx_init(const char *tag, const char *conf_extra);
-
-/* (Re)write pam_tfa.conf: StoreDir = store, then extra. */
-void pamfx_conf(const char *extra);
-
-/* (Re)write service file NAME: one "auth required" line with args. */
-void pamfx_service(const char *name, const char *args);
 
 /*
  * Authenticate user through service; every prompt answered with answer
@@ -62,7 +50,7 @@ void pamfx_service(const char *name, const char *args);
  * Returns the PAM result, or -1 when pam_start_confdir fails.
  */
 int pamfx_login(const char *service, const char *user, const char *answer,
-    struct pamfx_conv *c);
+    struct pamtest_conv *c);
 
 /* Store user's record with a fresh secret (or the given one) enabled. */
 void pamfx_enroll(const char *user, struct tfa_totp *t,
@@ -74,9 +62,6 @@ bool pamfx_read(const char *user, struct tfa_record *rec);
 /* Under the lock: set the failure state (and lockout) of user. */
 void pamfx_set_failures(const char *user, unsigned failures,
     int64_t locked_until);
-
-/* The code for the step holding `when`; a static buffer. */
-const char *pamfx_code(const struct tfa_totp *t, time_t when);
 
 /* A random code wrong for every step within ±5 of when; a static buffer. */
 const char *pamfx_wrong(const struct tfa_totp *t, time_t when);
@@ -101,6 +86,9 @@ const char *pamfx_path(const char *dir, const char *name);
 
 /* A child's status: its exit code, or 128 + the signal that killed it. */
 int pamfx_wait(pid_t pid);
+
+/* On SIGALRM: print msg (a "not ok" line) and exit 1. */
+void pamfx_on_alarm(const char *msg);
 
 /* An environment number, or def when unset or not a number >= min. */
 long pamfx_env(const char *name, long def, long min);

@@ -126,7 +126,7 @@ bump(const char *user)
 static void
 run_racer(const struct racer *rc, int me, struct gate *g)
 {
-	struct pamfx_conv c;
+	struct pamtest_conv c;
 	int i;
 
 	memset(&c, 0, sizeof(c));
@@ -266,7 +266,7 @@ round_same_code(int round)
 	int i, ok, replays, refused;
 
 	pamfx_now += 60;
-	snprintf(code, sizeof(code), "%s", pamfx_code(&t_same, pamfx_now));
+	snprintf(code, sizeof(code), "%s", pamtest_code(&t_same, pamfx_now));
 	step = tfa_totp_step(&t_same, pamfx_now);
 	for (i = 0; i < nproc; i++)
 		login_racer(&rc[i], "tfa-race", "racer", code);
@@ -385,7 +385,7 @@ round_wrong_codes(int round)
 static bool
 round_lockout(int round)
 {
-	struct pamfx_conv c = { 0 };
+	struct pamtest_conv c = { 0 };
 	struct counts rec;
 	int i, counted, locked, ok, max = nproc / 2, after;
 	char *log;
@@ -407,7 +407,7 @@ round_lockout(int round)
 	rec = record_of("locked");
 	/* locked now: even the right code is refused, without a prompt */
 	after = pamfx_login("tfa-lock", "locked",
-	    pamfx_code(&t_lock, pamfx_now), &c);
+	    pamtest_code(&t_lock, pamfx_now), &c);
 	printf("round %d: %d counted, %d refused as locked out, failure "
 	    "count %u of MaxFailures %d\n", round, counted, locked,
 	    rec.failures, max);
@@ -436,7 +436,7 @@ round_users(int round)
 	pamfx_now += 60;
 	for (i = 0; i < nproc; i++)
 		login_racer(&rc[i], "tfa-race", users[i],
-		    pamfx_code(&t_users[i], pamfx_now));
+		    pamtest_code(&t_users[i], pamfx_now));
 	race(rc, nproc);
 	ok = count_results(nproc, 1, PAM_SUCCESS);
 	for (i = 0; i < nproc; i++) {
@@ -473,7 +473,7 @@ round_mixed(int round)
 	pamfx_now += 60;
 	pamfx_set_failures("mixed", 0, 0);
 	created0 = (long)record_of("mixed").created;
-	snprintf(code, sizeof(code), "%s", pamfx_code(&t_mixed, pamfx_now));
+	snprintf(code, sizeof(code), "%s", pamtest_code(&t_mixed, pamfx_now));
 	step = tfa_totp_step(&t_mixed, pamfx_now);
 	for (i = 0; i < nproc; i++) {
 		login_racer(&rc[i], "tfa-race", "mixed", code);
@@ -541,9 +541,9 @@ setup(void)
 	int i;
 
 	pamfx_init("race", "MaxFailures = 1000\nLockoutMinutes = 10\n");
-	pamfx_service("tfa-race", "");
+	pamtest_stack("tfa-race", "", "");
 	snprintf(args, sizeof(args), "MaxFailures=%d", nproc / 2);
-	pamfx_service("tfa-lock", args);
+	pamtest_stack("tfa-lock", "", args);
 	pamfx_enroll("racer", &t_same, NULL, 0);
 	pamfx_enroll("backup", &t_backup, NULL, 0);
 	pamfx_enroll("guesser", &t_wrong, NULL, 0);
