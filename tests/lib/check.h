@@ -25,6 +25,9 @@ int tfa_check_done(void);
 /* A fresh private directory (mode 0700) under $TMPDIR; caller frees. */
 char *tfa_test_tmpdir(const char *tag);
 
+/* Remove dir and everything below it, not following links. */
+void tfa_test_rmtree(const char *dir);
+
 /* Write text to path with the given mode; aborts the test on failure. */
 void tfa_test_write(const char *path, const char *text, int mode);
 

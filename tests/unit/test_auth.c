@@ -3,7 +3,6 @@
  * temporary directory, with the clock set by this program's own time().
  */
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -34,15 +33,6 @@ struct fixture {
 	char *dir;
 	struct tfa_config cfg;
 };
-
-static int
-rm_one(const char *p, const struct stat *sb, int type, struct FTW *ftw)
-{
-	(void)sb;
-	(void)type;
-	(void)ftw;
-	return remove(p);
-}
 
 static void
 make_record(struct tfa_record *rec)
@@ -92,7 +82,7 @@ fx_init(struct fixture *fx, const char *tag)
 static void
 fx_done(struct fixture *fx)
 {
-	nftw(fx->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tfa_test_rmtree(fx->dir);
 	free(fx->dir);
 }
 

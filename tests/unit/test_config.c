@@ -4,7 +4,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -226,21 +225,6 @@ test_partial_after_error(void)
 	CHECK_EQ(cfg.clock_tolerance, 2);
 }
 
-static int
-rm_one(const char *p, const struct stat *sb, int type, struct FTW *ftw)
-{
-	(void)sb;
-	(void)type;
-	(void)ftw;
-	return remove(p);
-}
-
-static void
-rm_rf(const char *dir)
-{
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 static tfa_err
 load(struct tfa_config *cfg, const char *path, bool must_exist)
 {
@@ -423,7 +407,7 @@ main(void)
 	test_load_types(dir);
 	test_args();
 	test_issuer_origin();
-	rm_rf(dir);
+	tfa_test_rmtree(dir);
 	free(dir);
 	return tfa_check_done();
 }

@@ -6,7 +6,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <gdbm.h>
 #include <signal.h>
 #include <stdio.h>
@@ -42,15 +41,6 @@ log_sink(void *arg, int prio, const char *msg)
 
 static const struct tfa_log tlog = { log_sink, NULL };
 
-static int
-rm_one(const char *p, const struct stat *sb, int type, struct FTW *ftw)
-{
-	(void)sb;
-	(void)type;
-	(void)ftw;
-	return remove(p);
-}
-
 static void
 fx_init(struct fixture *fx, const char *tag)
 {
@@ -65,7 +55,7 @@ static void
 fx_done(struct fixture *fx)
 {
 	chmod(fx->dir, 0700);
-	nftw(fx->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tfa_test_rmtree(fx->dir);
 	free(fx->dir);
 	fx->dir = NULL;
 }
