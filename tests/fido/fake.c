@@ -379,12 +379,18 @@ get_assert(struct fake_dev *d, const struct cb_item *req, struct cb_out *o)
 	    cdh->type != CB_BYTES)
 		return ST_MISSING_PARAMETER;
 	copy_text(rpbuf, sizeof(rpbuf), rpid);
+	if (!up && d->no_probe)
+		return ST_UNSUPPORTED_OPTION;
 	d->last_allow = allow != NULL ? allow->len : 0;
 	for (i = 0; allow != NULL && allow->type == CB_ARRAY &&
 	    i < allow->len && c == NULL; i++)
 		c = cred_for(d, &allow->kids[i], rpbuf);
-	if (c == NULL)
+	if (c == NULL) {
+		d->no_creds++;
+		if (up && d->on_no_creds != NULL)
+			d->on_no_creds(d);
 		return ST_NO_CREDENTIALS;
+	}
 	if ((st = check_uv(d, cdh, opts, cb_get_int(req, 6), &uv)) != ST_OK)
 		return st;
 	if (up)

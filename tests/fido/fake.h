@@ -50,8 +50,12 @@ struct fake_dev {
 	bool no_uv;		/* claims no user verification */
 	bool wrong_rp;		/* signs for another relying party */
 	bool omit_id;		/* leaves the credential id out */
+	bool no_probe;		/* refuses a silent check (up=false) */
+	/* called when a request with a touch finds none of its credentials */
+	void (*on_no_creds)(struct fake_dev *d);
 	/* what happened to it */
 	int opens, makecreds, asserts, probes, pin_tokens, cancels;
+	int no_creds;		/* requests answered "no credentials" */
 	int last_ms;		/* the timeout libfido2 gave the last read */
 	bool last_uv_opt;	/* the last request asked for "uv" */
 	bool last_pin_auth;	/* the last request carried a PIN token */

@@ -11,11 +11,14 @@
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 
+#include <openssl/evp.h>
 #include <security/pam_appl.h>
 
 #include "check.h"
 #include "fake.h"
+#include "import.h"
 #include "pamtest.h"
 #include "pamtest_hooks.h"
 #include "store.h"
@@ -23,6 +26,7 @@
 #include "totp.h"
 
 #define RP "pam://test.example"
+#define OLD_RP "pam://oldhost"		/* an imported pam_u2f key's origin */
 
 /* ---- the USB bus, interposed (the clock and the log: pamtest_hooks.h) */
 
@@ -30,6 +34,25 @@ int
 fido_dev_info_manifest(fido_dev_info_t *devlist, size_t ilen, size_t *olen)
 {
 	return fake_manifest(devlist, ilen, olen);
+}
+
+/* CLOCK_MONOTONIC moved on by mono_shift_ms: a key that "took" time */
+static long mono_shift_ms;
+
+int
+clock_gettime(clockid_t id, struct timespec *ts)
+{
+	long r = syscall(SYS_clock_gettime, id, ts);
+
+	if (r == 0 && id == CLOCK_MONOTONIC) {
+		ts->tv_sec += mono_shift_ms / 1000;
+		ts->tv_nsec += mono_shift_ms % 1000 * 1000000;
+		if (ts->tv_nsec >= 1000000000) {
+			ts->tv_sec++;
+			ts->tv_nsec -= 1000000000;
+		}
+	}
+	return (int)r;
 }
 
 /* ---- fixture ---- */
@@ -250,14 +273,18 @@ test_fallback(void)
 	CHECK_EQ(load("kate")->failures, 0);
 	dev_a.no_touch = false;
 
-	/* keys registered under another relying party are not asked for */
-	calls = fake_manifest_calls;
+	/* Origin renamed: a key answers for the relying party it was made
+	   for, so it is asked under that one (and under the new name, which
+	   none of kate's keys has, not at all) */
+	calls = dev_a.no_creds;
 	pamtest_service("Origin=pam://renamed.example");
-	CHECK_EQ(login("kate", NULL, code_now(), &s), PAM_SUCCESS);
-	CHECK_EQ(s.prompts, 1);
-	CHECK_EQ(fake_manifest_calls, calls);
+	CHECK_EQ(login("kate", NULL, NULL, &s), PAM_SUCCESS);
+	CHECK_EQ(s.prompts, 0);
+	CHECK(logged("method=key result=success"));
+	CHECK_EQ(dev_a.no_creds, calls);
 
 	/* AllowSecurityKeys=false: keys are not looked at */
+	calls = fake_manifest_calls;
 	pamtest_service("AllowSecurityKeys=false");
 	CHECK_EQ(login("kate", NULL, code_now(), &s), PAM_SUCCESS);
 	CHECK_EQ(s.prompts, 1);
@@ -440,6 +467,172 @@ test_default_origin(void)
 	fake_unplug_all();
 }
 
+/* ---- keys of more than one relying party ---- */
+
+static struct fake_dev dev_n, dev_i, dev_x;
+static long jump_ms;
+
+/* on_no_creds: the key took jump_ms to say it holds none */
+static void
+jump(struct fake_dev *d)
+{
+	(void)d;
+	mono_shift_ms += jump_ms;
+}
+
+static int
+cues(const struct pamtest_conv *s)
+{
+	const char *p = s->said;
+	int n = 0;
+
+	for (; (p = strstr(p, "Touch your security key")) != NULL; p++)
+		n++;
+	return n;
+}
+
+/* k as pam_u2f had it (pamu2fcfg's line), through the importer. */
+static struct tfa_key
+import_u2f(const char *user, const struct tfa_key *k, const char *origin)
+{
+	char line[1024], handle[256], pub[256];
+	struct tfa_import imp;
+	struct tfa_key out;
+
+	EVP_EncodeBlock((unsigned char *)handle, k->cred_id,
+	    (int)k->cred_id_len);
+	EVP_EncodeBlock((unsigned char *)pub, k->pubkey, (int)k->pubkey_len);
+	snprintf(line, sizeof(line), "%s:%s,%s,es256,+presence\n", user,
+	    handle, pub);
+	tfa_import_init(&imp);
+	if (tfa_import_parse_u2f(line, strlen(line), origin, NULL, &imp) !=
+	    TFA_OK || imp.n_users != 1 || imp.users[0].refused ||
+	    imp.users[0].n_keys != 1)
+		abort();
+	out = imp.users[0].keys[0];
+	tfa_import_free(&imp);
+	return out;
+}
+
+/*
+ * ivan: one key registered here (Origin) and one imported from pam_u2f
+ * under its old origin.  Either gets him in with one touch; a key that
+ * holds neither is never asked for one, a key answering for yet another
+ * relying party is refused, and a remote login looks at no key.
+ */
+static void
+test_two_origins(void)
+{
+	struct tfa_key made, keys[2];
+	struct pamtest_conv s;
+	int calls, opens, asserts, none;
+
+	/* the imported key first in the record: Origin's is asked first all
+	   the same */
+	made = register_on(&dev_i, OLD_RP, COSE_ES256, false, NULL);
+	keys[0] = import_u2f("ivan", &made, OLD_RP);
+	keys[1] = register_on(&dev_n, RP, COSE_ES256, false, NULL);
+	(void)register_on(&dev_x, "pam://elsewhere", COSE_ES256, false, NULL);
+	CHECK_STR(keys[0].rp, OLD_RP);
+	save_user("ivan", keys, 2, &kate_totp);
+
+	/* the key made here: Origin's silent check finds it, nothing else
+	   is asked */
+	fake_now += 60;
+	fake_plug(&dev_n);
+	CHECK_EQ(login("ivan", NULL, NULL, &s), PAM_SUCCESS);
+	CHECK_EQ(s.prompts, 0);
+	CHECK_EQ(cues(&s), 1);
+	CHECK_EQ(dev_n.probes, 1);
+	CHECK_EQ(dev_n.no_creds, 0);
+	CHECK_EQ(dev_n.asserts, 1);
+	CHECK_EQ(dev_n.last_allow, 1);
+	CHECK_EQ(key_of("ivan", &keys[1])->last_used, fake_now);
+	fake_unplug_all();
+
+	/* the imported key: Origin first (none there), then its own rp */
+	fake_now += 60;
+	fake_plug(&dev_i);
+	CHECK_EQ(login("ivan", NULL, NULL, &s), PAM_SUCCESS);
+	CHECK_EQ(s.prompts, 0);
+	CHECK_EQ(cues(&s), 1);
+	CHECK_EQ(dev_i.no_creds, 1);
+	CHECK_EQ(dev_i.probes, 1);
+	CHECK_EQ(dev_i.asserts, 1);
+	CHECK_EQ(dev_i.last_allow, 1);
+	CHECK(logged("user=ivan service=tfa-test rhost=- method=key "
+	    "result=success"));
+	CHECK_EQ(key_of("ivan", &keys[0])->last_used, fake_now);
+	CHECK(key_of("ivan", &keys[0])->sign_count > 0);
+	CHECK(key_of("ivan", &keys[1])->last_used < fake_now);
+
+	/* a key that cannot check silently: still one cue, one assertion
+	   per relying party, Origin's first */
+	dev_i.no_probe = true;
+	none = dev_i.no_creds;
+	asserts = dev_i.asserts;
+	CHECK_EQ(login("ivan", NULL, NULL, &s), PAM_SUCCESS);
+	CHECK_EQ(s.prompts, 0);
+	CHECK_EQ(cues(&s), 1);
+	CHECK_EQ(dev_i.no_creds, none + 1);
+	CHECK_EQ(dev_i.asserts, asserts + 1);
+	/* both within one KeyTimeoutSeconds: what the first took is gone */
+	pamtest_service("KeyTimeoutSeconds=3");
+	dev_i.on_no_creds = jump;
+	jump_ms = 2000;
+	CHECK_EQ(login("ivan", NULL, NULL, &s), PAM_SUCCESS);
+	CHECK(dev_i.last_ms > 0 && dev_i.last_ms <= 1000);
+	/* and once it is all gone, no second assertion: the code prompt */
+	jump_ms = 4000;
+	none = dev_i.no_creds;
+	asserts = dev_i.asserts;
+	CHECK_EQ(login("ivan", NULL, code_now(), &s), PAM_SUCCESS);
+	CHECK_EQ(dev_i.no_creds, none + 1);
+	CHECK_EQ(dev_i.asserts, asserts);
+	CHECK(strstr(s.said, "not touched in time") != NULL);
+	CHECK(logged("method=key result=key-timeout"));
+	CHECK(logged("method=totp result=success"));
+	CHECK_EQ(s.prompts, 1);
+	CHECK_EQ(load("ivan")->failures, 0);
+	dev_i.on_no_creds = NULL;
+	dev_i.no_probe = false;
+	pamtest_service("");
+	fake_unplug_all();
+
+	/* a key made for neither relying party: a silent check for each,
+	   no cue, no touch, the code */
+	fake_plug(&dev_x);
+	CHECK_EQ(login("ivan", NULL, code_now(), &s), PAM_SUCCESS);
+	CHECK_EQ(s.prompts, 1);
+	CHECK_EQ(cues(&s), 0);
+	CHECK_EQ(dev_x.no_creds, 2);
+	CHECK_EQ(dev_x.asserts, 0);
+	CHECK(logged("method=key result=key-not-present"));
+	fake_unplug_all();
+
+	/* the imported credential answering for another relying party:
+	   refused and counted */
+	fake_plug(&dev_i);
+	dev_i.wrong_rp = true;
+	CHECK_EQ(login("ivan", NULL, NULL, &s), PAM_CONV_ERR);
+	dev_i.wrong_rp = false;
+	CHECK(strstr(s.said, "The security key was refused") != NULL);
+	CHECK(logged("method=key result=bad-key-response"));
+	CHECK_EQ(load("ivan")->failures, 1);
+
+	/* remote, with both keys plugged: no look at USB, the code */
+	fake_plug(&dev_n);
+	calls = fake_manifest_calls;
+	opens = dev_i.opens + dev_n.opens;
+	CHECK_EQ(login("ivan", "192.0.2.9", code_now(), &s), PAM_SUCCESS);
+	CHECK_EQ(s.prompts, 1);
+	CHECK_EQ(cues(&s), 0);
+	CHECK_EQ(fake_manifest_calls, calls);
+	CHECK_EQ(dev_i.opens + dev_n.opens, opens);
+	CHECK_EQ(load("ivan")->failures, 0);
+	fake_unplug_all();
+}
+
 static void
 setup(void)
 {
@@ -457,6 +650,9 @@ setup(void)
 	fake_init(&dev_p, "/dev/hidraw-p");
 	dev_p.has_pin = true;
 	snprintf(dev_p.pin, sizeof(dev_p.pin), "4711");
+	fake_init(&dev_n, "/dev/hidraw-n");
+	fake_init(&dev_i, "/dev/hidraw-i");
+	fake_init(&dev_x, "/dev/hidraw-x");
 	ka = register_on(&dev_a, RP, COSE_ES256, false, NULL);
 	kb = register_on(&dev_b, RP, COSE_EDDSA, false, NULL);
 	keys[0] = ka;
@@ -479,6 +675,7 @@ main(void)
 	test_uv();
 	test_key_only();
 	test_default_origin();
+	test_two_origins();
 
 	if (getenv("TFA_TEST_LOG") != NULL)
 		fputs(logbuf, stdout);
@@ -488,5 +685,8 @@ main(void)
 	fake_free(&dev_c);
 	fake_free(&dev_u);
 	fake_free(&dev_p);
+	fake_free(&dev_n);
+	fake_free(&dev_i);
+	fake_free(&dev_x);
 	return tfa_check_done();
 }
