@@ -22,7 +22,6 @@
 #include "auth.h"
 #include "mail.h"
 #include "pam_tfa.h"
-#include "store.h"
 
 #define SPLIT_DATA "pam_tfa_split"
 
@@ -178,13 +177,10 @@ split(struct ctx *c)
 		tfa_pam_report(c, LOG_NOTICE, TFA_METHOD_NONE, "no-answer");
 		return pr == PAM_SUCCESS ? PAM_AUTH_ERR : pr;
 	}
-	r = tfa_store_read(&c->cfg, &c->log, c->user, &rec);
-	if (r == TFA_ERR_NOENT)
+	if ((r = tfa_pam_read(c, &rec)) == TFA_ERR_NOENT)
 		return PAM_IGNORE;	/* verify decides (Enforce) */
-	if (r != TFA_OK) {
-		tfa_pam_report(c, LOG_ERR, TFA_METHOD_NONE, "store-error");
+	if (r != TFA_OK)
 		return PAM_AUTH_ERR;
-	}
 	if (rec.disabled || !tfa_auth_enrolled(&c->cfg, &rec))
 		goto out;
 	l = login_of(c);
@@ -273,13 +269,10 @@ verify(struct ctx *c)
 	tfa_err r;
 	int ret;
 
-	r = tfa_store_read(&c->cfg, &c->log, c->user, &rec);
-	if (r == TFA_ERR_NOENT)
+	if ((r = tfa_pam_read(c, &rec)) == TFA_ERR_NOENT)
 		return not_enrolled(c, "not-enrolled");
-	if (r != TFA_OK) {
-		tfa_pam_report(c, LOG_ERR, TFA_METHOD_NONE, "store-error");
+	if (r != TFA_OK)
 		return PAM_AUTH_ERR;
-	}
 	if (rec.disabled)
 		ret = not_enrolled(c, "disabled-by-admin");
 	else if (!tfa_auth_enrolled(&c->cfg, &rec))

@@ -87,6 +87,16 @@ tfa_pam_report(const struct ctx *c, int prio, enum tfa_method m,
 	report(c, prio, m, result);
 }
 
+tfa_err
+tfa_pam_read(const struct ctx *c, struct tfa_record *rec)
+{
+	tfa_err r = tfa_store_read(&c->cfg, &c->log, c->user, rec);
+
+	if (r != TFA_OK && r != TFA_ERR_NOENT)
+		report(c, LOG_ERR, TFA_METHOD_NONE, "store-error");
+	return r;
+}
+
 static int
 no_second_factor(struct ctx *c)
 {
@@ -231,13 +241,10 @@ authenticate(struct ctx *c)
 	}
 	if (c->mode != TFA_PAM_INTERACTIVE)
 		return tfa_pam_mail(c);
-	r = tfa_store_read(&c->cfg, &c->log, c->user, &rec);
-	if (r == TFA_ERR_NOENT)
+	if ((r = tfa_pam_read(c, &rec)) == TFA_ERR_NOENT)
 		return no_second_factor(c);
-	if (r != TFA_OK) {
-		report(c, LOG_ERR, TFA_METHOD_NONE, "store-error");
+	if (r != TFA_OK)
 		return PAM_AUTH_ERR;
-	}
 	if (rec.disabled) {
 		report(c, LOG_NOTICE, TFA_METHOD_NONE, "disabled-by-admin");
 		ret = PAM_IGNORE;

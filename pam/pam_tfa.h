@@ -39,6 +39,9 @@ struct ctx {
 void tfa_pam_report(const struct ctx *c, int prio, enum tfa_method m,
     const char *result);
 
+/* The user's record, or why not: a store error is reported here. */
+tfa_err tfa_pam_read(const struct ctx *c, struct tfa_record *rec);
+
 /* mode= and service=: 1 when arg was one (and is good), 0 when not, -1 bad. */
 int tfa_pam_glue_arg(struct ctx *c, const char *arg);
 
