@@ -54,7 +54,10 @@ int tfa_decode_hex(struct tfa_span s, uint8_t *out, size_t max,
 int tfa_decode_base64(struct tfa_span s, bool websafe, uint8_t *out,
     size_t max, size_t *outlen);
 
-/* The entry for a user name; NULL when the name is not acceptable. */
+/*
+ * The entry for a user name; NULL when the name is not acceptable, and
+ * that is recorded as a problem of the line.
+ */
 tfa_err tfa_import_user_get(struct tfa_import *imp, struct tfa_span name,
     unsigned line, struct tfa_import_user **out, bool *seen);
 

@@ -176,10 +176,7 @@ parse_line(struct tfa_import *imp, struct tfa_span line, unsigned no)
 	if (n < 2)
 		return tfa_import_problem(imp, no, "not an entry: no user name");
 	r = tfa_import_user_get(imp, f[F_USER], no, &u, &seen);
-	if (r == TFA_ERR_USER)
-		return tfa_import_problem(imp, no, "the user name cannot have "
-		    "a record in pam_tfa");
-	if (r != TFA_OK)
+	if (r != TFA_OK || u == NULL)
 		return r;
 	if (seen) {
 		tfa_import_refuse(u, "lines %u and %u both have an entry for "

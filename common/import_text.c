@@ -279,11 +279,11 @@ tfa_import_user_get(struct tfa_import *imp, struct tfa_span name,
 	*seen = false;
 	if (name.n == 0 || name.n > TFA_USER_MAX ||
 	    memchr(name.p, '\0', name.n) != NULL)
-		return TFA_ERR_USER;
+		goto bad;
 	memcpy(user, name.p, name.n);
 	user[name.n] = '\0';
 	if (tfa_user_check(user) != TFA_OK)
-		return TFA_ERR_USER;
+		goto bad;
 	for (i = 0; i < imp->n_users; i++)
 		if (strcmp(imp->users[i].user, user) == 0) {
 			*out = &imp->users[i];
@@ -294,6 +294,9 @@ tfa_import_user_get(struct tfa_import *imp, struct tfa_span name,
 		return r;
 	memcpy((*out)->user, user, name.n + 1);
 	return TFA_OK;
+bad:
+	return tfa_import_problem(imp, line, "the user name cannot have a "
+	    "record in pam_tfa");
 }
 
 void

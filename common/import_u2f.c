@@ -274,10 +274,7 @@ parse_line(struct tfa_import *imp, struct tfa_span line, unsigned no,
 	rest.p = colon + 1;
 	rest.n = line.n - name.n - 1;
 	r = tfa_import_user_get(imp, name, no, &u, &seen);
-	if (r == TFA_ERR_USER)
-		return tfa_import_problem(imp, no, "the user name cannot have "
-		    "a record in pam_tfa");
-	if (r != TFA_OK)
+	if (r != TFA_OK || u == NULL)
 		return r;
 	if (seen) {
 		/* pam_u2f uses the last line and ignores the others */
