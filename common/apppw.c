@@ -12,7 +12,6 @@
 
 /* no 0/o, 1/l/i: read off a screen and typed into a phone */
 static const char alphabet[] = "23456789abcdefghjkmnpqrstuvwxyz";
-#define ALPHABET_LEN (sizeof(alphabet) - 1)
 #define GROUP 5
 
 static tfa_err
@@ -33,21 +32,6 @@ hash_of(const uint8_t salt[TFA_APPPW_SALT], const char *plain,
 	return ok ? TFA_OK : TFA_ERR_CRYPTO;
 }
 
-/* One uniformly random character, by rejection sampling. */
-static tfa_err
-random_char(char *out)
-{
-	uint8_t byte;
-
-	do {
-		if (tfa_random(&byte, 1) != TFA_OK)
-			return TFA_ERR_IO;
-	} while (byte >= 256 - 256 % ALPHABET_LEN);
-	*out = alphabet[byte % ALPHABET_LEN];
-	explicit_bzero(&byte, sizeof(byte));
-	return TFA_OK;
-}
-
 tfa_err
 tfa_apppw_generate(struct tfa_apppw *a, char shown[TFA_APPPW_SHOWN])
 {
@@ -58,7 +42,7 @@ tfa_apppw_generate(struct tfa_apppw *a, char shown[TFA_APPPW_SHOWN])
 	if ((r = tfa_random(a->salt, sizeof(a->salt))) != TFA_OK)
 		goto out;
 	for (i = 0; i < TFA_APPPW_CHARS; i++) {
-		if ((r = random_char(&plain[i])) != TFA_OK)
+		if ((r = tfa_random_char(alphabet, &plain[i])) != TFA_OK)
 			goto out;
 		if (i > 0 && i % GROUP == 0)
 			shown[o++] = '-';

@@ -9,7 +9,6 @@
 
 /* no 0/o, 1/l/i: codes are read off paper */
 static const char alphabet[] = "23456789abcdefghjkmnpqrstuvwxyz";
-#define ALPHABET_LEN (sizeof(alphabet) - 1)
 
 bool
 tfa_backup_char(char c)
@@ -28,20 +27,6 @@ derive(const struct tfa_backup *b, const char *code,
 	return TFA_OK;
 }
 
-/* One uniformly random character, by rejection sampling. */
-static tfa_err
-random_char(char *out)
-{
-	uint8_t byte;
-
-	do {
-		if (tfa_random(&byte, 1) != TFA_OK)
-			return TFA_ERR_IO;
-	} while (byte >= 256 - 256 % ALPHABET_LEN);
-	*out = alphabet[byte % ALPHABET_LEN];
-	return TFA_OK;
-}
-
 tfa_err
 tfa_backup_generate(struct tfa_backup *b,
     char codes[TFA_BACKUP_COUNT][TFA_BACKUP_SHOWN], int64_t now)
@@ -57,7 +42,8 @@ tfa_backup_generate(struct tfa_backup *b,
 		goto fail;
 	for (i = 0; i < TFA_BACKUP_COUNT; i++) {
 		for (j = 0; j < TFA_BACKUP_CHARS; j++)
-			if ((r = random_char(&plain[j])) != TFA_OK)
+			if ((r = tfa_random_char(alphabet, &plain[j])) !=
+			    TFA_OK)
 				goto fail;
 		plain[TFA_BACKUP_CHARS] = '\0';
 		if ((r = derive(b, plain, b->hash[i])) != TFA_OK)

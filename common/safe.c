@@ -39,6 +39,22 @@ tfa_random(void *buf, size_t len)
 	return TFA_OK;
 }
 
+/* Rejection sampling: byte % n alone would favour the first 256 % n. */
+tfa_err
+tfa_random_char(const char *set, char *out)
+{
+	size_t n = strlen(set);
+	uint8_t byte;
+
+	do {
+		if (tfa_random(&byte, 1) != TFA_OK)
+			return TFA_ERR_IO;
+	} while (byte >= 256 - 256 % n);
+	*out = set[byte % n];
+	explicit_bzero(&byte, sizeof(byte));
+	return TFA_OK;
+}
+
 /*
  * Every time decision goes through here and through time(), so tests can
  * interpose time() from outside without a test switch in the module.

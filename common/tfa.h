@@ -62,6 +62,9 @@ int tfa_ct_equal(const void *a, const void *b, size_t len);
 /* Fill buf with len bytes from the kernel's random source. */
 tfa_err tfa_random(void *buf, size_t len);
 
+/* One character of set (1 to 256 of them), each as likely as the others. */
+tfa_err tfa_random_char(const char *set, char *out);
+
 /* The one place the module reads the clock; tests interpose time(). */
 int64_t tfa_now(void);
 
