@@ -15,6 +15,15 @@
  *   mixed       logins of one user (one code raced, then wrong codes) and
  *               processes changing another field of the same record
  *               through the store API: no update lost on either side
+ *   mail        the mail stack (mode=split, a password module, mode=verify;
+ *               held at split's password prompt), one user, the same
+ *               password + fresh code from N clients: the code is used
+ *               as a TOTP step once.  Remembering clients (the default),
+ *               every login succeeds: one by the code, which remembers
+ *               the client, the others by that one remembered device,
+ *               no failure counted.  TrustDevicesForDays=0: exactly one
+ *               success, N-1 replays (counted as failures), no device.
+ *               The first round also races the making of .device-key.
  *
  * TFA_RACE_N (default 8) processes, TFA_RACE_ROUNDS (default 20) rounds;
  * `make stress` runs 16 and 200.  A scenario is one function and one entry
@@ -31,6 +40,7 @@
 #include <security/pam_appl.h>
 
 #include "check.h"
+#include "device.h"
 #include "pamfx.h"
 #include "store.h"
 #include "totp.h"
@@ -50,7 +60,7 @@ struct racer {
 	const char *service;
 	const char *user;
 	int reps;
-	char answer[REPS_MAX][16];	/* LOGIN: one answer per rep */
+	char answer[REPS_MAX][64];	/* LOGIN: one answer per rep */
 };
 
 /* Results, shared with the children: a PAM code per rep, or -1. */
@@ -515,6 +525,156 @@ round_mixed(int round)
 	return false;
 }
 
+/* ---- mail mode ---- */
+
+#define MAIL_PW		"race horse battery"
+#define MAIL_USER	"mailer"
+
+static struct tfa_totp t_mail;
+
+/* Under the lock: no failures, no lockout, no devices. */
+static void
+mail_reset(void)
+{
+	struct tfa_store *st;
+	struct tfa_record rec;
+
+	if (tfa_store_lock(&fx.cfg, NULL, MAIL_USER, &st) != TFA_OK ||
+	    tfa_store_load(st, &rec) != TFA_OK)
+		abort();
+	rec.failures = 0;
+	rec.locked_until = 0;
+	while (rec.n_dev > 0)
+		tfa_record_remove_device(&rec, 0);
+	if (tfa_store_save(st, &rec) != TFA_OK)
+		abort();
+	tfa_store_close(&st);
+	tfa_record_wipe(&rec);
+}
+
+/* What one mail race left: results, log lines and the record. */
+struct mail_outcome {
+	int64_t now;
+	int ok, refused, by_code, by_device, replays;
+	unsigned failures;
+	int64_t last_step;
+	size_t n_dev;
+	struct tfa_device dev;		/* the first, if any */
+};
+
+/* The password and the code of now from N clients through service. */
+static struct mail_outcome
+mail_race(const char *service, int64_t *step)
+{
+	struct mail_outcome m;
+	struct tfa_record rec;
+	char answer[64], *log, what[160];
+	off_t mark;
+	int i;
+
+	memset(&m, 0, sizeof(m));
+	pamfx_now += 60;
+	m.now = pamfx_now;
+	mail_reset();
+	snprintf(answer, sizeof(answer), "%s%s", MAIL_PW,
+	    pamtest_code(&t_mail, pamfx_now));
+	pamfx_secret(answer + strlen(MAIL_PW));
+	*step = tfa_totp_step(&t_mail, pamfx_now);
+	for (i = 0; i < nproc; i++)
+		login_racer(&rc[i], service, MAIL_USER, answer);
+	mark = pamfx_log_mark();
+	race(rc, nproc);
+	log = pamfx_log_since(mark);
+	m.ok = count_results(nproc, 1, PAM_SUCCESS);
+	m.refused = count_results(nproc, 1, PAM_AUTH_ERR);
+#define MAIL_LINE(method, result) (snprintf(what, sizeof(what), \
+	"user=" MAIL_USER " service=%s rhost=192.0.2.7 method=" method \
+	" result=" result, service), pamfx_count(log, what))
+	m.by_code = MAIL_LINE("totp", "success");
+	m.by_device = MAIL_LINE("device", "success");
+	m.replays = MAIL_LINE("none", "replayed-code");
+#undef MAIL_LINE
+	free(log);
+	if (!pamfx_read(MAIL_USER, &rec)) {
+		printf("# cannot read the record of " MAIL_USER "\n");
+		m.failures = ~0u;
+		return m;
+	}
+	m.failures = rec.failures;
+	m.last_step = rec.last_step;
+	m.n_dev = rec.n_dev;
+	if (rec.n_dev > 0)
+		m.dev = rec.dev[0];
+	tfa_record_wipe(&rec);
+	return m;
+}
+
+/*
+ * One user, N mail clients sending the same password + fresh code: once
+ * through a stack that remembers clients, once through one that does not
+ * (TrustDevicesForDays=0 on both pam_tfa lines).
+ */
+static bool
+round_mail(int round)
+{
+	struct mail_outcome a, b;
+	int64_t step_a, step_b;
+	bool good_a, good_b;
+
+	a = mail_race("tfa-mail", &step_a);
+	b = mail_race("tfa-mail-once", &step_b);
+	printf("round %d: remembering: %d success (%d by the code, %d by the "
+	    "remembered client), %zu device, failure count %u; "
+	    "TrustDevicesForDays=0: %d success, %d replays, failure count "
+	    "%u\n", round, a.ok, a.by_code, a.by_device, a.n_dev, a.failures,
+	    b.ok, b.replays, b.failures);
+	total.logins += 2 * nproc;
+	/* the code itself accepted more than once */
+	if (a.by_code > 1)
+		total.double_accepts += a.by_code - 1;
+	if (b.ok > 1)
+		total.double_accepts += b.ok - 1;
+	total.lost_updates += a.failures + labs((long)a.n_dev - 1) +
+	    (a.last_step != step_a) + b.n_dev + (b.last_step != step_b) +
+	    labs((long)b.failures - (nproc - 1));
+	good_a = a.ok == nproc && a.by_code == 1 &&
+	    a.by_device == nproc - 1 && a.failures == 0 &&
+	    a.last_step == step_a && a.n_dev == 1 &&
+	    a.dev.kind == TFA_DEVICE_MAIL &&
+	    strcmp(a.dev.service, "tfa-mail") == 0 &&
+	    a.dev.first_seen == a.now &&
+	    a.dev.trusted_until == a.now + 30 * 86400;
+	good_b = b.ok == 1 && b.by_code == 1 && b.refused == nproc - 1 &&
+	    b.replays == nproc - 1 && b.by_device == 0 &&
+	    b.failures == (unsigned)nproc - 1 && b.last_step == step_b &&
+	    b.n_dev == 0;
+	if (good_a && good_b)
+		return true;
+	printf("# round %d: BAD: remembering: %d refused, last step %lld "
+	    "(want %lld); TrustDevicesForDays=0: %d by the code, %d refused, "
+	    "%d by a device, %zu devices, last step %lld (want %lld)\n",
+	    round, a.refused, (long long)a.last_step, (long long)step_a,
+	    b.by_code, b.refused, b.by_device, b.n_dev,
+	    (long long)b.last_step, (long long)step_b);
+	return false;
+}
+
+/* The mail stack, as tests/pam/test_mail.c and pam_tfa(8) have it. */
+static void
+mail_stack(const char *service, const char *args)
+{
+	char text[16384];
+
+	snprintf(text, sizeof(text),
+	    "auth [success=done ignore=ignore default=die] %s mode=split "
+	    "config=%s %s\n"
+	    "auth requisite %s [expect=" MAIL_PW "] use_first_pass\n"
+	    "auth required %s mode=verify config=%s %s\n",
+	    pamtest.module, pamtest.conffile, args, pamtest.settok,
+	    pamtest.module, pamtest.conffile, args);
+	pamtest_service_text(service, text);
+}
+
 struct scenario {
 	const char *name;
 	const char *about;
@@ -532,6 +692,8 @@ static const struct scenario scenarios[] = {
 	    round_users },
 	{ "mixed", "one user: logins and store-API writers of another field",
 	    round_mixed },
+	{ "mail", "one user, mail stack, the same password + code from each",
+	    round_mail },
 };
 
 static void
@@ -549,6 +711,10 @@ setup(void)
 	pamfx_enroll("guesser", &t_wrong, NULL, 0);
 	pamfx_enroll("locked", &t_lock, NULL, 0);
 	pamfx_enroll("mixed", &t_mixed, NULL, 0);
+	pamfx_enroll(MAIL_USER, &t_mail, NULL, 0);
+	pamfx_secret(MAIL_PW);
+	mail_stack("tfa-mail", "");
+	mail_stack("tfa-mail-once", "TrustDevicesForDays=0");
 	for (i = 0; i < nproc; i++) {
 		snprintf(users[i], sizeof(users[i]), "user%02d@example.com", i);
 		pamfx_enroll(users[i], &t_users[i], NULL, 0);
