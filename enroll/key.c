@@ -167,6 +167,7 @@ open_new_key(const struct tfa_enroll *e, const struct view_keys *vk,
 static void
 touch_to_req(const struct tfa_fido_assertion *a, struct tfa_op_touch *t)
 {
+	memcpy(t->rp, a->rp, sizeof(t->rp));
 	t->cred_id_len = (uint32_t)a->cred_id_len;
 	memcpy(t->cred_id, a->cred_id, a->cred_id_len);
 	t->authdata_len = (uint32_t)a->authdata_len;
@@ -176,8 +177,76 @@ touch_to_req(const struct tfa_fido_assertion *a, struct tfa_op_touch *t)
 }
 
 /*
+ * The relying parties among vk's keys, each once: Origin's first, then in
+ * the order the keys were stored, the order a login asks for them in.
+ */
+static size_t
+rps_of(const struct view_keys *vk, const char *origin, const char **rps)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < vk->n && n == 0; i++)
+		if (strcmp(vk->keys[i].rp, origin) == 0)
+			rps[n++] = vk->keys[i].rp;
+	for (i = 0; i < vk->n; i++) {
+		for (j = 0; j < n && strcmp(rps[j], vk->keys[i].rp) != 0; j++)
+			;
+		if (j == n)
+			rps[n++] = vk->keys[i].rp;
+	}
+	return n;
+}
+
+/*
+ * Without a touch: for which of rps dev may hold one of the user's
+ * credentials (held), stopping at the first it surely holds; how many.
+ */
+static size_t
+probe_rps(fido_dev_t *dev, const struct view_keys *vk, const char **rps,
+    size_t n_rps, bool *held)
+{
+	size_t idx[TFA_OP_KEYS_MAX], i, n, match, count = 0;
+
+	for (i = 0; i < n_rps; i++)
+		held[i] = false;
+	for (i = 0; i < n_rps; i++) {
+		n = keys_for(vk, rps[i], idx);
+		if (tfa_fido_probe(dev, rps[i], vk->keys, idx, n, &match) !=
+		    TFA_FIDO_OK)
+			continue;
+		held[i] = true;
+		count++;
+		if (match != SIZE_MAX)
+			break;
+	}
+	return count;
+}
+
+/*
+ * One assertion over cdh per relying party dev may hold, in order, until
+ * one is not "no credentials" (a key that could not tell without a touch).
+ */
+static enum tfa_fido_status
+assert_rps(fido_dev_t *dev, const struct view_keys *vk, const char **rps,
+    size_t n_rps, const bool *held, const uint8_t *cdh,
+    struct tfa_fido_assertion *a)
+{
+	enum tfa_fido_status st = TFA_FIDO_NO_MATCH;
+	size_t idx[TFA_OP_KEYS_MAX], i, n;
+
+	for (i = 0; i < n_rps && st == TFA_FIDO_NO_MATCH; i++) {
+		if (!held[i])
+			continue;
+		n = keys_for(vk, rps[i], idx);
+		st = tfa_fido_assert_for(dev, rps[i], vk->keys, idx, n, cdh, a);
+	}
+	return st;
+}
+
+/*
  * Touch one of the user's registered keys, over the challenge cdh: the
- * proof for a user whose only second factor is keys.
+ * proof for a user whose only second factor is keys.  Any of their keys
+ * will do, whatever relying party it was made for, as at login.
  */
 static int
 touch_proof(const struct tfa_enroll *e, const struct view_keys *vk,
@@ -187,13 +256,17 @@ touch_proof(const struct tfa_enroll *e, const struct view_keys *vk,
 	struct tfa_fido_devs devs;
 	enum tfa_fido_status st;
 	fido_dev_t *dev = NULL;
-	size_t idx[TFA_OP_KEYS_MAX], n, i, match = SIZE_MAX;
-	char rp[TFA_RP_MAX + 1];
+	const char *rps[TFA_OP_KEYS_MAX];
+	bool held[TFA_OP_KEYS_MAX];
+	size_t n_rps, i;
+	char origin[TFA_RP_MAX + 1];
 
-	if (tfa_config_origin(&e->cfg, rp, sizeof(rp)) != TFA_OK ||
-	    (n = keys_for(vk, rp, idx)) == 0) {
-		tfa_enroll_error("none of your keys is for %s; ask an "
-		    "administrator", rp);
+	/* no Origin (a host name too long): the keys still name their own */
+	if (tfa_config_origin(&e->cfg, origin, sizeof(origin)) != TFA_OK)
+		origin[0] = '\0';
+	if ((n_rps = rps_of(vk, origin, rps)) == 0) {
+		tfa_enroll_error("you have no security key to confirm it is "
+		    "you with; ask an administrator");
 		return TFA_EXIT_FAIL;
 	}
 	if ((st = tfa_fido_find_devices(&devs)) != TFA_FIDO_OK) {
@@ -202,8 +275,8 @@ touch_proof(const struct tfa_enroll *e, const struct view_keys *vk,
 	}
 	for (i = 0; i < devs.n && dev == NULL; i++)
 		if (tfa_fido_open(&devs, i, (int)e->cfg.key_timeout * 1000,
-		    &dev) == TFA_FIDO_OK && tfa_fido_probe(dev, rp, vk->keys,
-		    idx, n, &match) != TFA_FIDO_OK)
+		    &dev) == TFA_FIDO_OK &&
+		    probe_rps(dev, vk, rps, n_rps, held) == 0)
 			tfa_fido_close(&dev);
 	tfa_fido_devs_free(&devs);
 	if (dev == NULL) {
@@ -213,7 +286,7 @@ touch_proof(const struct tfa_enroll *e, const struct view_keys *vk,
 	}
 	printf("Touch your registered security key to confirm it is you.\n");
 	fflush(stdout);
-	st = tfa_fido_assert_for(dev, rp, vk->keys, idx, n, cdh, &a);
+	st = assert_rps(dev, vk, rps, n_rps, held, cdh, &a);
 	tfa_fido_close(&dev);
 	if (st == TFA_FIDO_OK)
 		touch_to_req(&a, t);
@@ -497,11 +570,11 @@ list_json(const struct tfa_op_view *v)
 static void
 list_text(const struct tfa_enroll *e, const struct tfa_op_view *v)
 {
-	char rp[TFA_RP_MAX + 1], d1[64], d2[64];
+	char origin[TFA_RP_MAX + 1], d1[64], d2[64];
 	uint32_t i;
 
-	if (tfa_config_origin(&e->cfg, rp, sizeof(rp)) != TFA_OK)
-		rp[0] = '\0';
+	if (tfa_config_origin(&e->cfg, origin, sizeof(origin)) != TFA_OK)
+		origin[0] = '\0';
 	if (v->n_keys == 0) {
 		printf("No security keys.  Register one with: tfa-enroll key "
 		    "add [NAME]\n");
@@ -517,9 +590,10 @@ list_text(const struct tfa_enroll *e, const struct tfa_op_view *v)
 		    k->uv ? "yes" : "no",
 		    tfa_enroll_date(k->created, d1, sizeof(d1)),
 		    tfa_enroll_date(k->last_used, d2, sizeof(d2)));
-		/* Origin changed since: logins here will not ask for it */
-		if (strcmp(k->rp, rp) != 0)
-			printf("  (made for %s, not usable here)", k->rp);
+		/* made before Origin changed, or imported: a login asks
+		   for its relying party too */
+		if (strcmp(k->rp, origin) != 0)
+			printf("  (relying party %s)", k->rp);
 		putchar('\n');
 	}
 	if (v->n_keys > v->keys_shown)

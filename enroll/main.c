@@ -81,7 +81,9 @@ static const struct command commands[] = {
 	    "list your security keys",
 	    "usage: ... key list [--json]\n\n"
 	    "One line per key: ID, name, type, whether it asks for a PIN "
-	    "or\nfingerprint, when it was added and last used.\n" },
+	    "or\nfingerprint, when it was added and last used, and the "
+	    "relying party of\na key registered for another than Origin "
+	    "(logins ask for it too).\n" },
 	{ "key", "remove", tfa_enroll_key_remove,
 	    "remove a security key",
 	    "usage: ... key remove ID\n\n"

@@ -72,7 +72,10 @@ tfa_ops_look(const struct tfa_ops_ctx *c, struct tfa_op_res *res,
 
 /*
  * A touch of one of the user's keys over the session's challenge, checked
- * as a key login on rec.
+ * as a key login on rec.  Like a login it may come from any relying party
+ * among the user's keys (keys made before Origin changed, keys imported
+ * from pam_u2f): the caller names it, and tfa_fido_check accepts only a
+ * stored key made for it whose signed data carries its hash.
  */
 static tfa_err
 prove_touch(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
@@ -81,11 +84,17 @@ prove_touch(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
 	const struct tfa_op_touch *t = &req->touch;
 	struct tfa_fido_assertion a;
 	struct tfa_fido_result fr;
-	tfa_err r = TFA_ERR_INVAL, saved;
+	tfa_err r, saved;
 
 	memset(&a, 0, sizeof(a));
-	if (c->session != NULL && c->session->challenge_set &&
-	    (r = tfa_config_origin(c->cfg, a.rp, sizeof(a.rp))) == TFA_OK) {
+	if (t->rp[0] != '\0')
+		r = tfa_strlcpy(a.rp, t->rp, sizeof(a.rp));
+	else
+		r = tfa_config_origin(c->cfg, a.rp, sizeof(a.rp));
+	/* no challenge handed out: nothing to check against */
+	if (c->session == NULL || !c->session->challenge_set)
+		r = TFA_ERR_INVAL;
+	if (r == TFA_OK) {
 		memcpy(a.cdh, c->session->challenge, sizeof(a.cdh));
 		memcpy(a.cred_id, t->cred_id, t->cred_id_len);
 		a.cred_id_len = t->cred_id_len;
@@ -715,7 +724,7 @@ valid_touch(const struct tfa_op_req *req, bool proof)
 
 	if (!proof || all_zero(t, sizeof(*t)))
 		return all_zero(t, sizeof(*t));
-	return req->proof[0] == '\0' &&
+	return req->proof[0] == '\0' && terminated(t->rp, sizeof(t->rp)) &&
 	    sized(t->cred_id, sizeof(t->cred_id), t->cred_id_len, 0) &&
 	    sized(t->authdata, sizeof(t->authdata), t->authdata_len, 1) &&
 	    sized(t->sig, sizeof(t->sig), t->sig_len, 1);

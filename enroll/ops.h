@@ -122,9 +122,12 @@ struct tfa_op_key {
 /*
  * A touch of a registered key as the proof, for a user whose only second
  * factor is keys: an assertion over the monitor's challenge, checked like
- * a key login under the same lock as the change.
+ * a key login under the same lock as the change.  rp is the relying party
+ * the key answered for (empty: Origin); only a stored key made for it can
+ * pass, and the signed data must name it.
  */
 struct tfa_op_touch {
+	char rp[TFA_RP_MAX + 1];
 	uint32_t cred_id_len;
 	uint8_t cred_id[TFA_CRED_ID_MAX];
 	uint32_t authdata_len;

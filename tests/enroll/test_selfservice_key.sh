@@ -61,9 +61,10 @@ install -m 4755 -o root -g root "$tmp/build/tests/tfa-enroll-fidotest" \
     "$tmp/bin/tfa-enroll"
 install -d -m 0700 -o root -g root "$tmp/store"
 conf=$tmp/etc/security/pam_tfa.conf
-setconf() {	# setconf EXTRA-LINE
-	printf 'StoreDir = %s\nOrigin = pam://keys.example\n%s\n' \
-	    "$tmp/store" "$1" >"$conf"
+origin=pam://keys.example
+setconf() {	# setconf EXTRA-LINE — Origin is $origin
+	printf 'StoreDir = %s\nOrigin = %s\n%s\n' "$tmp/store" "$origin" \
+	    "$1" >"$conf"
 	chmod 0600 "$conf"
 }
 setconf ""
@@ -180,5 +181,36 @@ check "key list: only key 2 is left" sh -c '! grep -q "^1 " "$0" &&
 sed -n 3p "$tmp/codes" | as_a "$E" key remove 7 >"$tmp/out" 2>"$tmp/err"
 check "key remove of a key that does not exist says so (exit 1)" \
     sh -c '[ $0 -eq 1 ] && grep -q "no such key" "$1"' $? "$tmp/err"
+
+# ---- a touch as the proof, with a key made for an older Origin -------------
+
+# the fake keeps tfakb's credentials in a file of tfakb's between runs
+install -d -m 0700 -o tfakb "$tmp/bkey"
+as_bkey() { as_b env FAKE_STATE="$tmp/bkey/state" "$@"; }
+as_bkey "$E" key add old </dev/null >"$tmp/out" 2>"$tmp/err"
+check "tfakb registers key 1 for pam://keys.example (exit 0)" [ $? -eq 0 ]
+origin=pam://renamed.example
+setconf ""
+as_b "$E" key list >"$tmp/out" 2>&1
+check "after an Origin change, key list names the key's relying party" \
+    grep -Eq '^1 +old .*\(relying party pam://keys\.example\)$' "$tmp/out"
+save_snapshot
+as_b env FAKE_KEYS=0 "$E" key add new </dev/null >"$tmp/out" 2>"$tmp/err"
+check "no key plugged: no proof, refused (exit 1)" [ $? -eq 1 ]
+unchanged "a key add without a touch"
+as_bkey "$E" key add new </dev/null >"$tmp/out" 2>"$tmp/err"
+check "a touch of the old Origin's key is the proof: key 2 added (exit 0)" \
+    sh -c '[ $0 -eq 0 ] && grep -q "Security key 2 (\"new\"" "$1"' $? \
+    "$tmp/out"
+as_bkey "$E" key remove 1 </dev/null >"$tmp/out" 2>"$tmp/err"
+check "a touch proves key remove 1 (exit 0)" \
+    sh -c '[ $0 -eq 0 ] && grep -q "Security key 1 is removed" "$1"' $? \
+    "$tmp/out"
+as_b "$E" key list --json >"$tmp/out" 2>&1
+check "tfakb has key 2 only, for the new Origin" \
+    grep -q '^\[{"id":2,"name":"new","type":"es256","rp":"pam://renamed\.example"' \
+    "$tmp/out"
+origin=pam://keys.example
+setconf ""
 
 done_testing

@@ -5,14 +5,17 @@
 # runs the suite: root acts with --user on its own name, so no proof is
 # asked (a key-only user would have to touch a registered key, and the fake
 # in each new process holds none); as a user the first key needs none
-# either (no second factor yet).
+# either (no second factor yet).  The last part acts on its own record
+# without --user, with FAKE_STATE keeping the fake's credentials between
+# runs, so the touch proof is asked for and given.
 . "$TOP/tests/lib/lib.sh"
 dir=$(mktemp -d "${TMPDIR:-/tmp}/tfa-enroll-key-XXXXXX")
 trap 'rm -rf "$dir"' EXIT
-mkdir -m 700 "$dir/store"
-conf() {	# conf EXTRA-LINE
-	printf 'StoreDir = %s/store\nOrigin = pam://enroll.example\n%s\n' \
-		"$dir" "$1" > "$dir/conf"
+mkdir -m 700 "$dir/store" "$dir/store2"
+store=$dir/store origin=pam://enroll.example
+conf() {	# conf EXTRA-LINE — StoreDir $store, Origin $origin
+	printf 'StoreDir = %s\nOrigin = %s\n%s\n' "$store" "$origin" "$1" \
+		> "$dir/conf"
 	chmod 600 "$dir/conf"
 }
 conf ""
@@ -71,8 +74,25 @@ enroll key list
 check "key list" [ "$rc" -eq 0 ]
 check "key list: three keys" [ "$(grep -c '^[0-9]' "$dir/out")" -eq 3 ]
 check "key list: key 3 asks for UV" sh -c "grep '^3 ' '$dir/out' | grep -q ' yes '"
+check "key list: no relying party noted for Origin's keys" \
+	sh -c "! grep -q 'relying party' '$dir/out'"
 enroll key list --json
 check "key list --json" has '"id":2,"name":"key2","type":"eddsa"'
+
+# Origin changed: the keys keep theirs, and a login still asks for it
+origin=pam://renamed.example
+conf ""
+enroll key list
+check "key list after an Origin change" [ "$rc" -eq 0 ]
+check "key list: names the keys' own relying party" \
+	sh -c "[ \$(grep -c '(relying party pam://enroll.example)\$' '$dir/out') -eq 3 ]"
+check "key list: does not call them unusable" \
+	sh -c "! grep -qi 'usable' '$dir/out'"
+enroll key list --json
+check "key list --json: the key's own rp" \
+	has '"rp":"pam://enroll.example"'
+origin=pam://enroll.example
+conf ""
 
 conf "MaxKeys = 3"
 enroll key add
@@ -100,4 +120,46 @@ enroll key remove x
 check "key remove x: usage error" [ "$rc" -eq 2 ]
 enroll key add a b
 check "key add a b: usage error" [ "$rc" -eq 2 ]
+
+# ---- the touch proof, with a key made for an older Origin ----
+# no --user: the caller's own record, so a change asks for a proof; the
+# fake remembers its credentials in $dir/fake-state between runs
+own() {	# own ARGS... — like enroll, without --user, on a key with memory
+	FAKE_STATE=$dir/fake-state LD_PRELOAD=$preload \
+		"$TOP/$BUILD/tfa-enroll" --config "$dir/conf" "$@" \
+		>"$dir/out" 2>&1 </dev/null
+	rc=$?
+}
+store=$dir/store2 origin=pam://old.example
+conf ""
+own key add old
+check "own record: first key, no proof needed" [ "$rc" -eq 0 ]
+origin=pam://new.example
+conf ""
+own key list
+check "own key list: the old key's relying party" \
+	has '^1 .*(relying party pam://old.example)$'
+own key add new
+check "a touch of the key for the old Origin proves it (key add)" \
+	[ "$rc" -eq 0 ]
+check "the touch was asked for" has "Touch your registered security key"
+check "key 2 registered for Origin" has 'Security key 2 ("new"'
+own key list --json
+check "key 2 is for the new Origin" \
+	has '"id":2,"name":"new","type":"es256","rp":"pam://new.example"'
+own key remove 2
+check "a touch proves key remove (Origin's key)" [ "$rc" -eq 0 ]
+own key list
+check "key 2 gone, key 1 left" \
+	sh -c "! grep -q '^2 ' '$dir/out' && grep -q '^1 ' '$dir/out'"
+FAKE_STATE=$dir/no-such-key LD_PRELOAD=$preload "$TOP/$BUILD/tfa-enroll" \
+	--config "$dir/conf" key remove 1 >"$dir/out" 2>&1 </dev/null
+rc=$?
+check "a key holding none of them: no proof, refused" [ "$rc" -eq 1 ]
+check "it asks for a registered key" has "registered security key"
+rm -f "$dir/no-such-key"
+own key remove 1
+check "a touch of the old Origin's key proves key remove" [ "$rc" -eq 0 ]
+own key list
+check "no keys left" has "No security keys"
 done_testing
