@@ -78,7 +78,8 @@ deps:
 test-deps:
 	@sh scripts/deps.sh build test
 
-$(BUILD)/%.o: %.c $(wildcard common/*.h tests/lib/*.h tests/fido/*.h)
+$(BUILD)/%.o: %.c $(wildcard common/*.h pam/*.h enroll/*.h tests/lib/*.h \
+	    tests/fido/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -98,7 +99,9 @@ $(ENROLL): $(ENROLL_OBJ) $(LIBTFA)
 
 # Test programs export their symbols, so the time() they define is the one
 # the module (loaded by libpam) calls.
-$(BUILD)/tests/%: tests/unit/%.c $(TESTLIB_OBJ) $(LIBTFA)
+# test_ops, test_ops_mail and test_privsep include enroll/*.c themselves
+$(BUILD)/tests/%: tests/unit/%.c $(TESTLIB_OBJ) $(LIBTFA) $(ENROLL_SRC) \
+	    $(wildcard enroll/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/lib -rdynamic -o $@ $< $(TESTLIB_OBJ) \
 	    $(LIBTFA) $(LIBS)

@@ -9,10 +9,16 @@
  *  - Every file is opened with O_NOFOLLOW|O_NONBLOCK and checked on its
  *    descriptor, never on a path: a regular file, owned by the effective
  *    user, mode 0600 or stricter, exactly one link, of bounded size.
- *  - A record changes only under its user's flock(): a new database is
- *    written beside the old one, synced, renamed over it, and the directory
- *    is synced.  So a reader never needs the lock, a kill -9 at any instant
- *    leaves the old or the new record, and the lock dies with its holder.
+ *  - A record changes only under its user's flock().  A change to the
+ *    entries a login updates (state, backup codes, devices, app passwords,
+ *    keys; never the TOTP secret), with no entry added or removed, goes to
+ *    the record's overlay, StoreDir/<escaped user>.st (overlay.h): one slot
+ *    rewritten in place and its data synced.  Any other change writes a new
+ *    database beside the old one, syncs it, renames it over the old one and
+ *    syncs the directory; the new database has a new random generation, so
+ *    the overlay's slots, made for the old one, no longer count.  Either
+ *    way a reader never needs the lock, a kill -9 at any instant leaves the
+ *    old or the new record, and the lock dies with its holder.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -24,20 +30,90 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
+#include "overlay.h"
 #include "store.h"
 #include "user.h"
 
 #define DB_SIZE_MAX	(8 * 1024 * 1024)
 #define DB_ENTRIES_MAX	100000
 #define STEM_MAX	(TFA_USER_FILE_MAX + 1)
+#define GEN_KEY		"store.gen"	/* the database's generation */
+
+/* One encoded entry, key and value NUL-terminated in one allocation. */
+struct entry {
+	char *key;
+	char *val;
+	size_t size;
+};
+
+struct entries {
+	struct entry *v;
+	size_t n, cap;
+};
 
 struct tfa_store {
 	int dirfd;
 	int lockfd;
+	int ovlfd;			/* the overlay, once written */
 	const struct tfa_log *log;
+	uint64_t gen;			/* of the database loaded or saved */
+	struct entries base;		/* its entries, sorted by key */
+	struct tfa_ovl ovl;		/* the newest overlay slot for it */
 	char stem[STEM_MAX];
 	char dir[PATH_MAX];
 };
+
+static tfa_err
+entries_add(struct entries *e, const char *key, size_t klen, const char *val,
+    size_t vlen)
+{
+	struct entry *v;
+	char *p;
+
+	if (e->n == e->cap) {
+		size_t cap = e->cap ? 2 * e->cap : 16;
+
+		if ((v = reallocarray(e->v, cap, sizeof(*v))) == NULL)
+			return TFA_ERR_NOMEM;
+		e->v = v;
+		e->cap = cap;
+	}
+	if ((p = malloc(klen + vlen + 2)) == NULL)
+		return TFA_ERR_NOMEM;
+	memcpy(p, key, klen);
+	p[klen] = '\0';
+	memcpy(p + klen + 1, val, vlen);
+	p[klen + 1 + vlen] = '\0';
+	e->v[e->n++] = (struct entry){ p, p + klen + 1, klen + vlen + 2 };
+	return TFA_OK;
+}
+
+static void
+entries_free(struct entries *e)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		explicit_bzero(e->v[i].key, e->v[i].size);
+		free(e->v[i].key);
+	}
+	free(e->v);
+	*e = (struct entries){ 0 };
+}
+
+static int
+by_key(const void *a, const void *b)
+{
+	return strcmp(((const struct entry *)a)->key,
+	    ((const struct entry *)b)->key);
+}
+
+static const struct entry *
+entries_find(const struct entries *e, const char *key)
+{
+	struct entry k = { (char *)(uintptr_t)key, NULL, 0 };
+
+	return e->n == 0 ? NULL : bsearch(&k, e->v, e->n, sizeof(*e->v),
+	    by_key);
+}
 
 static tfa_err
 open_dir(const struct tfa_config *cfg, const struct tfa_log *log, int *out)
@@ -137,14 +213,147 @@ file_name(char *buf, size_t len, const char *stem, const char *suffix)
 	return (n < 0 || (size_t)n >= len) ? TFA_ERR_USER : TFA_OK;
 }
 
+/* The generation of an open database: 16 hex digits; 0 when it has none. */
 static tfa_err
-read_db(int dirfd, const char *dir, const char *stem,
-    const struct tfa_log *log, struct tfa_record *rec)
+read_gen(GDBM_FILE db, uint64_t *gen)
+{
+	datum key = { GEN_KEY, (int)sizeof(GEN_KEY) - 1 }, val;
+	tfa_err r = TFA_ERR_CORRUPT;
+	char buf[17], *end;
+
+	*gen = 0;
+	val = gdbm_fetch(db, key);
+	if (val.dptr == NULL)
+		return gdbm_errno == GDBM_ITEM_NOT_FOUND ? TFA_OK :
+		    TFA_ERR_CORRUPT;
+	if (val.dsize == 16) {
+		memcpy(buf, val.dptr, 16);
+		buf[16] = '\0';
+		errno = 0;
+		*gen = strtoull(buf, &end, 16);
+		if (errno == 0 && *end == '\0' && *gen != 0 &&
+		    strspn(buf, "0123456789abcdef") == 16)
+			r = TFA_OK;
+	}
+	free(val.dptr);
+	return r;
+}
+
+/* The overlay's newest slot for generation gen; none when no file. */
+static tfa_err
+read_overlay(int dirfd, const char *dir, const char *stem, uint64_t gen,
+    const struct tfa_log *log, struct tfa_ovl *ovl)
 {
 	char name[STEM_MAX + 8];
-	GDBM_FILE db;
+	tfa_err r;
+	int fd;
+
+	tfa_ovl_init(ovl, gen);
+	if (gen == 0)
+		return TFA_OK;
+	if ((r = file_name(name, sizeof(name), stem, ".st")) != TFA_OK)
+		return r;
+	r = open_file(dirfd, dir, name, O_RDONLY, log, &fd);
+	if (r == TFA_ERR_NOENT)
+		return TFA_OK;
+	if (r != TFA_OK)
+		return r;
+	r = tfa_ovl_read(fd, gen, ovl);
+	close(fd);
+	if (r != TFA_OK)
+		tfa_log(log, LOG_ERR, "store %s/%s: %s; refusing the record",
+		    dir, name, r == TFA_ERR_IO ? "cannot read" : "corrupt");
+	return r;
+}
+
+/* The overlay's value for key, or NULL; counts the matches. */
+static const char *
+overlay_value(const struct tfa_ovl *ovl, const char *key, size_t klen,
+    size_t *matched)
+{
+	const char *k, *v;
+	size_t pos = 0;
+
+	while (tfa_ovl_next(ovl->payload, ovl->len, &pos, &k, &v)) {
+		if (strlen(k) == klen && memcmp(k, key, klen) == 0) {
+			(*matched)++;
+			return v;
+		}
+	}
+	return NULL;
+}
+
+static size_t
+overlay_count(const struct tfa_ovl *ovl)
+{
+	const char *k, *v;
+	size_t pos = 0, n = 0;
+
+	while (tfa_ovl_next(ovl->payload, ovl->len, &pos, &k, &v))
+		n++;
+	return n;
+}
+
+/*
+ * Decode the database's entries, each replaced by its overlay value when it
+ * has one.  With st (under the lock) also keep the database's own entries
+ * and the overlay there, for tfa_store_save.
+ */
+static tfa_err
+read_entries(GDBM_FILE db, const struct tfa_ovl *ovl, struct tfa_record *rec,
+    struct tfa_store *st)
+{
 	datum key, next, val;
+	const char *v;
+	size_t matched = 0;
 	unsigned n = 0;
+	tfa_err r = TFA_OK;
+
+	for (key = gdbm_firstkey(db); key.dptr != NULL; key = next) {
+		if (key.dsize == (int)sizeof(GEN_KEY) - 1 &&
+		    memcmp(key.dptr, GEN_KEY, sizeof(GEN_KEY) - 1) == 0) {
+			next = gdbm_nextkey(db, key);
+			free(key.dptr);
+			continue;
+		}
+		val = gdbm_fetch(db, key);
+		if (val.dptr == NULL || ++n > DB_ENTRIES_MAX)
+			r = TFA_ERR_CORRUPT;
+		else if ((v = overlay_value(ovl, key.dptr, (size_t)key.dsize,
+		    &matched)) != NULL)
+			r = tfa_record_decode(rec, key.dptr, (size_t)key.dsize,
+			    v, strlen(v));
+		else
+			r = tfa_record_decode(rec, key.dptr, (size_t)key.dsize,
+			    val.dptr, (size_t)val.dsize);
+		if (r == TFA_OK && st != NULL)
+			r = entries_add(&st->base, key.dptr, (size_t)key.dsize,
+			    val.dptr, (size_t)val.dsize);
+		if (val.dptr != NULL) {
+			explicit_bzero(val.dptr, (size_t)val.dsize);
+			free(val.dptr);
+		}
+		next = r == TFA_OK ? gdbm_nextkey(db, key) : (datum){ 0 };
+		free(key.dptr);
+		if (r != TFA_OK)
+			return r;
+	}
+	if (gdbm_errno != GDBM_ITEM_NOT_FOUND && gdbm_errno != GDBM_NO_ERROR)
+		return TFA_ERR_CORRUPT;
+	/* every overlay entry overrides one of the database's */
+	if (matched != overlay_count(ovl))
+		return TFA_ERR_CORRUPT;
+	return tfa_record_finish(rec);
+}
+
+static tfa_err
+read_db(int dirfd, const char *dir, const char *stem,
+    const struct tfa_log *log, struct tfa_record *rec, struct tfa_store *st)
+{
+	char name[STEM_MAX + 8];
+	struct tfa_ovl *ovl = NULL;
+	GDBM_FILE db;
+	uint64_t gen;
 	tfa_err r;
 	int fd;
 
@@ -160,32 +369,40 @@ read_db(int dirfd, const char *dir, const char *stem,
 		    "%s", dir, name, gdbm_strerror(gdbm_errno));
 		return TFA_ERR_CORRUPT;
 	}
-	for (key = gdbm_firstkey(db); key.dptr != NULL; key = next) {
-		val = gdbm_fetch(db, key);
-		if (val.dptr == NULL || ++n > DB_ENTRIES_MAX)
-			r = TFA_ERR_CORRUPT;
-		else
-			r = tfa_record_decode(rec, key.dptr, (size_t)key.dsize,
-			    val.dptr, (size_t)val.dsize);
-		if (val.dptr != NULL) {
-			explicit_bzero(val.dptr, (size_t)val.dsize);
-			free(val.dptr);
-		}
-		next = r == TFA_OK ? gdbm_nextkey(db, key) : (datum){ 0 };
-		free(key.dptr);
-		if (r != TFA_OK)
-			break;
+	if (st != NULL)
+		ovl = &st->ovl;
+	else if ((ovl = malloc(sizeof(*ovl))) == NULL) {
+		gdbm_close(db);
+		return TFA_ERR_NOMEM;
 	}
-	if (r == TFA_OK && gdbm_errno != GDBM_ITEM_NOT_FOUND &&
-	    gdbm_errno != GDBM_NO_ERROR)
-		r = TFA_ERR_CORRUPT;
-	if (r == TFA_OK)
-		r = tfa_record_finish(rec);
+	if ((r = read_gen(db, &gen)) != TFA_OK)
+		goto corrupt;
+	/* the overlay is read after the database: never newer than it */
+	if ((r = read_overlay(dirfd, dir, stem, gen, log, ovl)) != TFA_OK)
+		goto out;
+	if (st != NULL)
+		st->gen = gen;
+	if ((r = read_entries(db, ovl, rec, st)) != TFA_OK)
+		goto corrupt;
+	if (st != NULL)
+		qsort(st->base.v, st->base.n, sizeof(*st->base.v), by_key);
+	goto out;
+corrupt:
+	tfa_log(log, LOG_ERR, "store %s/%s: record is corrupt; refusing it",
+	    dir, name);
+out:
 	gdbm_close(db);
+	if (st == NULL) {
+		explicit_bzero(ovl, sizeof(*ovl));
+		free(ovl);
+	}
 	if (r != TFA_OK) {
-		tfa_log(log, LOG_ERR, "store %s/%s: record is corrupt; "
-		    "refusing it", dir, name);
 		tfa_record_wipe(rec);
+		if (st != NULL) {
+			entries_free(&st->base);
+			st->gen = 0;
+			tfa_ovl_init(&st->ovl, 0);
+		}
 	}
 	return r;
 }
@@ -202,7 +419,7 @@ tfa_store_read(const struct tfa_config *cfg, const struct tfa_log *log,
 		return r;
 	if ((r = open_dir(cfg, log, &dirfd)) != TFA_OK)
 		return r;
-	r = read_db(dirfd, cfg->store_dir, stem, log, rec);
+	r = read_db(dirfd, cfg->store_dir, stem, log, rec, NULL);
 	close(dirfd);
 	return r;
 }
@@ -218,7 +435,7 @@ tfa_store_lock(const struct tfa_config *cfg, const struct tfa_log *log,
 	*out = NULL;
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return TFA_ERR_NOMEM;
-	st->dirfd = st->lockfd = -1;
+	st->dirfd = st->lockfd = st->ovlfd = -1;
 	st->log = log;
 	if ((r = tfa_user_escape(user, st->stem, sizeof(st->stem))) ||
 	    (r = tfa_strlcpy(st->dir, cfg->store_dir, sizeof(st->dir))) ||
@@ -246,7 +463,12 @@ fail:
 tfa_err
 tfa_store_load(struct tfa_store *st, struct tfa_record *rec)
 {
-	tfa_err r = read_db(st->dirfd, st->dir, st->stem, st->log, rec);
+	tfa_err r;
+
+	entries_free(&st->base);
+	st->gen = 0;
+	tfa_ovl_init(&st->ovl, 0);
+	r = read_db(st->dirfd, st->dir, st->stem, st->log, rec, st);
 
 	/* whatever the caller saves next is pruned (device.h) */
 	if (r == TFA_OK)
@@ -255,13 +477,9 @@ tfa_store_load(struct tfa_store *st, struct tfa_record *rec)
 }
 
 static tfa_err
-put_entry(void *arg, const char *k, const char *v)
+collect_entry(void *arg, const char *k, const char *v)
 {
-	datum key = { (char *)(uintptr_t)k, (int)strlen(k) };
-	datum val = { (char *)(uintptr_t)v, (int)strlen(v) };
-
-	return gdbm_store(arg, key, val, GDBM_REPLACE) == 0 ? TFA_OK :
-	    TFA_ERR_IO;
+	return entries_add(arg, k, strlen(k), v, strlen(v));
 }
 
 static tfa_err
@@ -275,10 +493,21 @@ sync_dir(struct tfa_store *st)
 	return TFA_OK;
 }
 
-tfa_err
-tfa_store_save(struct tfa_store *st, const struct tfa_record *rec)
+static tfa_err
+store_entry(GDBM_FILE db, const char *k, const char *v)
 {
-	char tmp[STEM_MAX + 8], db[STEM_MAX + 8];
+	datum key = { (char *)(uintptr_t)k, (int)strlen(k) };
+	datum val = { (char *)(uintptr_t)v, (int)strlen(v) };
+
+	return gdbm_store(db, key, val, GDBM_REPLACE) == 0 ? TFA_OK :
+	    TFA_ERR_IO;
+}
+
+/* Write cur as a new database of generation gen, replacing the old one. */
+static tfa_err
+write_db(struct tfa_store *st, const struct entries *cur, uint64_t gen)
+{
+	char tmp[STEM_MAX + 8], db[STEM_MAX + 8], genbuf[17];
 	GDBM_FILE dbf = NULL;
 	tfa_err r;
 	int fd;
@@ -286,11 +515,13 @@ tfa_store_save(struct tfa_store *st, const struct tfa_record *rec)
 	if ((r = file_name(tmp, sizeof(tmp), st->stem, ".tmp")) ||
 	    (r = file_name(db, sizeof(db), st->stem, ".db")))
 		return r;
+	errno = 0;
 	/* a leftover from a killed writer; we hold the lock, so it is dead */
 	if (unlinkat(st->dirfd, tmp, 0) != 0 && errno != ENOENT) {
 		r = TFA_ERR_IO;
 		goto fail;
 	}
+	errno = 0;
 	r = open_file(st->dirfd, st->dir, tmp, O_RDWR | O_CREAT | O_EXCL,
 	    st->log, &fd);
 	if (r != TFA_OK)
@@ -301,8 +532,12 @@ tfa_store_save(struct tfa_store *st, const struct tfa_record *rec)
 		r = TFA_ERR_IO;
 		goto fail;
 	}
-	if ((r = tfa_record_encode(rec, put_entry, dbf)) != TFA_OK)
+	snprintf(genbuf, sizeof(genbuf), "%016llx", (unsigned long long)gen);
+	if ((r = store_entry(dbf, GEN_KEY, genbuf)) != TFA_OK)
 		goto fail;
+	for (size_t i = 0; i < cur->n; i++)
+		if ((r = store_entry(dbf, cur->v[i].key, cur->v[i].val)))
+			goto fail;
 	if (gdbm_sync(dbf) != 0) {
 		r = TFA_ERR_IO;
 		goto fail;
@@ -328,6 +563,116 @@ fail:
 	return r;
 }
 
+/*
+ * The overlay that turns the loaded database into cur: every entry whose
+ * value differs.  False when cur cannot be one: no database generation, an
+ * entry added or removed, the TOTP entry changed, or too much changed.
+ */
+static bool
+make_overlay(const struct tfa_store *st, const struct entries *cur,
+    char *payload, size_t *len)
+{
+	const struct entry *b;
+	size_t n = 0, k, v;
+
+	if (st->gen == 0 || cur->n != st->base.n)
+		return false;
+	for (size_t i = 0; i < cur->n; i++) {
+		if ((b = entries_find(&st->base, cur->v[i].key)) == NULL)
+			return false;
+		if (strcmp(b->val, cur->v[i].val) == 0)
+			continue;
+		if (strcmp(b->key, "totp") == 0 || strcmp(b->key, "format") == 0)
+			return false;
+		k = strlen(cur->v[i].key) + 1;
+		v = strlen(cur->v[i].val) + 1;
+		if (k + v > TFA_OVL_PAYLOAD - n)
+			return false;
+		memcpy(payload + n, cur->v[i].key, k);
+		memcpy(payload + n + k, cur->v[i].val, v);
+		n += k + v;
+	}
+	*len = n;
+	return true;
+}
+
+static tfa_err
+write_overlay(struct tfa_store *st, const char *payload, size_t len)
+{
+	char name[STEM_MAX + 8];
+	bool made;
+	tfa_err r;
+
+	/* the same as the newest slot: already on disk */
+	if (st->ovl.seq != 0 && len == st->ovl.len &&
+	    memcmp(payload, st->ovl.payload, len) == 0)
+		return TFA_OK;
+	if (len == 0 && st->ovl.seq == 0)
+		return TFA_OK;
+	if ((r = file_name(name, sizeof(name), st->stem, ".st")) != TFA_OK)
+		return r;
+	errno = 0;
+	if (st->ovlfd < 0) {
+		r = open_file(st->dirfd, st->dir, name, O_RDWR | O_CREAT,
+		    st->log, &st->ovlfd);
+		if (r != TFA_OK)
+			return r == TFA_ERR_NOENT ? TFA_ERR_IO : r;
+		if ((r = tfa_ovl_prepare(st->ovlfd, &made)) != TFA_OK)
+			goto fail;
+		/* a new file: its name must survive a crash too */
+		if (made && (r = sync_dir(st)) != TFA_OK)
+			return r;
+	}
+	if ((r = tfa_ovl_write(st->ovlfd, &st->ovl, payload, len)) == TFA_OK)
+		return TFA_OK;
+fail:
+	tfa_log(st->log, LOG_ERR, "store %s/%s: cannot write record: %s; "
+	    "it is unchanged", st->dir, name, errno ? strerror(errno) :
+	    tfa_strerror(r));
+	return r;
+}
+
+tfa_err
+tfa_store_save(struct tfa_store *st, const struct tfa_record *rec)
+{
+	struct entries cur = { 0 };
+	char *payload = NULL;
+	size_t len;
+	uint64_t gen;
+	tfa_err r;
+
+	if ((r = tfa_record_encode(rec, collect_entry, &cur)) != TFA_OK)
+		goto out;
+	if ((payload = malloc(TFA_OVL_PAYLOAD)) == NULL) {
+		r = TFA_ERR_NOMEM;
+		goto out;
+	}
+	if (make_overlay(st, &cur, payload, &len)) {
+		r = write_overlay(st, payload, len);
+		goto out;
+	}
+	do {
+		if ((r = tfa_random(&gen, sizeof(gen))) != TFA_OK)
+			goto out;
+	} while (gen == 0 || gen == st->gen);
+	if ((r = write_db(st, &cur, gen)) != TFA_OK)
+		goto out;
+	/* the new database is the base now; the overlay's slots are void */
+	qsort(cur.v, cur.n, sizeof(*cur.v), by_key);
+	entries_free(&st->base);
+	st->base = cur;
+	cur = (struct entries){ 0 };
+	st->gen = gen;
+	tfa_ovl_init(&st->ovl, gen);
+out:
+	if (payload != NULL) {
+		explicit_bzero(payload, TFA_OVL_PAYLOAD);
+		free(payload);
+	}
+	entries_free(&cur);
+	return r;
+}
+
 tfa_err
 tfa_store_delete(struct tfa_store *st)
 {
@@ -343,6 +688,16 @@ tfa_store_delete(struct tfa_store *st)
 		    st->dir, db, strerror(errno));
 		return TFA_ERR_IO;
 	}
+	entries_free(&st->base);
+	st->gen = 0;
+	tfa_ovl_init(&st->ovl, 0);
+	if (st->ovlfd >= 0) {
+		close(st->ovlfd);
+		st->ovlfd = -1;
+	}
+	/* a leftover overlay belongs to no database: harmless, but tidy */
+	if (file_name(db, sizeof(db), st->stem, ".st") == TFA_OK)
+		unlinkat(st->dirfd, db, 0);
 	return sync_dir(st);
 }
 
@@ -353,6 +708,10 @@ tfa_store_close(struct tfa_store **stp)
 
 	if (st == NULL)
 		return;
+	entries_free(&st->base);
+	explicit_bzero(&st->ovl, sizeof(st->ovl));
+	if (st->ovlfd >= 0)
+		close(st->ovlfd);
 	if (st->lockfd >= 0)
 		close(st->lockfd);	/* releases the flock */
 	if (st->dirfd >= 0)

@@ -3,7 +3,7 @@
  * 64 KiB tmpfs, on a tmpfs remounted read-only, and behind a read-only
  * bind mount (with no lock file yet).  A login with the right code must
  * fail closed (PAM_AUTH_ERR) with a log line naming the cause, leave the
- * record byte for byte as it was and no temporary file; once space is
+ * record and its overlay byte for byte as they were and no temporary file; once space is
  * freed or the store writable again, the same code must log in: nothing
  * was consumed and no lock was left behind.  Logins run in a child, so a
  * crash (SIGBUS on a full tmpfs) is a result, not the end of the test.
@@ -87,6 +87,20 @@ enroll_in(const char *store, const char *user, struct tfa_totp *t)
 	fx.cfg = saved;
 }
 
+/* No file, or one of zero bytes only (an overlay begun, holding no slot). */
+static bool
+holds_nothing(const char *path)
+{
+	size_t n, i;
+	char *now = pamfx_slurp(path, &n);
+	bool none = now == NULL;
+
+	for (i = 0; !none && i < n && now[i] == '\0'; i++)
+		;
+	free(now);
+	return none || i == n;
+}
+
 static bool
 same_bytes(const char *path, const char *before, size_t len)
 {
@@ -106,15 +120,18 @@ static void
 fails_closed(const char *what, const char *store, const char *user,
     const char *service, const char *code, const char *why)
 {
-	char db[PATH_MAX], tmp[PATH_MAX], *before, *log;
-	size_t len;
+	char db[PATH_MAX], ovl[PATH_MAX], tmp[PATH_MAX], *before, *log;
+	char *ovl_before;
+	size_t len, ovl_len = 0;
 	off_t mark = pamfx_log_mark();
 	int r, prompts, ok;
 
 	printf("# %s\n", what);
 	snprintf(db, sizeof(db), "%s/%s.db", store, user);
 	snprintf(tmp, sizeof(tmp), "%s/%s.tmp", store, user);
+	snprintf(ovl, sizeof(ovl), "%s/%s.st", store, user);
 	before = pamfx_slurp(db, &len);
+	ovl_before = pamfx_slurp(ovl, &ovl_len);	/* NULL: none yet */
 	r = login_in_child(service, user, code, &prompts);
 	log = pamfx_log_since(mark);
 	ok = CHECK_EQ(r, PAM_AUTH_ERR);
@@ -125,22 +142,44 @@ fails_closed(const char *what, const char *store, const char *user,
 	}
 	ok &= CHECK(strstr(log, "result=error") != NULL);
 	ok &= CHECK(before != NULL && same_bytes(db, before, len));
+	ok &= CHECK(ovl_before == NULL ? holds_nothing(ovl) :
+	    same_bytes(ovl, ovl_before, ovl_len));
 	ok &= CHECK(access(tmp, F_OK) != 0);
 	tried++;
 	held += ok;
 	free(before);
+	free(ovl_before);
 	free(log);
+}
+
+/* Fill the file system filler is on to its last byte; how many it took. */
+static long
+fill(const char *filler)
+{
+	char buf[4096];
+	long filled = 0;
+	ssize_t n;
+	int fd;
+
+	memset(buf, 'x', sizeof(buf));
+	if ((fd = open(filler, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0)
+		abort();
+	while ((n = write(fd, buf, sizeof(buf))) > 0)
+		filled += n;
+	CHECK(n < 0 && errno == ENOSPC);
+	while (write(fd, buf, 1) == 1)
+		filled++;
+	close(fd);
+	return filled;
 }
 
 static void
 test_full_disk(void)
 {
 	char mnt[1024], store[1100], filler[1100], args[1200], code[16];
-	char buf[4096];
 	struct tfa_totp t;
-	int fd, prompts;
-	long filled = 0;
-	ssize_t n;
+	int prompts;
+	long filled;
 
 	snprintf(mnt, sizeof(mnt), "%s", pamfx_path(fx.dir, "full"));
 	snprintf(store, sizeof(store), "%s/store", mnt);
@@ -155,19 +194,8 @@ test_full_disk(void)
 	snprintf(args, sizeof(args), "StoreDir=%s", store);
 	pamtest_stack("tfa-disk", "", args);
 	enroll_in(store, "dana", &t);
-	pamfx_now += 60;
-	CHECK_EQ(login_in_child("tfa-disk", "dana", pamtest_code(&t, pamfx_now),
-	    &prompts), PAM_SUCCESS);
-
-	/* fill every last page */
-	memset(buf, 'x', sizeof(buf));
-	fd = open(filler, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	while ((n = write(fd, buf, sizeof(buf))) > 0)
-		filled += n;
-	CHECK(n < 0 && errno == ENOSPC);
-	while (write(fd, buf, 1) == 1)
-		filled++;
-	close(fd);
+	/* no login yet, so no overlay: the first one has to make it */
+	filled = fill(filler);
 	printf("# tmpfs full after %ld bytes of filler\n", filled);
 
 	pamfx_now += 60;
@@ -180,6 +208,21 @@ test_full_disk(void)
 	CHECK(unlink(filler) == 0);
 	CHECK_EQ(login_in_child("tfa-disk", "dana", code, &prompts),
 	    PAM_SUCCESS);
+
+	/*
+	 * Full again, with the overlay made: a login's state is written in
+	 * place, in blocks the file already has, so logins go on, each one
+	 * durable: its code is refused the second time.
+	 */
+	filled = fill(filler);
+	printf("# tmpfs full again after %ld bytes of filler\n", filled);
+	pamfx_now += 60;
+	snprintf(code, sizeof(code), "%s", pamtest_code(&t, pamfx_now));
+	CHECK_EQ(login_in_child("tfa-disk", "dana", code, &prompts),
+	    PAM_SUCCESS);
+	CHECK_EQ(login_in_child("tfa-disk", "dana", code, &prompts),
+	    PAM_AUTH_ERR);
+	CHECK(unlink(filler) == 0);
 	CHECK(umount2(mnt, MNT_DETACH) == 0);
 }
 

@@ -1,6 +1,7 @@
 /*
  * Filesystem attacks on the store, through the built module: symlinks in
- * place of the store, a record, its lock or its temporary file; hard links;
+ * place of the store, a record, its lock, its overlay or its temporary
+ * file; hard links;
  * other owners; group or world access; a FIFO, a socket, a device, a
  * directory or a huge sparse file where a record or lock should be; a
  * config file that is any of those.
@@ -437,30 +438,103 @@ test_lock_file(void)
 	}
 }
 
+/*
+ * The overlay (the state a login writes in place) is held to the record's
+ * rules; it is read with the record, before the prompt.
+ */
+static void
+test_overlay_file(void)
+{
+	char ovl[PATH_MAX], kept[PATH_MAX];
+
+	snprintf(ovl, sizeof(ovl), "%s", pamfx_path(fx.store, "alice.st"));
+	snprintf(kept, sizeof(kept), "%s", pamfx_path(fx.dir, "alice.st.kept"));
+	CHECK(access(ovl, F_OK) == 0);	/* the logins so far made it */
+
+	CHECK(rename(ovl, kept) == 0);
+	CHECK(symlink(victim, ovl) == 0);
+	refused("overlay is a symlink to a file outside the store",
+	    "alice.st: cannot open: is a symbolic link", 0);
+	CHECK(unlink(ovl) == 0);
+	CHECK(mkfifo(ovl, 0600) == 0);
+	refused("overlay is a FIFO (must not hang)",
+	    "alice.st: not a regular file", 0);
+	CHECK(unlink(ovl) == 0);
+	CHECK(mkdir(ovl, 0700) == 0);
+	refused("overlay is a directory", "alice.st: not a regular file", 0);
+	CHECK(rmdir(ovl) == 0);
+	CHECK(rename(kept, ovl) == 0);
+	works();
+
+	CHECK(chmod(ovl, 0644) == 0);
+	refused("overlay mode 0644",
+	    "alice.st: mode allows group or other access", 0);
+	CHECK(chmod(ovl, 0600) == 0);
+	works();
+
+	CHECK(link(ovl, pamfx_path(fx.store, "overlay-copy")) == 0);
+	refused("overlay has a second hard link",
+	    "alice.st: has more than one link", 0);
+	CHECK(unlink(pamfx_path(fx.store, "overlay-copy")) == 0);
+	works();
+
+	if (!root) {
+		tfa_skip("overlay owned by another user: needs root");
+	} else {
+		CHECK(chown(ovl, 65534, 0) == 0);
+		refused("overlay owned by uid 65534", "alice.st: wrong owner",
+		    0);
+		CHECK(chown(ovl, 0, 0) == 0);
+		works();
+	}
+}
+
+/*
+ * A change that rewrites the record whole (not a login's, which goes to
+ * the overlay): the TOTP entry's creation time moves by a second.
+ */
+static bool
+rewrite_whole(void)
+{
+	struct tfa_store *st = NULL;
+	struct tfa_record rec;
+	bool ok;
+
+	tfa_record_init(&rec);
+	ok = tfa_store_lock(&pamtest.cfg, NULL, "alice", &st) == TFA_OK &&
+	    tfa_store_load(st, &rec) == TFA_OK;
+	rec.totp.created++;
+	ok = ok && tfa_store_save(st, &rec) == TFA_OK;
+	tfa_store_close(&st);
+	tfa_record_wipe(&rec);
+	return ok;
+}
+
 /* A planted temporary file is removed, never written through. */
 static void
 test_tmp_file(void)
 {
-	struct pamtest_conv c = { 0 };
 	struct snap v0 = snap(victim), v1;
 
 	printf("# attack: temporary file is a symlink to a file outside\n");
 	CHECK(symlink(victim, tmp) == 0);
-	next_code();
-	CHECK_EQ(pamfx_login("tfa-fs", "alice", code, &c), PAM_SUCCESS);
+	CHECK(rewrite_whole());
 	v1 = snap(victim);
 	CHECK(same(&v0, &v1));
 	CHECK(access(tmp, F_OK) != 0 && errno == ENOENT);
 	snap_free(&v1);
+	next_code();
+	works();
 
 	printf("# attack: temporary file is a FIFO\n");
 	CHECK(mkfifo(tmp, 0600) == 0);
-	next_code();
 	alarm(20);
-	CHECK_EQ(pamfx_login("tfa-fs", "alice", code, &c), PAM_SUCCESS);
+	CHECK(rewrite_whole());
 	alarm(0);
 	CHECK(access(tmp, F_OK) != 0);
 	snap_free(&v0);
+	next_code();
+	works();
 }
 
 /* The config file names the store, so it is held to the same rules. */
@@ -545,6 +619,7 @@ main(void)
 	test_record_attrs();
 	test_record_types();
 	test_lock_file();
+	test_overlay_file();
 	test_tmp_file();
 	test_config_file();
 	printf("fs attacks: %d tried through the module, %d refused, logged, "

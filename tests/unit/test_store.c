@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 
 #include "check.h"
+#include "overlay.h"
 #include "store.h"
 #include "user.h"
 
@@ -771,6 +772,9 @@ child_count_up(const struct fixture *fx, int report)
 		    tfa_store_load(st, &rec) != TFA_OK)
 			_exit(1);
 		rec.last_step++;
+		/* most saves go to the overlay; every 8th writes it all */
+		if (rec.last_step % 8 == 0)
+			rec.totp.created++;
 		if (tfa_store_save(st, &rec) != TFA_OK)
 			_exit(2);
 		tfa_store_close(&st);
@@ -854,6 +858,162 @@ test_kill_9(void)
 	fx_done(&fx);
 }
 
+/* Lock, load, set alice's failure count (and maybe touch TOTP), save. */
+static tfa_err
+change(const struct fixture *fx, unsigned failures, bool touch_totp)
+{
+	struct tfa_store *st;
+	struct tfa_record rec;
+	tfa_err r;
+
+	if ((r = tfa_store_lock(&fx->cfg, &tlog, "alice", &st)) != TFA_OK)
+		return r;
+	if ((r = tfa_store_load(st, &rec)) == TFA_OK) {
+		rec.failures = failures;
+		rec.totp.created += touch_totp;
+		r = tfa_store_save(st, &rec);
+	}
+	tfa_store_close(&st);
+	return r;
+}
+
+static void
+flip_byte(const char *path, off_t off)
+{
+	int fd = open(path, O_RDWR);
+	char c;
+
+	if (fd < 0 || pread(fd, &c, 1, off) != 1)
+		abort();
+	c ^= 0x20;
+	if (pwrite(fd, &c, 1, off) != 1)
+		abort();
+	close(fd);
+}
+
+/* alice's database generation, read the way the store writes it. */
+static uint64_t
+db_gen(const struct fixture *fx)
+{
+	GDBM_FILE db = gdbm_open(fx_path(fx, "alice.db"), 0, GDBM_READER |
+	    GDBM_NOLOCK, 0, NULL);
+	datum key = { "store.gen", 9 }, val;
+	char buf[17] = "";
+	uint64_t gen;
+
+	if (db == NULL)
+		abort();
+	val = gdbm_fetch(db, key);
+	if (val.dptr != NULL && val.dsize == 16)
+		memcpy(buf, val.dptr, 16);
+	free(val.dptr);
+	gdbm_close(db);
+	gen = strtoull(buf, NULL, 16);
+	if (gen == 0)
+		abort();
+	return gen;
+}
+
+/* A slot the store did not write, with a good checksum, for alice. */
+static void
+plant_slot(const struct fixture *fx, const char *payload, size_t len)
+{
+	struct tfa_ovl ovl;
+	int fd = open(fx_path(fx, "alice.st"), O_RDWR);
+
+	if (fd < 0 || tfa_ovl_read(fd, db_gen(fx), &ovl) != TFA_OK ||
+	    tfa_ovl_write(fd, &ovl, payload, len) != TFA_OK)
+		abort();
+	close(fd);
+}
+
+/*
+ * A login's kind of change (the state entry) goes to the overlay: the
+ * database stays byte for byte as it was.  A torn slot falls back to the
+ * one before; a change to the TOTP entry rewrites the database, voiding
+ * the overlay; an overlay of the wrong size holds nothing and is made
+ * afresh; a slot naming an entry the database lacks is corruption.
+ */
+static void
+test_overlay(void)
+{
+	struct fixture fx;
+	struct tfa_record rec;
+	char db0[4096], db1[4096], ovl[PATH_MAX];
+	ssize_t n0, n1;
+	struct stat a, b;
+
+	fx_with_alice(&fx, "store-overlay");
+	fx_keep(&fx, "alice.st", ovl);
+	n0 = slurp(fx_path(&fx, "alice.db"), db0, sizeof(db0));
+	CHECK(stat(fx_path(&fx, "alice.db"), &a) == 0);
+	CHECK(!exists(&fx, "alice.st"));
+
+	CHECK_EQ(change(&fx, 1, false), TFA_OK);
+	CHECK(exists(&fx, "alice.st"));
+	CHECK(stat(ovl, &b) == 0 && b.st_size == TFA_OVL_FILE &&
+	    (b.st_mode & 07777) == 0600);
+	CHECK_EQ(read_failures(&fx, "alice"), 1);
+	CHECK_EQ(change(&fx, 2, false), TFA_OK);
+	CHECK_EQ(read_failures(&fx, "alice"), 2);
+	n1 = slurp(fx_path(&fx, "alice.db"), db1, sizeof(db1));
+	CHECK(n0 > 0 && n0 == n1 && memcmp(db0, db1, (size_t)n0) == 0);
+	CHECK(stat(fx_path(&fx, "alice.db"), &b) == 0 && a.st_ino == b.st_ino);
+	/* saving what is already there writes nothing */
+	CHECK(stat(ovl, &a) == 0);
+	CHECK_EQ(change(&fx, 2, false), TFA_OK);
+	CHECK(stat(ovl, &b) == 0 && a.st_mtim.tv_nsec == b.st_mtim.tv_nsec &&
+	    a.st_mtim.tv_sec == b.st_mtim.tv_sec);
+
+	/* the first went to slot 0, the second to slot 1: tear the second */
+	flip_byte(ovl, TFA_OVL_SLOT + TFA_OVL_HEADER + 2);
+	CHECK_EQ(read_failures(&fx, "alice"), 1);
+	flip_byte(ovl, TFA_OVL_HEADER + 2);
+	CHECK_EQ(read_failures(&fx, "alice"), 7);	/* the database's */
+	CHECK_EQ(change(&fx, 3, false), TFA_OK);
+	CHECK_EQ(read_failures(&fx, "alice"), 3);
+
+	/* a new TOTP entry: a new database, and the overlay does not count */
+	CHECK(stat(fx_path(&fx, "alice.db"), &a) == 0);
+	CHECK_EQ(change(&fx, 4, true), TFA_OK);
+	CHECK(stat(fx_path(&fx, "alice.db"), &b) == 0 && a.st_ino != b.st_ino);
+	CHECK_EQ(read_failures(&fx, "alice"), 4);
+	CHECK_EQ(tfa_store_read(&fx.cfg, &tlog, "alice", &rec), TFA_OK);
+	CHECK_EQ(rec.totp.created, 1700000001);
+	tfa_record_wipe(&rec);
+	CHECK_EQ(change(&fx, 5, false), TFA_OK);
+	CHECK_EQ(read_failures(&fx, "alice"), 5);
+
+	/* cut short, as by a crash while it was made: holds nothing */
+	CHECK(truncate(ovl, 100) == 0);
+	CHECK_EQ(read_failures(&fx, "alice"), 4);
+	CHECK_EQ(change(&fx, 6, false), TFA_OK);
+	CHECK(stat(ovl, &b) == 0 && b.st_size == TFA_OVL_FILE);
+	CHECK_EQ(read_failures(&fx, "alice"), 6);
+	CHECK_EQ(log_count, 0);
+
+	/* well-formed slots the store would never write */
+	plant_slot(&fx, "nosuch\0x\0", 9);
+	CHECK_EQ(read_failures(&fx, "alice"), -1 - (long)TFA_ERR_CORRUPT);
+	CHECK(strstr(log_last, "alice.db: record is corrupt") != NULL);
+	plant_slot(&fx, "state\0failures=x\0", 17);
+	CHECK_EQ(read_failures(&fx, "alice"), -1 - (long)TFA_ERR_CORRUPT);
+	plant_slot(&fx, "state", 5);
+	CHECK_EQ(read_failures(&fx, "alice"), -1 - (long)TFA_ERR_CORRUPT);
+	CHECK(strstr(log_last, "alice.st: corrupt") != NULL);
+
+	/* deleting the record takes the overlay with it */
+	{
+		struct tfa_store *st;
+
+		CHECK_EQ(tfa_store_lock(&fx.cfg, &tlog, "alice", &st), TFA_OK);
+		CHECK_EQ(tfa_store_delete(st), TFA_OK);
+		tfa_store_close(&st);
+	}
+	CHECK(!exists(&fx, "alice.st"));
+	fx_done(&fx);
+}
+
 int
 main(void)
 {
@@ -872,6 +1032,7 @@ main(void)
 	test_refuse_lock_file();
 	test_corrupt_records();
 	test_stale_tmp();
+	test_overlay();
 	test_kill_9();
 	return tfa_check_done();
 }

@@ -1,0 +1,205 @@
+/*
+ * The overlay file's two slots (overlay.h).  Integers are little-endian.
+ *
+ *   0  magic "tfa-ovl1"    16  sequence (u64)
+ *   8  generation (u64)    24  payload length (u64)
+ *  32  FNV-1a 64 of bytes 0..31 and the payload
+ *
+ * The checksum finds torn writes; it is no defence against a writer, who
+ * could as well rewrite the database (the file is the store owner's, 0600).
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "overlay.h"
+
+static const char magic[8] = { 't', 'f', 'a', '-', 'o', 'v', 'l', '1' };
+
+static void
+put64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t
+get64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static uint64_t
+fnv1a(uint64_t h, const uint8_t *p, size_t n)
+{
+	while (n-- > 0) {
+		h ^= *p++;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static uint64_t
+checksum(const uint8_t *slot, size_t len)
+{
+	return fnv1a(fnv1a(0xcbf29ce484222325ULL, slot, 32),
+	    slot + TFA_OVL_HEADER, len);
+}
+
+void
+tfa_ovl_init(struct tfa_ovl *ovl, uint64_t gen)
+{
+	ovl->gen = gen;
+	ovl->seq = 0;
+	ovl->slot = -1;
+	ovl->len = 0;
+}
+
+bool
+tfa_ovl_next(const char *payload, size_t len, size_t *pos, const char **key,
+    const char **val)
+{
+	const char *k, *v, *end = payload + len;
+
+	if (*pos >= len)
+		return false;
+	k = payload + *pos;
+	v = k + strlen(k) + 1;
+	*key = k;
+	*val = v;
+	*pos = (size_t)(v + strlen(v) + 1 - payload);
+	return *pos <= (size_t)(end - payload);
+}
+
+/* Non-empty key and value, each NUL-terminated inside the payload. */
+static bool
+well_formed(const char *p, size_t len)
+{
+	size_t i = 0, n;
+
+	while (i < len) {
+		for (int part = 0; part < 2; part++) {
+			const char *nul = memchr(p + i, '\0', len - i);
+
+			if (nul == NULL || (n = (size_t)(nul - (p + i))) == 0)
+				return false;
+			i += n + 1;
+		}
+	}
+	return true;
+}
+
+static tfa_err
+pread_all(int fd, void *buf, size_t n, off_t off, size_t *got)
+{
+	ssize_t r;
+
+	*got = 0;
+	while (*got < n) {
+		r = pread(fd, (char *)buf + *got, n - *got, off + (off_t)*got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return TFA_ERR_IO;
+		if (r == 0)
+			break;
+		*got += (size_t)r;
+	}
+	return TFA_OK;
+}
+
+tfa_err
+tfa_ovl_read(int fd, uint64_t gen, struct tfa_ovl *ovl)
+{
+	uint8_t buf[TFA_OVL_FILE + 1];
+	uint64_t seq;
+	size_t got, len;
+	tfa_err r = TFA_OK;
+
+	tfa_ovl_init(ovl, gen);
+	if (pread_all(fd, buf, sizeof(buf), 0, &got) != TFA_OK)
+		return TFA_ERR_IO;
+	if (got != TFA_OVL_FILE || gen == 0)
+		goto out;
+	for (int i = 0; i < 2; i++) {
+		const uint8_t *s = buf + i * TFA_OVL_SLOT;
+
+		len = (size_t)get64(s + 24);
+		if (memcmp(s, magic, sizeof(magic)) != 0 ||
+		    get64(s + 8) != gen ||
+		    len > TFA_OVL_PAYLOAD ||
+		    get64(s + 32) != checksum(s, len))
+			continue;
+		if ((seq = get64(s + 16)) <= ovl->seq)
+			continue;
+		ovl->seq = seq;
+		ovl->slot = i;
+		ovl->len = len;
+		memcpy(ovl->payload, s + TFA_OVL_HEADER, len);
+	}
+	if (ovl->slot >= 0 && !well_formed(ovl->payload, ovl->len))
+		r = TFA_ERR_CORRUPT;
+out:
+	explicit_bzero(buf, sizeof(buf));
+	return r;
+}
+
+tfa_err
+tfa_ovl_prepare(int fd, bool *made)
+{
+	static const uint8_t zero[TFA_OVL_FILE];
+	struct stat st;
+	ssize_t n;
+
+	*made = false;
+	if (fstat(fd, &st) != 0)
+		return TFA_ERR_IO;
+	if (st.st_size == TFA_OVL_FILE)
+		return TFA_OK;
+	/* new, or cut short by a crash while being made: holds nothing */
+	do {
+		n = pwrite(fd, zero, sizeof(zero), 0);
+	} while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(zero) || ftruncate(fd, TFA_OVL_FILE) != 0 ||
+	    fsync(fd) != 0)
+		return TFA_ERR_IO;
+	*made = true;
+	return TFA_OK;
+}
+
+tfa_err
+tfa_ovl_write(int fd, struct tfa_ovl *ovl, const char *payload, size_t len)
+{
+	uint8_t s[TFA_OVL_SLOT];
+	int slot = ovl->slot == 0 ? 1 : 0;
+	size_t n = TFA_OVL_HEADER + len;
+	ssize_t w;
+	tfa_err r = TFA_ERR_IO;
+
+	if (len > TFA_OVL_PAYLOAD || ovl->gen == 0)
+		return TFA_ERR_INVAL;
+	memcpy(s, magic, sizeof(magic));
+	put64(s + 8, ovl->gen);
+	put64(s + 16, ovl->seq + 1);
+	put64(s + 24, len);
+	memcpy(s + TFA_OVL_HEADER, payload, len);
+	put64(s + 32, checksum(s, len));
+	do {
+		w = pwrite(fd, s, n, (off_t)slot * TFA_OVL_SLOT);
+	} while (w < 0 && errno == EINTR);
+	/* the file's size and blocks are set: only the data needs syncing */
+	if (w == (ssize_t)n && fdatasync(fd) == 0) {
+		ovl->seq++;
+		ovl->slot = slot;
+		ovl->len = len;
+		memcpy(ovl->payload, payload, len);
+		r = TFA_OK;
+	}
+	explicit_bzero(s, sizeof(s));
+	return r;
+}
