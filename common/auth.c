@@ -145,7 +145,8 @@ tfa_auth_check(const struct tfa_config *cfg, struct tfa_record *rec,
 
 tfa_err
 tfa_auth_code(const struct tfa_config *cfg, const struct tfa_log *log,
-    const char *user, const char *input, int64_t now, struct tfa_verdict *v)
+    const char *user, const char *input, int64_t now, struct tfa_verdict *v,
+    const struct tfa_auth_opts *opts)
 {
 	struct tfa_store *st = NULL;
 	struct tfa_record rec;
@@ -153,12 +154,23 @@ tfa_auth_code(const struct tfa_config *cfg, const struct tfa_log *log,
 
 	memset(v, 0, sizeof(*v));
 	tfa_record_init(&rec);
-	if (input_is_blank(input))
-		return TFA_ERR_INVAL;
-	if ((r = tfa_store_lock(cfg, log, user, &st)) != TFA_OK ||
-	    (r = tfa_store_load(st, &rec)) != TFA_OK)
+	if (opts != NULL && opts->held != NULL) {
+		st = *opts->held;
+		*opts->held = NULL;
+	}
+	if (input_is_blank(input)) {
+		r = TFA_ERR_INVAL;
+		goto out;
+	}
+	if (st != NULL)
+		r = tfa_store_take_lock(st);
+	else
+		r = tfa_store_lock(cfg, log, user, &st);
+	if (r != TFA_OK || (r = tfa_store_load(st, &rec)) != TFA_OK)
 		goto out;
 	r = tfa_auth_check(cfg, &rec, input, now, v);
+	if (r == TFA_OK && opts != NULL && opts->then != NULL)
+		opts->then(opts->arg, &rec, now);
 	/* the outcome counts only once it is on disk */
 	if ((r == TFA_OK || r == TFA_ERR_BADCODE || r == TFA_ERR_REPLAY) &&
 	    (saved = tfa_store_save(st, &rec)) != TFA_OK) {

@@ -27,12 +27,31 @@ struct tfa_verdict {
 tfa_err tfa_auth_check(const struct tfa_config *cfg, struct tfa_record *rec,
     const char *input, int64_t now, struct tfa_verdict *v);
 
+struct tfa_store;
+
+struct tfa_auth_opts {
+	/*
+	 * The user's store, opened and peeked by the caller (store.h);
+	 * tfa_auth_code takes it over, closes it (unlocking) and sets it to
+	 * NULL, so the caller may lock the store again afterwards.
+	 */
+	struct tfa_store **held;
+	/*
+	 * What else a good factor changes in the record, in the same save:
+	 * called under the lock after a right answer, before the save.
+	 */
+	void (*then)(void *arg, struct tfa_record *rec, int64_t now);
+	void *arg;
+};
+
 /*
- * Lock, load, tfa_auth_check, save, unlock.  TFA_OK only when the factor
- * was right and the new state is on disk.
+ * Lock, load, tfa_auth_check, then (when right) opts->then, save, unlock.
+ * TFA_OK only when the factor was right and the new state is on disk.
+ * opts may be NULL.
  */
 tfa_err tfa_auth_code(const struct tfa_config *cfg, const struct tfa_log *log,
-    const char *user, const char *input, int64_t now, struct tfa_verdict *v);
+    const char *user, const char *input, int64_t now, struct tfa_verdict *v,
+    const struct tfa_auth_opts *opts);
 
 /*
  * One more bad second factor in a row; locks rec out for LockoutMinutes once

@@ -395,7 +395,7 @@ tfa_record_decode(struct tfa_record *rec, const char *key, size_t keylen,
 	memcpy(buf, val, vallen);
 	buf[vallen] = '\0';
 	r = decode_entry(rec, key, keylen, buf);
-	tfa_wipe_array(buf);
+	explicit_bzero(buf, vallen + 1);	/* all that was written */
 	return r;
 }
 

@@ -25,6 +25,18 @@ tfa_err tfa_store_lock(const struct tfa_config *cfg, const struct tfa_log *log,
     const char *user, struct tfa_store **out);
 
 /*
+ * A login that reads the record before it prompts and changes it after:
+ * tfa_store_open (no lock yet), tfa_store_peek (a lock-free read, like
+ * tfa_store_read), then tfa_store_take_lock and tfa_store_load, which
+ * reuses what peek read when the record has not changed since (the usual
+ * case) instead of reading it again.
+ */
+tfa_err tfa_store_open(const struct tfa_config *cfg, const struct tfa_log *log,
+    const char *user, struct tfa_store **out);
+tfa_err tfa_store_peek(struct tfa_store *st, struct tfa_record *rec);
+tfa_err tfa_store_take_lock(struct tfa_store *st);
+
+/*
  * Under the lock: read the current record; TFA_ERR_NOENT when none.  The
  * record comes pruned (tfa_record_prune), so what is saved next is too.
  */

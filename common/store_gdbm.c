@@ -38,6 +38,7 @@
 #define DB_ENTRIES_MAX	100000
 #define STEM_MAX	(TFA_USER_FILE_MAX + 1)
 #define GEN_KEY		"store.gen"	/* the database's generation */
+#define MMAP_MIN	(64 * 1024)	/* map databases larger than this */
 
 /* One encoded entry, key and value NUL-terminated in one allocation. */
 struct entry {
@@ -53,8 +54,11 @@ struct entries {
 
 struct tfa_store {
 	int dirfd;
-	int lockfd;
-	int ovlfd;			/* the overlay, once written */
+	int lockfd;			/* -1 until locked */
+	int ovlfd;			/* the overlay, read-write, once open */
+	int peekfd;			/* the database tfa_store_peek read */
+	dev_t peek_dev;
+	ino_t peek_ino;
 	const struct tfa_log *log;
 	uint64_t gen;			/* of the database loaded or saved */
 	struct entries base;		/* its entries, sorted by key */
@@ -151,7 +155,7 @@ open_dir(const struct tfa_config *cfg, const struct tfa_log *log, int *out)
 
 static tfa_err
 check_file(int fd, const char *dir, const char *name,
-    const struct tfa_log *log)
+    const struct tfa_log *log, struct stat *stp)
 {
 	struct stat st;
 	const char *why = NULL;
@@ -173,16 +177,22 @@ check_file(int fd, const char *dir, const char *name,
 		why = "has more than one link";
 	else if (st.st_size > DB_SIZE_MAX)
 		why = "too large";
-	if (why == NULL)
+	if (why == NULL) {
+		if (stp != NULL)
+			*stp = st;
 		return TFA_OK;
+	}
 	tfa_log(log, LOG_ERR, "store %s/%s: %s; refusing it", dir, name, why);
 	return TFA_ERR_UNSAFE;
 }
 
-/* openat() a store file safely; ENOENT becomes TFA_ERR_NOENT. */
+/*
+ * openat() a store file safely; ENOENT becomes TFA_ERR_NOENT.  With st,
+ * also what fstat said of it.
+ */
 static tfa_err
-open_file(int dirfd, const char *dir, const char *name, int flags,
-    const struct tfa_log *log, int *out)
+open_file_st(int dirfd, const char *dir, const char *name, int flags,
+    const struct tfa_log *log, int *out, struct stat *st)
 {
 	int fd, e;
 	tfa_err r;
@@ -197,7 +207,7 @@ open_file(int dirfd, const char *dir, const char *name, int flags,
 		    name, e == ELOOP ? "is a symbolic link" : strerror(e));
 		return e == ELOOP ? TFA_ERR_UNSAFE : TFA_ERR_IO;
 	}
-	if ((r = check_file(fd, dir, name, log)) != TFA_OK) {
+	if ((r = check_file(fd, dir, name, log, st)) != TFA_OK) {
 		close(fd);
 		return r;
 	}
@@ -206,11 +216,31 @@ open_file(int dirfd, const char *dir, const char *name, int flags,
 }
 
 static tfa_err
+open_file(int dirfd, const char *dir, const char *name, int flags,
+    const struct tfa_log *log, int *out)
+{
+	return open_file_st(dirfd, dir, name, flags, log, out, NULL);
+}
+
+static tfa_err
 file_name(char *buf, size_t len, const char *stem, const char *suffix)
 {
 	int n = snprintf(buf, len, "%s%s", stem, suffix);
 
 	return (n < 0 || (size_t)n >= len) ? TFA_ERR_USER : TFA_OK;
+}
+
+/* Drop what st knows of the record: the next load reads it afresh. */
+static void
+forget(struct tfa_store *st)
+{
+	entries_free(&st->base);
+	st->gen = 0;
+	tfa_ovl_init(&st->ovl, 0);
+	if (st->peekfd >= 0) {
+		close(st->peekfd);
+		st->peekfd = -1;
+	}
 }
 
 /* The generation of an open database: 16 hex digits; 0 when it has none. */
@@ -294,6 +324,43 @@ overlay_count(const struct tfa_ovl *ovl)
 	return n;
 }
 
+/* Decode one of the database's entries, or its overlay value if it has one. */
+static tfa_err
+decode_entry(struct tfa_record *rec, const struct tfa_ovl *ovl,
+    const char *key, size_t klen, const char *val, size_t vlen,
+    size_t *matched)
+{
+	const char *v = overlay_value(ovl, key, klen, matched);
+
+	if (v != NULL)
+		return tfa_record_decode(rec, key, klen, v, strlen(v));
+	return tfa_record_decode(rec, key, klen, val, vlen);
+}
+
+/*
+ * The entries tfa_store_peek kept, decoded again under the lock: the
+ * database is the same file and the overlay the same slot.
+ */
+static tfa_err
+decode_kept(const struct tfa_store *st, struct tfa_record *rec)
+{
+	size_t matched = 0;
+	tfa_err r = TFA_OK;
+
+	tfa_record_init(rec);
+	for (size_t i = 0; i < st->base.n && r == TFA_OK; i++)
+		r = decode_entry(rec, &st->ovl, st->base.v[i].key,
+		    strlen(st->base.v[i].key), st->base.v[i].val,
+		    strlen(st->base.v[i].val), &matched);
+	if (r == TFA_OK && matched != overlay_count(&st->ovl))
+		r = TFA_ERR_CORRUPT;
+	if (r == TFA_OK)
+		r = tfa_record_finish(rec);
+	if (r != TFA_OK)
+		tfa_record_wipe(rec);
+	return r;
+}
+
 /*
  * Decode the database's entries, each replaced by its overlay value when it
  * has one.  With st (under the lock) also keep the database's own entries
@@ -304,7 +371,6 @@ read_entries(GDBM_FILE db, const struct tfa_ovl *ovl, struct tfa_record *rec,
     struct tfa_store *st)
 {
 	datum key, next, val;
-	const char *v;
 	size_t matched = 0;
 	unsigned n = 0;
 	tfa_err r = TFA_OK;
@@ -319,13 +385,9 @@ read_entries(GDBM_FILE db, const struct tfa_ovl *ovl, struct tfa_record *rec,
 		val = gdbm_fetch(db, key);
 		if (val.dptr == NULL || ++n > DB_ENTRIES_MAX)
 			r = TFA_ERR_CORRUPT;
-		else if ((v = overlay_value(ovl, key.dptr, (size_t)key.dsize,
-		    &matched)) != NULL)
-			r = tfa_record_decode(rec, key.dptr, (size_t)key.dsize,
-			    v, strlen(v));
 		else
-			r = tfa_record_decode(rec, key.dptr, (size_t)key.dsize,
-			    val.dptr, (size_t)val.dsize);
+			r = decode_entry(rec, ovl, key.dptr, (size_t)key.dsize,
+			    val.dptr, (size_t)val.dsize, &matched);
 		if (r == TFA_OK && st != NULL)
 			r = entries_add(&st->base, key.dptr, (size_t)key.dsize,
 			    val.dptr, (size_t)val.dsize);
@@ -352,6 +414,7 @@ read_db(int dirfd, const char *dir, const char *stem,
 {
 	char name[STEM_MAX + 8];
 	struct tfa_ovl *ovl = NULL;
+	struct stat fst;
 	GDBM_FILE db;
 	uint64_t gen;
 	tfa_err r;
@@ -360,10 +423,27 @@ read_db(int dirfd, const char *dir, const char *stem,
 	tfa_record_init(rec);
 	if ((r = file_name(name, sizeof(name), stem, ".db")) != TFA_OK)
 		return r;
-	if ((r = open_file(dirfd, dir, name, O_RDONLY, log, &fd)) != TFA_OK)
+	r = open_file_st(dirfd, dir, name, O_RDONLY, log, &fd, &fst);
+	if (r != TFA_OK)
 		return r;
-	db = gdbm_fd_open(fd, name, 0, GDBM_READER | GDBM_NOLOCK | GDBM_NOMMAP |
-	    GDBM_CLOEXEC | GDBM_CLOERROR, NULL);
+	/* tfa_store_peek: hold the file, so its inode stays this record's */
+	if (st != NULL && st->lockfd < 0) {
+		if ((st->peekfd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0) {
+			close(fd);
+			return TFA_ERR_IO;
+		}
+		st->peek_dev = fst.st_dev;
+		st->peek_ino = fst.st_ino;
+	}
+	/*
+	 * gdbm reads each entry with a system call of its own; mapping the
+	 * file costs more than that for a small record, less for a big one
+	 * (a user with hundreds of devices or app passwords).  A record is
+	 * never changed in place, so the mapping cannot shrink under us.
+	 */
+	db = gdbm_fd_open(fd, name, 0, GDBM_READER | GDBM_NOLOCK |
+	    (fst.st_size > MMAP_MIN ? 0 : GDBM_NOMMAP) | GDBM_CLOEXEC |
+	    GDBM_CLOERROR, NULL);
 	if (db == NULL) {
 		tfa_log(log, LOG_ERR, "store %s/%s: not a readable database: "
 		    "%s", dir, name, gdbm_strerror(gdbm_errno));
@@ -398,11 +478,8 @@ out:
 	}
 	if (r != TFA_OK) {
 		tfa_record_wipe(rec);
-		if (st != NULL) {
-			entries_free(&st->base);
-			st->gen = 0;
-			tfa_ovl_init(&st->ovl, 0);
-		}
+		if (st != NULL)
+			forget(st);
 	}
 	return r;
 }
@@ -425,50 +502,117 @@ tfa_store_read(const struct tfa_config *cfg, const struct tfa_log *log,
 }
 
 tfa_err
-tfa_store_lock(const struct tfa_config *cfg, const struct tfa_log *log,
+tfa_store_open(const struct tfa_config *cfg, const struct tfa_log *log,
     const char *user, struct tfa_store **out)
 {
 	struct tfa_store *st;
-	char name[STEM_MAX + 8];
 	tfa_err r;
 
 	*out = NULL;
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return TFA_ERR_NOMEM;
-	st->dirfd = st->lockfd = st->ovlfd = -1;
+	st->dirfd = st->lockfd = st->ovlfd = st->peekfd = -1;
 	st->log = log;
 	if ((r = tfa_user_escape(user, st->stem, sizeof(st->stem))) ||
 	    (r = tfa_strlcpy(st->dir, cfg->store_dir, sizeof(st->dir))) ||
-	    (r = file_name(name, sizeof(name), st->stem, ".lock")) ||
-	    (r = open_dir(cfg, log, &st->dirfd)) ||
-	    (r = open_file(st->dirfd, st->dir, name, O_RDWR | O_CREAT, log,
-	    &st->lockfd)))
-		goto fail;
-	/* A waiting lock: two logins of one user take turns, never fail. */
-	while (flock(st->lockfd, LOCK_EX) != 0) {
-		if (errno != EINTR) {
-			tfa_log(log, LOG_ERR, "store %s/%s: cannot lock: %s",
-			    st->dir, name, strerror(errno));
-			r = TFA_ERR_IO;
-			goto fail;
-		}
+	    (r = open_dir(cfg, log, &st->dirfd))) {
+		tfa_store_close(&st);
+		return r;
 	}
 	*out = st;
 	return TFA_OK;
-fail:
-	tfa_store_close(&st);
-	return r == TFA_ERR_NOENT ? TFA_ERR_IO : r;
+}
+
+tfa_err
+tfa_store_peek(struct tfa_store *st, struct tfa_record *rec)
+{
+	forget(st);
+	return read_db(st->dirfd, st->dir, st->stem, st->log, rec, st);
+}
+
+tfa_err
+tfa_store_take_lock(struct tfa_store *st)
+{
+	char name[STEM_MAX + 8];
+	tfa_err r;
+
+	if (st->lockfd >= 0)
+		return TFA_OK;
+	if ((r = file_name(name, sizeof(name), st->stem, ".lock")) ||
+	    (r = open_file(st->dirfd, st->dir, name, O_RDWR | O_CREAT,
+	    st->log, &st->lockfd)))
+		return r == TFA_ERR_NOENT ? TFA_ERR_IO : r;
+	/* A waiting lock: two logins of one user take turns, never fail. */
+	while (flock(st->lockfd, LOCK_EX) != 0) {
+		if (errno != EINTR) {
+			tfa_log(st->log, LOG_ERR, "store %s/%s: cannot lock: "
+			    "%s", st->dir, name, strerror(errno));
+			close(st->lockfd);
+			st->lockfd = -1;
+			return TFA_ERR_IO;
+		}
+	}
+	return TFA_OK;
+}
+
+tfa_err
+tfa_store_lock(const struct tfa_config *cfg, const struct tfa_log *log,
+    const char *user, struct tfa_store **out)
+{
+	tfa_err r;
+
+	if ((r = tfa_store_open(cfg, log, user, out)) != TFA_OK)
+		return r;
+	if ((r = tfa_store_take_lock(*out)) != TFA_OK)
+		tfa_store_close(out);
+	return r;
+}
+
+/*
+ * Under the lock, after tfa_store_peek: when the database is still the
+ * file peek read (held open, so its inode cannot have been reused) and the
+ * overlay's newest slot is still the one peek saw, the record is what peek
+ * decoded: decode it again from the entries kept, without reading the
+ * database.  TFA_ERR_NOENT when it changed (read it afresh).
+ */
+static tfa_err
+load_kept(struct tfa_store *st, struct tfa_record *rec)
+{
+	char name[STEM_MAX + 8];
+	struct tfa_ovl *now;
+	struct stat sb;
+	tfa_err r = TFA_ERR_NOENT;
+
+	if (file_name(name, sizeof(name), st->stem, ".db") != TFA_OK ||
+	    fstatat(st->dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    sb.st_dev != st->peek_dev || sb.st_ino != st->peek_ino)
+		return TFA_ERR_NOENT;
+	if ((now = malloc(sizeof(*now))) == NULL)
+		return TFA_ERR_NOMEM;
+	if (read_overlay(st->dirfd, st->dir, st->stem, st->gen, NULL,
+	    now) == TFA_OK && now->seq == st->ovl.seq &&
+	    now->slot == st->ovl.slot && now->len == st->ovl.len &&
+	    memcmp(now->payload, st->ovl.payload, now->len) == 0)
+		r = decode_kept(st, rec);
+	explicit_bzero(now, sizeof(*now));
+	free(now);
+	return r;
 }
 
 tfa_err
 tfa_store_load(struct tfa_store *st, struct tfa_record *rec)
 {
-	tfa_err r;
+	tfa_err r = TFA_ERR_NOENT;
 
-	entries_free(&st->base);
-	st->gen = 0;
-	tfa_ovl_init(&st->ovl, 0);
-	r = read_db(st->dirfd, st->dir, st->stem, st->log, rec, st);
+	if (st->peekfd >= 0) {
+		r = load_kept(st, rec);
+		close(st->peekfd);
+		st->peekfd = -1;
+	}
+	if (r != TFA_OK) {
+		forget(st);
+		r = read_db(st->dirfd, st->dir, st->stem, st->log, rec, st);
+	}
 
 	/* whatever the caller saves next is pruned (device.h) */
 	if (r == TFA_OK)
@@ -596,10 +740,39 @@ make_overlay(const struct tfa_store *st, const struct entries *cur,
 	return true;
 }
 
+/*
+ * Open the overlay read-write, making it (two empty slots, synced) when it
+ * is missing or not whole; *made: the directory needs syncing.
+ */
+static tfa_err
+open_overlay(struct tfa_store *st, bool *made)
+{
+	char name[STEM_MAX + 8];
+	tfa_err r;
+
+	*made = false;
+	if (st->ovlfd >= 0)
+		return TFA_OK;
+	if ((r = file_name(name, sizeof(name), st->stem, ".st")) != TFA_OK)
+		return r;
+	errno = 0;
+	r = open_file(st->dirfd, st->dir, name, O_RDWR | O_CREAT, st->log,
+	    &st->ovlfd);
+	if (r != TFA_OK)
+		return r == TFA_ERR_NOENT ? TFA_ERR_IO : r;
+	if ((r = tfa_ovl_prepare(st->ovlfd, made)) != TFA_OK) {
+		tfa_log(st->log, LOG_ERR, "store %s/%s: cannot write record: "
+		    "%s; it is unchanged", st->dir, name, errno ?
+		    strerror(errno) : tfa_strerror(r));
+		close(st->ovlfd);
+		st->ovlfd = -1;
+	}
+	return r;
+}
+
 static tfa_err
 write_overlay(struct tfa_store *st, const char *payload, size_t len)
 {
-	char name[STEM_MAX + 8];
 	bool made;
 	tfa_err r;
 
@@ -609,26 +782,16 @@ write_overlay(struct tfa_store *st, const char *payload, size_t len)
 		return TFA_OK;
 	if (len == 0 && st->ovl.seq == 0)
 		return TFA_OK;
-	if ((r = file_name(name, sizeof(name), st->stem, ".st")) != TFA_OK)
+	if ((r = open_overlay(st, &made)) != TFA_OK)
+		return r;
+	/* a new file: its name must survive a crash too */
+	if (made && (r = sync_dir(st)) != TFA_OK)
 		return r;
 	errno = 0;
-	if (st->ovlfd < 0) {
-		r = open_file(st->dirfd, st->dir, name, O_RDWR | O_CREAT,
-		    st->log, &st->ovlfd);
-		if (r != TFA_OK)
-			return r == TFA_ERR_NOENT ? TFA_ERR_IO : r;
-		if ((r = tfa_ovl_prepare(st->ovlfd, &made)) != TFA_OK)
-			goto fail;
-		/* a new file: its name must survive a crash too */
-		if (made && (r = sync_dir(st)) != TFA_OK)
-			return r;
-	}
-	if ((r = tfa_ovl_write(st->ovlfd, &st->ovl, payload, len)) == TFA_OK)
-		return TFA_OK;
-fail:
-	tfa_log(st->log, LOG_ERR, "store %s/%s: cannot write record: %s; "
-	    "it is unchanged", st->dir, name, errno ? strerror(errno) :
-	    tfa_strerror(r));
+	if ((r = tfa_ovl_write(st->ovlfd, &st->ovl, payload, len)) != TFA_OK)
+		tfa_log(st->log, LOG_ERR, "store %s/%s.st: cannot write "
+		    "record: %s; it is unchanged", st->dir, st->stem, errno ?
+		    strerror(errno) : tfa_strerror(r));
 	return r;
 }
 
@@ -639,8 +802,11 @@ tfa_store_save(struct tfa_store *st, const struct tfa_record *rec)
 	char *payload = NULL;
 	size_t len;
 	uint64_t gen;
+	bool made;
 	tfa_err r;
 
+	if (st->lockfd < 0)
+		return TFA_ERR_INVAL;	/* tfa_store_take_lock first */
 	if ((r = tfa_record_encode(rec, collect_entry, &cur)) != TFA_OK)
 		goto out;
 	if ((payload = malloc(TFA_OVL_PAYLOAD)) == NULL) {
@@ -655,7 +821,13 @@ tfa_store_save(struct tfa_store *st, const struct tfa_record *rec)
 		if ((r = tfa_random(&gen, sizeof(gen))) != TFA_OK)
 			goto out;
 	} while (gen == 0 || gen == st->gen);
-	if ((r = write_db(st, &cur, gen)) != TFA_OK)
+	/*
+	 * Make the overlay now, if it is not there, so that a login never
+	 * needs a new block (it goes on on a full disk); write_db's sync of
+	 * the directory covers its name.
+	 */
+	if ((r = open_overlay(st, &made)) != TFA_OK ||
+	    (r = write_db(st, &cur, gen)) != TFA_OK)
 		goto out;
 	/* the new database is the base now; the overlay's slots are void */
 	qsort(cur.v, cur.n, sizeof(*cur.v), by_key);
@@ -679,6 +851,8 @@ tfa_store_delete(struct tfa_store *st)
 	char db[STEM_MAX + 8];
 	tfa_err r;
 
+	if (st->lockfd < 0)
+		return TFA_ERR_INVAL;	/* tfa_store_take_lock first */
 	if ((r = file_name(db, sizeof(db), st->stem, ".db")) != TFA_OK)
 		return r;
 	if (unlinkat(st->dirfd, db, 0) != 0) {
@@ -688,9 +862,7 @@ tfa_store_delete(struct tfa_store *st)
 		    st->dir, db, strerror(errno));
 		return TFA_ERR_IO;
 	}
-	entries_free(&st->base);
-	st->gen = 0;
-	tfa_ovl_init(&st->ovl, 0);
+	forget(st);
 	if (st->ovlfd >= 0) {
 		close(st->ovlfd);
 		st->ovlfd = -1;
@@ -710,6 +882,8 @@ tfa_store_close(struct tfa_store **stp)
 		return;
 	entries_free(&st->base);
 	explicit_bzero(&st->ovl, sizeof(st->ovl));
+	if (st->peekfd >= 0)
+		close(st->peekfd);
 	if (st->ovlfd >= 0)
 		close(st->ovlfd);
 	if (st->lockfd >= 0)

@@ -62,42 +62,72 @@ trusting(const struct ctx *c)
 }
 
 /*
- * Under the lock: list the device as seen now, trusted for the configured
- * days when trust is set, else keeping whatever trust it has.
+ * List the device in rec as seen now, trusted for the configured days when
+ * trust is set, else keeping whatever trust it has.  TFA_ERR_NOENT when
+ * only_touch and it is not listed; *changed tells whether rec changed (a
+ * device seen a moment ago, with nothing else to change, is left alone).
  */
+static tfa_err
+mark_seen(struct ctx *c, struct tfa_record *rec, const char *host,
+    bool trust, bool only_touch, int64_t now, bool *changed)
+{
+	int64_t until = now + (int64_t)c->cfg.trust_days * 86400;
+	size_t i;
+	tfa_err r;
+
+	*changed = false;
+	if (tfa_device_find_host(rec, tfa_pam_class(c), host, now, &i) !=
+	    TFA_DEVICE_NONE) {
+		*changed = tfa_device_touch(&rec->dev[i], host, now) || trust;
+		if (trust)
+			rec->dev[i].trusted_until = until;
+		return TFA_OK;
+	}
+	if (only_touch)
+		return TFA_ERR_NOENT;	/* removed meanwhile */
+	r = tfa_device_add(rec, TFA_DEVICE_HOST, tfa_pam_class(c), host, NULL,
+	    now, trust ? until : 0, NULL);
+	*changed = r == TFA_OK;
+	return r;
+}
+
+/* mark_seen under the lock, saving what changed. */
 static tfa_err
 note_device(struct ctx *c, const char *host, bool trust, bool only_touch)
 {
 	struct tfa_store *st = NULL;
 	struct tfa_record rec;
-	int64_t now = tfa_now();
-	int64_t until = now + (int64_t)c->cfg.trust_days * 86400;
-	size_t i;
+	bool changed;
 	tfa_err r;
 
 	tfa_record_init(&rec);
-	if ((r = tfa_store_lock(&c->cfg, &c->log, c->user, &st)) != TFA_OK ||
-	    (r = tfa_store_load(st, &rec)) != TFA_OK)
-		goto out;
-	if (tfa_device_find_host(&rec, tfa_pam_class(c), host, now, &i) !=
-	    TFA_DEVICE_NONE) {
-		/* seen a moment ago and nothing to change: spare the sync */
-		if (!tfa_device_touch(&rec.dev[i], host, now) && !trust)
-			goto out;
-		if (trust)
-			rec.dev[i].trusted_until = until;
-	} else if (only_touch) {
-		r = TFA_ERR_NOENT;	/* removed meanwhile */
-		goto out;
-	} else if ((r = tfa_device_add(&rec, TFA_DEVICE_HOST, tfa_pam_class(c),
-	    host, NULL, now, trust ? until : 0, NULL)) != TFA_OK) {
-		goto out;
-	}
-	r = tfa_store_save(st, &rec);
-out:
+	if ((r = tfa_store_lock(&c->cfg, &c->log, c->user, &st)) == TFA_OK &&
+	    (r = tfa_store_load(st, &rec)) == TFA_OK &&
+	    (r = mark_seen(c, &rec, host, trust, only_touch, tfa_now(),
+	    &changed)) == TFA_OK && changed)
+		r = tfa_store_save(st, &rec);
 	tfa_store_close(&st);
 	tfa_record_wipe(&rec);
 	return r;
+}
+
+/*
+ * tfa_auth_opts.then for a good code: list the device in the same save as the
+ * code's new state, so a login takes the user's lock once.
+ */
+void
+tfa_pam_device_list(void *arg, struct tfa_record *rec, int64_t now)
+{
+	struct ctx *c = arg;
+	char host[TFA_RHOST_MAX + 1];
+	bool changed;
+
+	c->device_listed = 0;
+	if (!c->cfg.allow_devices || tfa_pam_is_dovecot(c->pamh) ||
+	    !device_host(c, host, sizeof(host)))
+		return;
+	c->device_listed = mark_seen(c, rec, host, false, false, now,
+	    &changed) == TFA_OK ? 1 : -1;
 }
 
 bool
@@ -147,7 +177,11 @@ tfa_pam_device_seen(struct ctx *c)
 	    !device_host(c, host, sizeof(host)))
 		return;
 	trust = trusting(c) && ask_trust(c);
-	if (note_device(c, host, trust, false) != TFA_OK)
+	/* listed with the code's save (tfa_pam_device_list), or not yet */
+	if ((c->device_listed == 0 || trust) &&
+	    note_device(c, host, trust, false) != TFA_OK)
+		c->device_listed = -1;
+	if (c->device_listed < 0)
 		pam_syslog(c->pamh, LOG_WARNING, "user=%s: cannot list the "
 		    "device%s", c->user_log, trust ? " as trusted" : "");
 	else if (trust)

@@ -177,7 +177,7 @@ split(struct ctx *c)
 		tfa_pam_report(c, LOG_NOTICE, TFA_METHOD_NONE, "no-answer");
 		return pr == PAM_SUCCESS ? PAM_AUTH_ERR : pr;
 	}
-	if ((r = tfa_pam_read(c, &rec)) == TFA_ERR_NOENT)
+	if ((r = tfa_pam_read(c, &rec, NULL)) == TFA_ERR_NOENT)
 		return PAM_IGNORE;	/* verify decides (Enforce) */
 	if (r != TFA_OK)
 		return PAM_AUTH_ERR;
@@ -269,7 +269,7 @@ verify(struct ctx *c)
 	tfa_err r;
 	int ret;
 
-	if ((r = tfa_pam_read(c, &rec)) == TFA_ERR_NOENT)
+	if ((r = tfa_pam_read(c, &rec, NULL)) == TFA_ERR_NOENT)
 		return not_enrolled(c, "not-enrolled");
 	if (r != TFA_OK)
 		return PAM_AUTH_ERR;

@@ -88,10 +88,16 @@ tfa_pam_report(const struct ctx *c, int prio, enum tfa_method m,
 }
 
 tfa_err
-tfa_pam_read(const struct ctx *c, struct tfa_record *rec)
+tfa_pam_read(const struct ctx *c, struct tfa_record *rec,
+    struct tfa_store **keep)
 {
-	tfa_err r = tfa_store_read(&c->cfg, &c->log, c->user, rec);
+	tfa_err r;
 
+	if (keep == NULL)
+		r = tfa_store_read(&c->cfg, &c->log, c->user, rec);
+	else if ((r = tfa_store_open(&c->cfg, &c->log, c->user, keep)) ==
+	    TFA_OK && (r = tfa_store_peek(*keep, rec)) != TFA_OK)
+		tfa_store_close(keep);
 	if (r != TFA_OK && r != TFA_ERR_NOENT)
 		report(c, LOG_ERR, TFA_METHOD_NONE, "store-error");
 	return r;
@@ -153,8 +159,9 @@ tell_backup_left(struct ctx *c, unsigned left)
 }
 
 static int
-verify(struct ctx *c)
+verify(struct ctx *c, struct tfa_store **st)
 {
+	struct tfa_auth_opts opts = { st, tfa_pam_device_list, c };
 	struct tfa_verdict v;
 	char *answer = NULL;
 	tfa_err r;
@@ -178,7 +185,8 @@ verify(struct ctx *c)
 		    "client-cannot-answer-prompt");
 		return PAM_AUTH_ERR;
 	}
-	r = tfa_auth_code(&c->cfg, &c->log, c->user, answer, tfa_now(), &v);
+	r = tfa_auth_code(&c->cfg, &c->log, c->user, answer, tfa_now(), &v,
+	    &opts);
 	explicit_bzero(answer, strlen(answer));
 	free(answer);
 	switch (r) {
@@ -220,6 +228,7 @@ verify(struct ctx *c)
 static int
 authenticate(struct ctx *c)
 {
+	struct tfa_store *st = NULL;
 	struct tfa_record rec;
 	const void *item = NULL;
 	tfa_err r;
@@ -241,7 +250,8 @@ authenticate(struct ctx *c)
 	}
 	if (c->mode != TFA_PAM_INTERACTIVE)
 		return tfa_pam_mail(c);
-	if ((r = tfa_pam_read(c, &rec)) == TFA_ERR_NOENT)
+	/* read before the prompt; the code's check reuses it (store.h) */
+	if ((r = tfa_pam_read(c, &rec, &st)) == TFA_ERR_NOENT)
 		return no_second_factor(c);
 	if (r != TFA_OK)
 		return PAM_AUTH_ERR;
@@ -257,8 +267,9 @@ authenticate(struct ctx *c)
 	} else if (tfa_pam_device_trusted(c, &rec)) {
 		ret = PAM_SUCCESS;
 	} else if ((ret = tfa_pam_key(c, &rec)) == PAM_IGNORE) {
-		ret = verify(c);	/* no key touched: the code prompt */
+		ret = verify(c, &st);	/* no key touched: the code prompt */
 	}
+	tfa_store_close(&st);
 	tfa_record_wipe(&rec);
 	return ret;
 }

@@ -14,6 +14,7 @@
 #include "device.h"
 #include "log.h"
 #include "record.h"
+#include "store.h"
 #include "user.h"
 
 enum tfa_pam_mode {
@@ -33,14 +34,21 @@ struct ctx {
 	char rhost[128];
 	enum tfa_pam_mode mode;			/* mode= */
 	char class[TFA_SERVICE_MAX + 1];	/* service=, else PAM_SERVICE */
+	int device_listed;		/* by tfa_pam_device_list: 1 yes, -1
+					   failed, 0 not tried */
 };
 
 /* One "user= service= rhost= method= result=" line (pam_tfa.c). */
 void tfa_pam_report(const struct ctx *c, int prio, enum tfa_method m,
     const char *result);
 
-/* The user's record, or why not: a store error is reported here. */
-tfa_err tfa_pam_read(const struct ctx *c, struct tfa_record *rec);
+/*
+ * The user's record, or why not: a store error is reported here.  With
+ * keep, read through a store handle left open there (tfa_store_peek) for
+ * the check that follows; the caller closes it.
+ */
+tfa_err tfa_pam_read(const struct ctx *c, struct tfa_record *rec,
+    struct tfa_store **keep);
 
 /* mode= and service=: 1 when arg was one (and is good), 0 when not, -1 bad. */
 int tfa_pam_glue_arg(struct ctx *c, const char *arg);
@@ -57,7 +65,13 @@ const char *tfa_pam_class(struct ctx *c);
 /* Interactive: is this device (class + host or tty) trusted now? */
 bool tfa_pam_device_trusted(struct ctx *c, const struct tfa_record *rec);
 
-/* Interactive, after a good code: list the device, offer to trust it. */
+/*
+ * Interactive, after a good factor: offer to trust the device, and list it
+ * unless tfa_pam_device_list did with the factor's save.
+ */
 void tfa_pam_device_seen(struct ctx *c);
+
+/* tfa_auth_opts.then: list the device with the good code's save. */
+void tfa_pam_device_list(void *arg, struct tfa_record *rec, int64_t now);
 
 #endif

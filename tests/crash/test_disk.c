@@ -1,11 +1,14 @@
 /*
  * A store that cannot be written, through the built module: on a full
  * 64 KiB tmpfs, on a tmpfs remounted read-only, and behind a read-only
- * bind mount (with no lock file yet).  A login with the right code must
- * fail closed (PAM_AUTH_ERR) with a log line naming the cause, leave the
- * record and its overlay byte for byte as they were and no temporary file; once space is
- * freed or the store writable again, the same code must log in: nothing
- * was consumed and no lock was left behind.  Logins run in a child, so a
+ * bind mount (with no lock file yet).  A login with the right code that
+ * must write what it cannot (a new device entry on the full disk; anything
+ * on a read-only one) must fail closed (PAM_AUTH_ERR) with a log line
+ * naming the cause, leave the record and its overlay byte for byte as they
+ * were and no temporary file; one that only changes what is there (a wrong
+ * code's count, a known device's login) is written in place, full or
+ * not.  Once space is freed or the store writable again, the same code
+ * must log in: nothing was consumed and no lock was left behind.  Logins run in a child, so a
  * crash (SIGBUS on a full tmpfs) is a result, not the end of the test.
  *
  * The mounts live in a private mount namespace, so none outlives the
@@ -152,6 +155,37 @@ fails_closed(const char *what, const char *store, const char *user,
 	free(log);
 }
 
+/*
+ * A wrong code on a full disk: refused, and counted in the overlay, which
+ * has its blocks already; the database is not touched.
+ */
+static void
+wrong_counted_in_place(const char *store, const char *user, const char *code)
+{
+	char db[PATH_MAX], *before, *log;
+	struct tfa_config cfg;
+	struct tfa_record rec;
+	size_t len;
+	off_t mark = pamfx_log_mark();
+	int prompts;
+
+	printf("# full disk: a wrong code\n");
+	snprintf(db, sizeof(db), "%s/%s.db", store, user);
+	before = pamfx_slurp(db, &len);
+	CHECK_EQ(login_in_child("tfa-disk", user, code, &prompts),
+	    PAM_AUTH_ERR);
+	log = pamfx_log_since(mark);
+	CHECK(strstr(log, "result=wrong-code") != NULL);
+	CHECK(strstr(log, "No space left") == NULL);
+	CHECK(before != NULL && same_bytes(db, before, len));
+	cfg = config_for(store);
+	CHECK(tfa_store_read(&cfg, NULL, user, &rec) == TFA_OK &&
+	    rec.failures == 1);
+	tfa_record_wipe(&rec);
+	free(before);
+	free(log);
+}
+
 /* Fill the file system filler is on to its last byte; how many it took. */
 static long
 fill(const char *filler)
@@ -194,25 +228,25 @@ test_full_disk(void)
 	snprintf(args, sizeof(args), "StoreDir=%s", store);
 	pamtest_stack("tfa-disk", "", args);
 	enroll_in(store, "dana", &t);
-	/* no login yet, so no overlay: the first one has to make it */
 	filled = fill(filler);
 	printf("# tmpfs full after %ld bytes of filler\n", filled);
 
+	/* the first login from this host lists it: a new entry needs space */
 	pamfx_now += 60;
 	snprintf(code, sizeof(code), "%s", pamtest_code(&t, pamfx_now));
-	fails_closed("full disk: the right code", store, "dana", "tfa-disk",
-	    code, "No space left on device");
-	fails_closed("full disk: a wrong code", store, "dana", "tfa-disk",
-	    pamfx_wrong(&t, pamfx_now), "No space left on device");
+	fails_closed("full disk: the right code, a device to list", store,
+	    "dana", "tfa-disk", code, "No space left on device");
+	/* a wrong code changes what is there, in place: it is counted */
+	wrong_counted_in_place(store, "dana", pamfx_wrong(&t, pamfx_now));
 	/* space again: the same code works, nothing was used up or locked */
 	CHECK(unlink(filler) == 0);
 	CHECK_EQ(login_in_child("tfa-disk", "dana", code, &prompts),
 	    PAM_SUCCESS);
 
 	/*
-	 * Full again, with the overlay made: a login's state is written in
-	 * place, in blocks the file already has, so logins go on, each one
-	 * durable: its code is refused the second time.
+	 * Full again, the device listed: a login's state is written in place
+	 * into the overlay, which was made with the record, so logins go on,
+	 * each one durable: its code is refused the second time.
 	 */
 	filled = fill(filler);
 	printf("# tmpfs full again after %ld bytes of filler\n", filled);

@@ -121,7 +121,7 @@ wrong_code(void)
 static tfa_err
 auth(const struct fixture *fx, const char *input, struct tfa_verdict *v)
 {
-	return tfa_auth_code(&fx->cfg, NULL, "alice", input, tfa_now(), v);
+	return tfa_auth_code(&fx->cfg, NULL, "alice", input, tfa_now(), v, NULL);
 }
 
 static struct tfa_record
@@ -329,10 +329,10 @@ test_no_method(void)
 	fx.cfg.allow_app = true;
 	CHECK_EQ(auth(&fx, code(0), &v), TFA_OK);
 
-	CHECK_EQ(tfa_auth_code(&fx.cfg, NULL, "bob", code(0), tfa_now(), &v),
-	    TFA_ERR_NOENT);
+	CHECK_EQ(tfa_auth_code(&fx.cfg, NULL, "bob", code(0), tfa_now(), &v,
+	    NULL), TFA_ERR_NOENT);
 	CHECK_EQ(tfa_auth_code(&fx.cfg, NULL, "../alice", code(0), tfa_now(),
-	    &v), TFA_ERR_USER);
+	    &v, NULL), TFA_ERR_USER);
 	fx_done(&fx);
 }
 

@@ -224,7 +224,8 @@ test_round_trip(void)
 	CHECK(st1.st_ino != st2.st_ino);
 	CHECK(!exists(&fx, "alice.tmp"));
 	CHECK_EQ(read_failures(&fx, "alice"), 9);
-	CHECK_EQ(count_entries(fx.dir), 2);
+	/* alice.db, alice.lock and alice.st, the overlay (made empty) */
+	CHECK_EQ(count_entries(fx.dir), 3);
 	CHECK_EQ(log_count, 0);
 	fx_done(&fx);
 }
@@ -255,7 +256,7 @@ test_file_names(void)
 	CHECK_EQ(tfa_store_lock(&fx.cfg, &tlog, "a/b", &st), TFA_ERR_USER);
 	CHECK(st == NULL);
 	CHECK_EQ(tfa_store_lock(&fx.cfg, &tlog, "..", &st), TFA_ERR_USER);
-	CHECK_EQ(count_entries(fx.dir), 8);
+	CHECK_EQ(count_entries(fx.dir), 12);	/* .db, .lock, .st each */
 	fx_done(&fx);
 }
 
@@ -858,6 +859,19 @@ test_kill_9(void)
 	fx_done(&fx);
 }
 
+/* Every byte of the file is zero. */
+static bool
+holds_no_slot(const char *path)
+{
+	char buf[TFA_OVL_FILE];
+	ssize_t n = slurp(path, buf, sizeof(buf));
+
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] != 0)
+			return false;
+	return n == TFA_OVL_FILE;
+}
+
 /* Lock, load, set alice's failure count (and maybe touch TOTP), save. */
 static tfa_err
 change(const struct fixture *fx, unsigned failures, bool touch_totp)
@@ -947,7 +961,9 @@ test_overlay(void)
 	fx_keep(&fx, "alice.st", ovl);
 	n0 = slurp(fx_path(&fx, "alice.db"), db0, sizeof(db0));
 	CHECK(stat(fx_path(&fx, "alice.db"), &a) == 0);
-	CHECK(!exists(&fx, "alice.st"));
+	/* made with the database, so that a login never needs a new block */
+	CHECK(stat(ovl, &b) == 0 && b.st_size == TFA_OVL_FILE);
+	CHECK(holds_no_slot(ovl));
 
 	CHECK_EQ(change(&fx, 1, false), TFA_OK);
 	CHECK(exists(&fx, "alice.st"));
@@ -1014,6 +1030,80 @@ test_overlay(void)
 	fx_done(&fx);
 }
 
+/*
+ * tfa_store_peek, then changes by someone else, then the lock: the load
+ * must see those changes, never what peek saw (that would lose them).
+ */
+static void
+test_peek_then_load(void)
+{
+	struct fixture fx;
+	struct tfa_store *st;
+	struct tfa_record rec;
+
+	fx_with_alice(&fx, "store-peek");
+	/* nothing changed in between: what peek saw */
+	CHECK_EQ(tfa_store_open(&fx.cfg, &tlog, "alice", &st), TFA_OK);
+	CHECK_EQ(tfa_store_peek(st, &rec), TFA_OK);
+	CHECK_EQ(rec.failures, 7);
+	tfa_record_wipe(&rec);
+	CHECK_EQ(tfa_store_save(st, &rec), TFA_ERR_INVAL);	/* no lock */
+	CHECK_EQ(tfa_store_take_lock(st), TFA_OK);
+	CHECK_EQ(tfa_store_load(st, &rec), TFA_OK);
+	CHECK_EQ(rec.failures, 7);
+	rec.failures = 8;
+	CHECK_EQ(tfa_store_save(st, &rec), TFA_OK);
+	tfa_record_wipe(&rec);
+	tfa_store_close(&st);
+	CHECK_EQ(read_failures(&fx, "alice"), 8);
+
+	/* a change in the overlay after the peek */
+	CHECK_EQ(tfa_store_open(&fx.cfg, &tlog, "alice", &st), TFA_OK);
+	CHECK_EQ(tfa_store_peek(st, &rec), TFA_OK);
+	tfa_record_wipe(&rec);
+	CHECK_EQ(change(&fx, 9, false), TFA_OK);
+	CHECK_EQ(tfa_store_take_lock(st), TFA_OK);
+	CHECK_EQ(tfa_store_load(st, &rec), TFA_OK);
+	CHECK_EQ(rec.failures, 9);
+	rec.failures = 10;
+	CHECK_EQ(tfa_store_save(st, &rec), TFA_OK);
+	tfa_record_wipe(&rec);
+	tfa_store_close(&st);
+	CHECK_EQ(read_failures(&fx, "alice"), 10);
+
+	/* the database written whole after the peek */
+	CHECK_EQ(tfa_store_open(&fx.cfg, &tlog, "alice", &st), TFA_OK);
+	CHECK_EQ(tfa_store_peek(st, &rec), TFA_OK);
+	tfa_record_wipe(&rec);
+	CHECK_EQ(change(&fx, 11, true), TFA_OK);
+	CHECK_EQ(tfa_store_take_lock(st), TFA_OK);
+	CHECK_EQ(tfa_store_load(st, &rec), TFA_OK);
+	CHECK_EQ(rec.failures, 11);
+	CHECK_EQ(rec.totp.created, 1700000001);
+	rec.failures = 12;
+	CHECK_EQ(tfa_store_save(st, &rec), TFA_OK);
+	tfa_record_wipe(&rec);
+	tfa_store_close(&st);
+	CHECK_EQ(read_failures(&fx, "alice"), 12);
+
+	/* removed after the peek */
+	CHECK_EQ(tfa_store_open(&fx.cfg, &tlog, "alice", &st), TFA_OK);
+	CHECK_EQ(tfa_store_peek(st, &rec), TFA_OK);
+	tfa_record_wipe(&rec);
+	{
+		struct tfa_store *other;
+
+		CHECK_EQ(tfa_store_lock(&fx.cfg, &tlog, "alice", &other),
+		    TFA_OK);
+		CHECK_EQ(tfa_store_delete(other), TFA_OK);
+		tfa_store_close(&other);
+	}
+	CHECK_EQ(tfa_store_take_lock(st), TFA_OK);
+	CHECK_EQ(tfa_store_load(st, &rec), TFA_ERR_NOENT);
+	tfa_store_close(&st);
+	fx_done(&fx);
+}
+
 int
 main(void)
 {
@@ -1033,6 +1123,7 @@ main(void)
 	test_corrupt_records();
 	test_stale_tmp();
 	test_overlay();
+	test_peek_then_load();
 	test_kill_9();
 	return tfa_check_done();
 }
