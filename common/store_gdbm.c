@@ -269,10 +269,14 @@ read_gen(GDBM_FILE db, uint64_t *gen)
 	return r;
 }
 
-/* The overlay's newest slot for generation gen; none when no file. */
+/*
+ * The overlay's newest slot for generation gen; none when no file.  With
+ * keep (under the lock, *keep < 0), the file is opened read-write and left
+ * open there for the write that may follow.
+ */
 static tfa_err
 read_overlay(int dirfd, const char *dir, const char *stem, uint64_t gen,
-    const struct tfa_log *log, struct tfa_ovl *ovl)
+    const struct tfa_log *log, struct tfa_ovl *ovl, int *keep)
 {
 	char name[STEM_MAX + 8];
 	tfa_err r;
@@ -283,13 +287,19 @@ read_overlay(int dirfd, const char *dir, const char *stem, uint64_t gen,
 		return TFA_OK;
 	if ((r = file_name(name, sizeof(name), stem, ".st")) != TFA_OK)
 		return r;
-	r = open_file(dirfd, dir, name, O_RDONLY, log, &fd);
+	if (keep != NULL && *keep >= 0)
+		keep = NULL;		/* already open */
+	r = open_file(dirfd, dir, name, keep != NULL ? O_RDWR : O_RDONLY, log,
+	    &fd);
 	if (r == TFA_ERR_NOENT)
 		return TFA_OK;
 	if (r != TFA_OK)
 		return r;
 	r = tfa_ovl_read(fd, gen, ovl);
-	close(fd);
+	if (keep != NULL && r == TFA_OK)
+		*keep = fd;
+	else
+		close(fd);
 	if (r != TFA_OK)
 		tfa_log(log, LOG_ERR, "store %s/%s: %s; refusing the record",
 		    dir, name, r == TFA_ERR_IO ? "cannot read" : "corrupt");
@@ -458,7 +468,8 @@ read_db(int dirfd, const char *dir, const char *stem,
 	if ((r = read_gen(db, &gen)) != TFA_OK)
 		goto corrupt;
 	/* the overlay is read after the database: never newer than it */
-	if ((r = read_overlay(dirfd, dir, stem, gen, log, ovl)) != TFA_OK)
+	if ((r = read_overlay(dirfd, dir, stem, gen, log, ovl,
+	    st != NULL && st->lockfd >= 0 ? &st->ovlfd : NULL)) != TFA_OK)
 		goto out;
 	if (st != NULL)
 		st->gen = gen;
@@ -590,7 +601,7 @@ load_kept(struct tfa_store *st, struct tfa_record *rec)
 	if ((now = malloc(sizeof(*now))) == NULL)
 		return TFA_ERR_NOMEM;
 	if (read_overlay(st->dirfd, st->dir, st->stem, st->gen, NULL,
-	    now) == TFA_OK && now->seq == st->ovl.seq &&
+	    now, &st->ovlfd) == TFA_OK && now->seq == st->ovl.seq &&
 	    now->slot == st->ovl.slot && now->len == st->ovl.len &&
 	    memcmp(now->payload, st->ovl.payload, now->len) == 0)
 		r = decode_kept(st, rec);
@@ -751,14 +762,11 @@ open_overlay(struct tfa_store *st, bool *made)
 	tfa_err r;
 
 	*made = false;
-	if (st->ovlfd >= 0)
-		return TFA_OK;
 	if ((r = file_name(name, sizeof(name), st->stem, ".st")) != TFA_OK)
 		return r;
 	errno = 0;
-	r = open_file(st->dirfd, st->dir, name, O_RDWR | O_CREAT, st->log,
-	    &st->ovlfd);
-	if (r != TFA_OK)
+	if (st->ovlfd < 0 && (r = open_file(st->dirfd, st->dir, name,
+	    O_RDWR | O_CREAT, st->log, &st->ovlfd)) != TFA_OK)
 		return r == TFA_ERR_NOENT ? TFA_ERR_IO : r;
 	if ((r = tfa_ovl_prepare(st->ovlfd, made)) != TFA_OK) {
 		tfa_log(st->log, LOG_ERR, "store %s/%s: cannot write record: "
