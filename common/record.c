@@ -150,6 +150,34 @@ tfa_record_wipe(struct tfa_record *rec)
 	tfa_wipe_struct(rec);
 }
 
+tfa_err
+tfa_record_copy(struct tfa_record *dst, const struct tfa_record *src)
+{
+	size_t i, n, cap;
+
+	*dst = *src;
+	for (i = 0; i < NLISTS; i++)
+		*list_items(dst, &lists[i]) = NULL;
+	for (i = 0; i < NLISTS; i++) {
+		const void *from = *list_items((struct tfa_record *)
+		    (uintptr_t)src, &lists[i]);
+		void *to;
+
+		if ((n = *list_count(dst, &lists[i])) == 0)
+			continue;
+		/* the capacity list_grow counts on: 4, then powers of two */
+		for (cap = 4; cap < n; cap *= 2)
+			;
+		if ((to = calloc(cap, lists[i].elem)) == NULL) {
+			tfa_record_wipe(dst);	/* frees the lists made so far */
+			return TFA_ERR_NOMEM;
+		}
+		memcpy(to, from, n * lists[i].elem);
+		*list_items(dst, &lists[i]) = to;
+	}
+	return TFA_OK;
+}
+
 bool
 tfa_record_has_factor(const struct tfa_record *rec, bool allow_app,
     bool allow_keys)

@@ -53,6 +53,9 @@ struct tfa_record {
 
 void tfa_record_init(struct tfa_record *rec);
 
+/* A deep copy of src into dst (not initialised); on failure dst is empty. */
+tfa_err tfa_record_copy(struct tfa_record *dst, const struct tfa_record *src);
+
 /* Wipe rec and free its lists; rec is then as after tfa_record_init. */
 void tfa_record_wipe(struct tfa_record *rec);
 

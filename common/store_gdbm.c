@@ -59,6 +59,8 @@ struct tfa_store {
 	int peekfd;			/* the database tfa_store_peek read */
 	dev_t peek_dev;
 	ino_t peek_ino;
+	bool peeked;			/* peek_rec holds what it decoded */
+	struct tfa_record peek_rec;
 	const struct tfa_log *log;
 	uint64_t gen;			/* of the database loaded or saved */
 	struct entries base;		/* its entries, sorted by key */
@@ -240,6 +242,10 @@ forget(struct tfa_store *st)
 	if (st->peekfd >= 0) {
 		close(st->peekfd);
 		st->peekfd = -1;
+	}
+	if (st->peeked) {
+		tfa_record_wipe(&st->peek_rec);
+		st->peeked = false;
 	}
 }
 
@@ -537,8 +543,14 @@ tfa_store_open(const struct tfa_config *cfg, const struct tfa_log *log,
 tfa_err
 tfa_store_peek(struct tfa_store *st, struct tfa_record *rec)
 {
+	tfa_err r;
+
 	forget(st);
-	return read_db(st->dirfd, st->dir, st->stem, st->log, rec, st);
+	r = read_db(st->dirfd, st->dir, st->stem, st->log, rec, st);
+	/* a copy for tfa_store_load; without one it decodes again */
+	if (r == TFA_OK)
+		st->peeked = tfa_record_copy(&st->peek_rec, rec) == TFA_OK;
+	return r;
 }
 
 tfa_err
@@ -603,8 +615,16 @@ load_kept(struct tfa_store *st, struct tfa_record *rec)
 	if (read_overlay(st->dirfd, st->dir, st->stem, st->gen, NULL,
 	    now, &st->ovlfd) == TFA_OK && now->seq == st->ovl.seq &&
 	    now->slot == st->ovl.slot && now->len == st->ovl.len &&
-	    memcmp(now->payload, st->ovl.payload, now->len) == 0)
-		r = decode_kept(st, rec);
+	    memcmp(now->payload, st->ovl.payload, now->len) == 0) {
+		if (st->peeked) {	/* hand over peek's copy */
+			*rec = st->peek_rec;
+			tfa_record_init(&st->peek_rec);
+			st->peeked = false;
+			r = TFA_OK;
+		} else {
+			r = decode_kept(st, rec);
+		}
+	}
 	explicit_bzero(now, sizeof(*now));
 	free(now);
 	return r;
@@ -892,6 +912,8 @@ tfa_store_close(struct tfa_store **stp)
 	explicit_bzero(&st->ovl, sizeof(st->ovl));
 	if (st->peekfd >= 0)
 		close(st->peekfd);
+	if (st->peeked)
+		tfa_record_wipe(&st->peek_rec);
 	if (st->ovlfd >= 0)
 		close(st->ovlfd);
 	if (st->lockfd >= 0)

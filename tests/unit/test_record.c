@@ -417,6 +417,47 @@ test_wipe(void)
 	CHECK_EQ(nonzero, 0);
 }
 
+/*
+ * A deep copy: the lists are the copy's own (changing or growing them
+ * leaves the original alone), with room for list_grow's doubling.
+ */
+static void
+test_copy(void)
+{
+	struct tfa_record a, b;
+	struct tfa_device *d;
+	size_t i;
+
+	tfa_record_init(&a);
+	a.failures = 3;
+	a.totp.enabled = true;
+	a.totp.secret_len = 20;
+	memset(a.totp.secret, 0x5a, 20);
+	for (i = 0; i < 5; i++) {
+		CHECK((d = tfa_record_add_device(&a)) != NULL);
+		d->last_seen = (int64_t)i;
+	}
+	CHECK(tfa_record_add_apppw(&a) != NULL);
+	CHECK_EQ(tfa_record_copy(&b, &a), TFA_OK);
+	CHECK(b.dev != a.dev && b.apppw != a.apppw && b.keys == NULL);
+	CHECK_EQ(b.n_dev, 5);
+	CHECK_EQ(b.n_apppw, 1);
+	CHECK_EQ(b.failures, 3);
+	CHECK(memcmp(b.totp.secret, a.totp.secret, 20) == 0);
+	CHECK(memcmp(b.dev, a.dev, 5 * sizeof(*a.dev)) == 0);
+	b.dev[0].last_seen = 99;
+	CHECK_EQ(a.dev[0].last_seen, 0);
+	/* grow the copy past 8 (5 -> 12): the room list_grow counts on */
+	for (i = 0; i < 7; i++)
+		CHECK(tfa_record_add_device(&b) != NULL);
+	CHECK_EQ(b.n_dev, 12);
+	CHECK_EQ(a.n_dev, 5);
+	CHECK_EQ(b.dev[4].last_seen, 4);
+	CHECK_EQ(b.dev[11].id, a.last_id + 7);
+	tfa_record_wipe(&b);
+	tfa_record_wipe(&a);
+}
+
 int
 main(void)
 {
@@ -430,5 +471,6 @@ main(void)
 	test_format();
 	test_finish();
 	test_wipe();
+	test_copy();
 	return tfa_check_done();
 }
