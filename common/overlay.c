@@ -114,17 +114,19 @@ pread_all(int fd, void *buf, size_t n, off_t off, size_t *got)
 }
 
 tfa_err
-tfa_ovl_read(int fd, uint64_t gen, struct tfa_ovl *ovl)
+tfa_ovl_read(int fd, off_t size, uint64_t gen, struct tfa_ovl *ovl)
 {
-	uint8_t buf[TFA_OVL_FILE + 1];
+	uint8_t buf[TFA_OVL_FILE];
 	uint64_t seq;
 	size_t got, len;
 	tfa_err r = TFA_OK;
 
 	tfa_ovl_init(ovl, gen);
+	if (size != TFA_OVL_FILE || gen == 0)
+		return TFA_OK;
 	if (pread_all(fd, buf, sizeof(buf), 0, &got) != TFA_OK)
 		return TFA_ERR_IO;
-	if (got != TFA_OVL_FILE || gen == 0)
+	if (got != TFA_OVL_FILE)	/* cut short since the fstat */
 		goto out;
 	for (int i = 0; i < 2; i++) {
 		const uint8_t *s = buf + i * TFA_OVL_SLOT;

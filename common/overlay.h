@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "tfa.h"
 
@@ -35,12 +36,12 @@ struct tfa_ovl {
 };
 
 /*
- * Find the newest valid slot for generation gen in the open file fd.  A
- * file that is not TFA_OVL_FILE bytes holds no valid slot.  TFA_ERR_IO when
- * it cannot be read; TFA_ERR_CORRUPT when a valid slot's payload is not
- * well-formed pairs.
+ * Find the newest valid slot for generation gen in the open file fd, of
+ * size bytes (fstat's).  A file that is not TFA_OVL_FILE bytes holds no
+ * valid slot.  TFA_ERR_IO when it cannot be read; TFA_ERR_CORRUPT when a
+ * valid slot's payload is not well-formed pairs.
  */
-tfa_err tfa_ovl_read(int fd, uint64_t gen, struct tfa_ovl *ovl);
+tfa_err tfa_ovl_read(int fd, off_t size, uint64_t gen, struct tfa_ovl *ovl);
 
 /*
  * Make fd a usable file (TFA_OVL_FILE zero bytes, synced) unless it is one;

@@ -285,6 +285,7 @@ read_overlay(int dirfd, const char *dir, const char *stem, uint64_t gen,
     const struct tfa_log *log, struct tfa_ovl *ovl, int *keep)
 {
 	char name[STEM_MAX + 8];
+	struct stat sb;
 	tfa_err r;
 	int fd;
 
@@ -295,13 +296,13 @@ read_overlay(int dirfd, const char *dir, const char *stem, uint64_t gen,
 		return r;
 	if (keep != NULL && *keep >= 0)
 		keep = NULL;		/* already open */
-	r = open_file(dirfd, dir, name, keep != NULL ? O_RDWR : O_RDONLY, log,
-	    &fd);
+	r = open_file_st(dirfd, dir, name, keep != NULL ? O_RDWR : O_RDONLY,
+	    log, &fd, &sb);
 	if (r == TFA_ERR_NOENT)
 		return TFA_OK;
 	if (r != TFA_OK)
 		return r;
-	r = tfa_ovl_read(fd, gen, ovl);
+	r = tfa_ovl_read(fd, sb.st_size, gen, ovl);
 	if (keep != NULL && r == TFA_OK)
 		*keep = fd;
 	else
