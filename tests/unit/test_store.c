@@ -935,7 +935,7 @@ plant_slot(const struct fixture *fx, const char *payload, size_t len)
 	struct tfa_ovl ovl;
 	int fd = open(fx_path(fx, "alice.st"), O_RDWR);
 
-	if (fd < 0 || tfa_ovl_read(fd, db_gen(fx), &ovl) != TFA_OK ||
+	if (fd < 0 || tfa_ovl_read(fd, TFA_OVL_FILE, db_gen(fx), &ovl) != TFA_OK ||
 	    tfa_ovl_write(fd, &ovl, payload, len) != TFA_OK)
 		abort();
 	close(fd);
