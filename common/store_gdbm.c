@@ -60,6 +60,8 @@ struct tfa_store {
 	dev_t peek_dev;
 	ino_t peek_ino;
 	bool peeked;			/* peek_rec holds what it decoded */
+	bool current;			/* gen, base and ovl are what is on
+					   disk: loaded or saved under the lock */
 	struct tfa_record peek_rec;
 	const struct tfa_log *log;
 	uint64_t gen;			/* of the database loaded or saved */
@@ -236,6 +238,7 @@ file_name(char *buf, size_t len, const char *stem, const char *suffix)
 static void
 forget(struct tfa_store *st)
 {
+	st->current = false;
 	entries_free(&st->base);
 	st->gen = 0;
 	tfa_ovl_init(&st->ovl, 0);
@@ -647,8 +650,10 @@ tfa_store_load(struct tfa_store *st, struct tfa_record *rec)
 	}
 
 	/* whatever the caller saves next is pruned (device.h) */
-	if (r == TFA_OK)
+	if (r == TFA_OK) {
+		st->current = true;
 		tfa_record_prune(rec, tfa_now());
+	}
 	return r;
 }
 
@@ -751,7 +756,7 @@ make_overlay(const struct tfa_store *st, const struct entries *cur,
 	const struct entry *b;
 	size_t n = 0, k, v;
 
-	if (st->gen == 0 || cur->n != st->base.n)
+	if (!st->current || st->gen == 0 || cur->n != st->base.n)
 		return false;
 	for (size_t i = 0; i < cur->n; i++) {
 		if ((b = entries_find(&st->base, cur->v[i].key)) == NULL)
@@ -865,6 +870,7 @@ tfa_store_save(struct tfa_store *st, const struct tfa_record *rec)
 	cur = (struct entries){ 0 };
 	st->gen = gen;
 	tfa_ovl_init(&st->ovl, gen);
+	st->current = true;
 out:
 	if (payload != NULL) {
 		explicit_bzero(payload, TFA_OVL_PAYLOAD);

@@ -1086,6 +1086,21 @@ test_peek_then_load(void)
 	tfa_store_close(&st);
 	CHECK_EQ(read_failures(&fx, "alice"), 12);
 
+	/*
+	 * saved under the lock without a load after the peek (the record
+	 * changed in between): written whole, not as an overlay of the
+	 * database peek saw, which readers would take for stale
+	 */
+	CHECK_EQ(tfa_store_open(&fx.cfg, &tlog, "alice", &st), TFA_OK);
+	CHECK_EQ(tfa_store_peek(st, &rec), TFA_OK);
+	CHECK_EQ(change(&fx, 13, true), TFA_OK);
+	CHECK_EQ(tfa_store_take_lock(st), TFA_OK);
+	rec.failures = 14;
+	CHECK_EQ(tfa_store_save(st, &rec), TFA_OK);
+	tfa_record_wipe(&rec);
+	tfa_store_close(&st);
+	CHECK_EQ(read_failures(&fx, "alice"), 14);
+
 	/* removed after the peek */
 	CHECK_EQ(tfa_store_open(&fx.cfg, &tlog, "alice", &st), TFA_OK);
 	CHECK_EQ(tfa_store_peek(st, &rec), TFA_OK);
