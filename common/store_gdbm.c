@@ -358,30 +358,6 @@ decode_entry(struct tfa_record *rec, const struct tfa_ovl *ovl,
 }
 
 /*
- * The entries tfa_store_peek kept, decoded again under the lock: the
- * database is the same file and the overlay the same slot.
- */
-static tfa_err
-decode_kept(const struct tfa_store *st, struct tfa_record *rec)
-{
-	size_t matched = 0;
-	tfa_err r = TFA_OK;
-
-	tfa_record_init(rec);
-	for (size_t i = 0; i < st->base.n && r == TFA_OK; i++)
-		r = decode_entry(rec, &st->ovl, st->base.v[i].key,
-		    strlen(st->base.v[i].key), st->base.v[i].val,
-		    strlen(st->base.v[i].val), &matched);
-	if (r == TFA_OK && matched != overlay_count(&st->ovl))
-		r = TFA_ERR_CORRUPT;
-	if (r == TFA_OK)
-		r = tfa_record_finish(rec);
-	if (r != TFA_OK)
-		tfa_record_wipe(rec);
-	return r;
-}
-
-/*
  * Decode the database's entries, each replaced by its overlay value when it
  * has one.  With st (under the lock) also keep the database's own entries
  * and the overlay there, for tfa_store_save.
@@ -551,7 +527,7 @@ tfa_store_peek(struct tfa_store *st, struct tfa_record *rec)
 
 	forget(st);
 	r = read_db(st->dirfd, st->dir, st->stem, st->log, rec, st);
-	/* a copy for tfa_store_load; without one it decodes again */
+	/* a copy for tfa_store_load; without one (no memory) it reads again */
 	if (r == TFA_OK)
 		st->peeked = tfa_record_copy(&st->peek_rec, rec) == TFA_OK;
 	return r;
@@ -599,8 +575,8 @@ tfa_store_lock(const struct tfa_config *cfg, const struct tfa_log *log,
  * Under the lock, after tfa_store_peek: when the database is still the
  * file peek read (held open, so its inode cannot have been reused) and the
  * overlay's newest slot is still the one peek saw, the record is what peek
- * decoded: decode it again from the entries kept, without reading the
- * database.  TFA_ERR_NOENT when it changed (read it afresh).
+ * decoded: hand over peek's copy, without reading the database.
+ * TFA_ERR_NOENT when it changed or there is no copy (read it afresh).
  */
 static tfa_err
 load_kept(struct tfa_store *st, struct tfa_record *rec)
@@ -610,7 +586,8 @@ load_kept(struct tfa_store *st, struct tfa_record *rec)
 	struct stat sb;
 	tfa_err r = TFA_ERR_NOENT;
 
-	if (file_name(name, sizeof(name), st->stem, ".db") != TFA_OK ||
+	if (!st->peeked ||
+	    file_name(name, sizeof(name), st->stem, ".db") != TFA_OK ||
 	    fstatat(st->dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
 	    sb.st_dev != st->peek_dev || sb.st_ino != st->peek_ino)
 		return TFA_ERR_NOENT;
@@ -620,14 +597,10 @@ load_kept(struct tfa_store *st, struct tfa_record *rec)
 	    now, &st->ovlfd) == TFA_OK && now->seq == st->ovl.seq &&
 	    now->slot == st->ovl.slot && now->len == st->ovl.len &&
 	    memcmp(now->payload, st->ovl.payload, now->len) == 0) {
-		if (st->peeked) {	/* hand over peek's copy */
-			*rec = st->peek_rec;
-			tfa_record_init(&st->peek_rec);
-			st->peeked = false;
-			r = TFA_OK;
-		} else {
-			r = decode_kept(st, rec);
-		}
+		*rec = st->peek_rec;
+		tfa_record_init(&st->peek_rec);
+		st->peeked = false;
+		r = TFA_OK;
 	}
 	explicit_bzero(now, sizeof(*now));
 	free(now);
