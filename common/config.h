@@ -55,6 +55,16 @@ void tfa_config_init(struct tfa_config *cfg);
 tfa_err tfa_config_load(struct tfa_config *cfg, const char *path,
     bool must_exist, char *err, size_t errlen);
 
+/*
+ * tfa_config_init, then tfa_config_load, for a process that reads the same
+ * file again and again (the PAM module): the parse of a root-owned file is
+ * kept and used again, with no read, while lstat shows the same file
+ * unchanged (same inode, size, mode, and change and modification times)
+ * and it had not changed in the two seconds before it was read.
+ */
+tfa_err tfa_config_read(struct tfa_config *cfg, const char *path,
+    bool must_exist, char *err, size_t errlen);
+
 /* Parse a configuration text; name is used in error messages only. */
 tfa_err tfa_config_parse(struct tfa_config *cfg, const char *buf, size_t len,
     const char *name, char *err, size_t errlen);

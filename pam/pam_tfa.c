@@ -45,13 +45,12 @@ load_config(struct ctx *c, int argc, const char **argv)
 	char err[512];
 	int i, glue;
 
-	tfa_config_init(&c->cfg);
 	for (i = 0; i < argc; i++)
 		if (strncmp(argv[i], "config=", 7) == 0) {
 			path = argv[i] + 7;
 			explicit = true;
 		}
-	if (tfa_config_load(&c->cfg, path, explicit, err, sizeof(err))) {
+	if (tfa_config_read(&c->cfg, path, explicit, err, sizeof(err))) {
 		pam_syslog(c->pamh, LOG_ERR, "%s; refusing all logins", err);
 		return -1;
 	}

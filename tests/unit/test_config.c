@@ -1,18 +1,46 @@
 /*
  * Unit tests for common/config.c: defaults, a full file, hostile lines with
- * their "file:line:" in the error, file safety checks and module arguments.
+ * their "file:line:" in the error, file safety checks, the parse that
+ * tfa_config_read keeps, and module arguments.
  */
+#undef _FORTIFY_SOURCE		/* open() below is this program's own */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "check.h"
 #include "config.h"
 
 static char err[512];
+
+/*
+ * Every open() of the library linked into this program is this one, so a
+ * test can tell whether tfa_config_read read a file or used its kept parse.
+ */
+static const char *counted;
+static unsigned opens;
+
+int
+open(const char *path, int flags, ...)
+{
+	va_list ap;
+	int mode = 0;
+
+	if (flags & (O_CREAT | O_TMPFILE)) {
+		va_start(ap, flags);
+		mode = va_arg(ap, int);
+		va_end(ap);
+	}
+	if (counted != NULL && strcmp(path, counted) == 0)
+		opens++;
+	return (int)syscall(SYS_openat, AT_FDCWD, path, flags, mode);
+}
 
 /* err starts with want; prints what it holds when not. */
 static void
@@ -291,6 +319,114 @@ test_load_modes(const char *dir)
 	CHECK_EQ(cfg.max_failures, 5);
 }
 
+static tfa_err
+read_conf(struct tfa_config *cfg, const char *path)
+{
+	memset(cfg, 0xa5, sizeof(*cfg));	/* read must set every field */
+	err[0] = '\0';
+	return tfa_config_read(cfg, path, true, err, sizeof(err));
+}
+
+/* Wait until path's last change is old enough for its parse to be kept. */
+static void
+settle(const char *path)
+{
+	struct timespec now;
+	struct stat sb;
+
+	CHECK(stat(path, &sb) == 0);
+	do {
+		usleep(100 * 1000);
+		clock_gettime(CLOCK_REALTIME, &now);
+	} while (now.tv_sec - sb.st_ctim.tv_sec < 3);
+}
+
+/*
+ * tfa_config_read keeps the parse of a file that has settled and uses it
+ * while the file is unchanged; any change (content, mode, owner, the name
+ * now a symlink) is seen at the next read.  A file just written is read
+ * every time.
+ */
+static void
+test_read_kept(const char *dir)
+{
+	struct tfa_config cfg, want;
+	char a[512], b[512], c[512], real[600];
+
+	snprintf(a, sizeof(a), "%s/kept-a.conf", dir);
+	snprintf(b, sizeof(b), "%s/kept-b.conf", dir);
+	snprintf(c, sizeof(c), "%s/kept-c.conf", dir);
+	tfa_test_write(a, "MaxFailures = 7\n", 0644);
+	tfa_test_write(b, "MaxFailures = 8\nIssuer = B\n", 0644);
+	tfa_test_write(c, "MaxFailures = 3\n", 0644);
+
+	/* just written: read each time, and an in-place rewrite is seen */
+	counted = a;
+	opens = 0;
+	CHECK_EQ(read_conf(&cfg, a), TFA_OK);
+	CHECK_EQ(read_conf(&cfg, a), TFA_OK);
+	CHECK_EQ(opens, 2);
+	tfa_test_write(a, "MaxFailures = 9\n", 0644);
+	CHECK_EQ(read_conf(&cfg, a), TFA_OK);
+	CHECK_EQ(cfg.max_failures, 9);
+
+	settle(a);
+	settle(b);
+	settle(c);
+	opens = 0;
+	CHECK_EQ(read_conf(&cfg, a), TFA_OK);
+	CHECK_EQ(opens, 1);
+	CHECK_EQ(read_conf(&want, a), TFA_OK);
+	CHECK_EQ(opens, 1);		/* kept: not opened again */
+	CHECK(memcmp(&cfg, &want, sizeof(cfg)) == 0);
+	tfa_config_init(&want);
+	want.max_failures = 9;
+	CHECK(memcmp(&cfg, &want, sizeof(cfg)) == 0);
+
+	/* another file: its own settings, then a's again */
+	CHECK_EQ(read_conf(&cfg, b), TFA_OK);
+	CHECK_EQ(cfg.max_failures, 8);
+	CHECK_STR(cfg.issuer, "B");
+	CHECK_EQ(read_conf(&cfg, a), TFA_OK);
+	CHECK_EQ(cfg.max_failures, 9);
+	CHECK_STR(cfg.issuer, "");
+
+	/* a mode change is seen, and refused */
+	CHECK(chmod(a, 0664) == 0);
+	CHECK_EQ(read_conf(&cfg, a), TFA_ERR_CONFIG);
+	CHECK(chmod(a, 0644) == 0);
+	CHECK_EQ(read_conf(&cfg, a), TFA_OK);
+	CHECK_EQ(cfg.max_failures, 9);
+	/* as is new content of the same size, within the same second */
+	tfa_test_write(a, "MaxFailures = 4\n", 0644);
+	CHECK_EQ(read_conf(&cfg, a), TFA_OK);
+	CHECK_EQ(cfg.max_failures, 4);
+
+	/* kept, then the name becomes a symlink to the same text */
+	CHECK_EQ(read_conf(&cfg, b), TFA_OK);
+	CHECK_EQ(read_conf(&cfg, b), TFA_OK);
+	snprintf(real, sizeof(real), "%s.real", b);
+	CHECK(rename(b, real) == 0);
+	CHECK(symlink(real, b) == 0);
+	CHECK_EQ(read_conf(&cfg, b), TFA_ERR_CONFIG);
+
+	if (geteuid() != 0) {
+		tfa_skip("kept config given away: needs root to chown");
+		return;
+	}
+	/* kept, then given to another owner */
+	counted = c;
+	opens = 0;
+	CHECK_EQ(read_conf(&cfg, c), TFA_OK);
+	CHECK_EQ(read_conf(&cfg, c), TFA_OK);
+	CHECK_EQ(opens, 1);
+	CHECK_EQ(cfg.max_failures, 3);
+	CHECK(chown(c, 65534, 65534) == 0);
+	CHECK_EQ(read_conf(&cfg, c), TFA_ERR_CONFIG);
+	CHECK(strstr(err, "owned by root") != NULL);
+	counted = NULL;
+}
+
 static void
 test_load_types(const char *dir)
 {
@@ -405,6 +541,7 @@ main(void)
 	test_load_files(dir);
 	test_load_modes(dir);
 	test_load_types(dir);
+	test_read_kept(dir);
 	test_args();
 	test_issuer_origin();
 	tfa_test_rmtree(dir);
