@@ -52,10 +52,20 @@ struct entries {
 	size_t n, cap;
 };
 
+/* StoreDir, open: every file is opened from it and checked against euid. */
+struct place {
+	int fd;
+	uid_t euid;			/* geteuid() when it was opened */
+	const char *path;
+	const struct tfa_log *log;
+};
+
 struct tfa_store {
-	int dirfd;
+	struct place at;
 	int lockfd;			/* -1 until locked */
 	int ovlfd;			/* the overlay, read-write, once open */
+	bool ovl_whole;			/* ovlfd is a whole file: the lock was
+					   held, or peek found it whole */
 	int peekfd;			/* the database tfa_store_peek read */
 	dev_t peek_dev;
 	ino_t peek_ino;
@@ -63,7 +73,6 @@ struct tfa_store {
 	bool current;			/* gen, base and ovl are what is on
 					   disk: loaded or saved under the lock */
 	struct tfa_record peek_rec;
-	const struct tfa_log *log;
 	uint64_t gen;			/* of the database loaded or saved */
 	struct entries base;		/* its entries, sorted by key */
 	struct tfa_ovl ovl;		/* the newest overlay slot for it */
@@ -124,9 +133,11 @@ entries_find(const struct entries *e, const char *key)
 }
 
 static tfa_err
-open_dir(const struct tfa_config *cfg, const struct tfa_log *log, int *out)
+open_dir(const struct tfa_config *cfg, const struct tfa_log *log,
+    struct place *at)
 {
 	struct stat st;
+	uid_t euid;
 	int fd;
 
 	fd = open(cfg->store_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
@@ -145,21 +156,21 @@ open_dir(const struct tfa_config *cfg, const struct tfa_log *log, int *out)
 		    "is a symbolic link" : strerror(e));
 		return e == ELOOP || e == ENOTDIR ? TFA_ERR_UNSAFE : TFA_ERR_IO;
 	}
+	euid = geteuid();
 	if (fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode) ||
-	    st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+	    st.st_uid != euid || (st.st_mode & (S_IWGRP | S_IWOTH))) {
 		tfa_log(log, LOG_ERR, "store %s: must be a directory owned by "
 		    "uid %u and writable by its owner only", cfg->store_dir,
-		    (unsigned)geteuid());
+		    (unsigned)euid);
 		close(fd);
 		return TFA_ERR_UNSAFE;
 	}
-	*out = fd;
+	*at = (struct place){ fd, euid, cfg->store_dir, log };
 	return TFA_OK;
 }
 
 static tfa_err
-check_file(int fd, const char *dir, const char *name,
-    const struct tfa_log *log, struct stat *stp)
+check_file(int fd, const struct place *at, const char *name, struct stat *stp)
 {
 	struct stat st;
 	const char *why = NULL;
@@ -168,7 +179,7 @@ check_file(int fd, const char *dir, const char *name,
 		why = "cannot stat";
 	else if (!S_ISREG(st.st_mode))
 		why = "not a regular file";
-	else if (st.st_uid != geteuid())
+	else if (st.st_uid != at->euid)
 		why = "wrong owner";
 	else if (st.st_mode & (S_IRWXG | S_IRWXO))
 		why = "mode allows group or other access";
@@ -186,7 +197,8 @@ check_file(int fd, const char *dir, const char *name,
 			*stp = st;
 		return TFA_OK;
 	}
-	tfa_log(log, LOG_ERR, "store %s/%s: %s; refusing it", dir, name, why);
+	tfa_log(at->log, LOG_ERR, "store %s/%s: %s; refusing it", at->path,
+	    name, why);
 	return TFA_ERR_UNSAFE;
 }
 
@@ -195,23 +207,24 @@ check_file(int fd, const char *dir, const char *name,
  * also what fstat said of it.
  */
 static tfa_err
-open_file_st(int dirfd, const char *dir, const char *name, int flags,
-    const struct tfa_log *log, int *out, struct stat *st)
+open_file_st(const struct place *at, const char *name, int flags, int *out,
+    struct stat *st)
 {
 	int fd, e;
 	tfa_err r;
 
-	fd = openat(dirfd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+	fd = openat(at->fd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
 	    0600);
 	if (fd < 0) {
 		e = errno;
 		if (e == ENOENT)
 			return TFA_ERR_NOENT;
-		tfa_log(log, LOG_ERR, "store %s/%s: cannot open: %s", dir,
-		    name, e == ELOOP ? "is a symbolic link" : strerror(e));
+		tfa_log(at->log, LOG_ERR, "store %s/%s: cannot open: %s",
+		    at->path, name, e == ELOOP ? "is a symbolic link" :
+		    strerror(e));
 		return e == ELOOP ? TFA_ERR_UNSAFE : TFA_ERR_IO;
 	}
-	if ((r = check_file(fd, dir, name, log, st)) != TFA_OK) {
+	if ((r = check_file(fd, at, name, st)) != TFA_OK) {
 		close(fd);
 		return r;
 	}
@@ -220,10 +233,9 @@ open_file_st(int dirfd, const char *dir, const char *name, int flags,
 }
 
 static tfa_err
-open_file(int dirfd, const char *dir, const char *name, int flags,
-    const struct tfa_log *log, int *out)
+open_file(const struct place *at, const char *name, int flags, int *out)
 {
-	return open_file_st(dirfd, dir, name, flags, log, out, NULL);
+	return open_file_st(at, name, flags, out, NULL);
 }
 
 static tfa_err
@@ -250,6 +262,11 @@ forget(struct tfa_store *st)
 		tfa_record_wipe(&st->peek_rec);
 		st->peeked = false;
 	}
+	if (st->ovlfd >= 0) {
+		close(st->ovlfd);
+		st->ovlfd = -1;
+	}
+	st->ovl_whole = false;
 }
 
 /* The generation of an open database: 16 hex digits; 0 when it has none. */
@@ -279,13 +296,15 @@ read_gen(GDBM_FILE db, uint64_t *gen)
 }
 
 /*
- * The overlay's newest slot for generation gen; none when no file.  With
- * keep (under the lock, *keep < 0), the file is opened read-write and left
- * open there for the write that may follow.
+ * The overlay's newest slot for generation gen; none when no file.  With a
+ * handle (its ovlfd closed), the file is opened read-write and left open
+ * there for the write that may follow: always under the lock; for peek only
+ * when it is whole, because a whole overlay stays the file at its name, of
+ * its size, until its database is removed with it (load_kept relies on it).
  */
 static tfa_err
-read_overlay(int dirfd, const char *dir, const char *stem, uint64_t gen,
-    const struct tfa_log *log, struct tfa_ovl *ovl, int *keep)
+read_overlay(const struct place *at, const char *stem, uint64_t gen,
+    struct tfa_ovl *ovl, struct tfa_store *keeper)
 {
 	char name[STEM_MAX + 8];
 	struct stat sb;
@@ -297,22 +316,34 @@ read_overlay(int dirfd, const char *dir, const char *stem, uint64_t gen,
 		return TFA_OK;
 	if ((r = file_name(name, sizeof(name), stem, ".st")) != TFA_OK)
 		return r;
-	if (keep != NULL && *keep >= 0)
-		keep = NULL;		/* already open */
-	r = open_file_st(dirfd, dir, name, keep != NULL ? O_RDWR : O_RDONLY,
-	    log, &fd, &sb);
+	if (keeper != NULL && keeper->lockfd < 0) {
+		/* peek: read-write if it can (a read-only store still reads) */
+		struct place quiet = *at;
+
+		quiet.log = NULL;
+		r = open_file_st(&quiet, name, O_RDWR, &fd, &sb);
+		if (r != TFA_OK && r != TFA_ERR_NOENT)
+			keeper = NULL;	/* again read-only, saying why not */
+	}
+	if (keeper == NULL || keeper->lockfd >= 0)
+		r = open_file_st(at, name, keeper != NULL ? O_RDWR : O_RDONLY,
+		    &fd, &sb);
 	if (r == TFA_ERR_NOENT)
 		return TFA_OK;
 	if (r != TFA_OK)
 		return r;
 	r = tfa_ovl_read(fd, sb.st_size, gen, ovl);
-	if (keep != NULL && r == TFA_OK)
-		*keep = fd;
-	else
+	if (keeper != NULL && r == TFA_OK && (keeper->lockfd >= 0 ||
+	    sb.st_size == TFA_OVL_FILE)) {
+		keeper->ovlfd = fd;
+		keeper->ovl_whole = sb.st_size == TFA_OVL_FILE;
+	} else {
 		close(fd);
+	}
 	if (r != TFA_OK)
-		tfa_log(log, LOG_ERR, "store %s/%s: %s; refusing the record",
-		    dir, name, r == TFA_ERR_IO ? "cannot read" : "corrupt");
+		tfa_log(at->log, LOG_ERR, "store %s/%s: %s; refusing the "
+		    "record", at->path, name, r == TFA_ERR_IO ?
+		    "cannot read" : "corrupt");
 	return r;
 }
 
@@ -405,8 +436,8 @@ read_entries(GDBM_FILE db, const struct tfa_ovl *ovl, struct tfa_record *rec,
 }
 
 static tfa_err
-read_db(int dirfd, const char *dir, const char *stem,
-    const struct tfa_log *log, struct tfa_record *rec, struct tfa_store *st)
+read_db(const struct place *at, const char *stem, struct tfa_record *rec,
+    struct tfa_store *st)
 {
 	char name[STEM_MAX + 8];
 	struct tfa_ovl *ovl = NULL;
@@ -419,7 +450,7 @@ read_db(int dirfd, const char *dir, const char *stem,
 	tfa_record_init(rec);
 	if ((r = file_name(name, sizeof(name), stem, ".db")) != TFA_OK)
 		return r;
-	r = open_file_st(dirfd, dir, name, O_RDONLY, log, &fd, &fst);
+	r = open_file_st(at, name, O_RDONLY, &fd, &fst);
 	if (r != TFA_OK)
 		return r;
 	/* tfa_store_peek: hold the file, so its inode stays this record's */
@@ -441,8 +472,8 @@ read_db(int dirfd, const char *dir, const char *stem,
 	    (fst.st_size > MMAP_MIN ? 0 : GDBM_NOMMAP) | GDBM_CLOEXEC |
 	    GDBM_CLOERROR, NULL);
 	if (db == NULL) {
-		tfa_log(log, LOG_ERR, "store %s/%s: not a readable database: "
-		    "%s", dir, name, gdbm_strerror(gdbm_errno));
+		tfa_log(at->log, LOG_ERR, "store %s/%s: not a readable "
+		    "database: %s", at->path, name, gdbm_strerror(gdbm_errno));
 		return TFA_ERR_CORRUPT;
 	}
 	if (st != NULL)
@@ -454,8 +485,7 @@ read_db(int dirfd, const char *dir, const char *stem,
 	if ((r = read_gen(db, &gen)) != TFA_OK)
 		goto corrupt;
 	/* the overlay is read after the database: never newer than it */
-	if ((r = read_overlay(dirfd, dir, stem, gen, log, ovl,
-	    st != NULL && st->lockfd >= 0 ? &st->ovlfd : NULL)) != TFA_OK)
+	if ((r = read_overlay(at, stem, gen, ovl, st)) != TFA_OK)
 		goto out;
 	if (st != NULL)
 		st->gen = gen;
@@ -465,8 +495,8 @@ read_db(int dirfd, const char *dir, const char *stem,
 		qsort(st->base.v, st->base.n, sizeof(*st->base.v), by_key);
 	goto out;
 corrupt:
-	tfa_log(log, LOG_ERR, "store %s/%s: record is corrupt; refusing it",
-	    dir, name);
+	tfa_log(at->log, LOG_ERR, "store %s/%s: record is corrupt; refusing "
+	    "it", at->path, name);
 out:
 	gdbm_close(db);
 	if (st == NULL) {
@@ -486,15 +516,15 @@ tfa_store_read(const struct tfa_config *cfg, const struct tfa_log *log,
     const char *user, struct tfa_record *rec)
 {
 	char stem[STEM_MAX];
-	int dirfd;
+	struct place at;
 	tfa_err r;
 
 	if ((r = tfa_user_escape(user, stem, sizeof(stem))) != TFA_OK)
 		return r;
-	if ((r = open_dir(cfg, log, &dirfd)) != TFA_OK)
+	if ((r = open_dir(cfg, log, &at)) != TFA_OK)
 		return r;
-	r = read_db(dirfd, cfg->store_dir, stem, log, rec, NULL);
-	close(dirfd);
+	r = read_db(&at, stem, rec, NULL);
+	close(at.fd);
 	return r;
 }
 
@@ -508,14 +538,14 @@ tfa_store_open(const struct tfa_config *cfg, const struct tfa_log *log,
 	*out = NULL;
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return TFA_ERR_NOMEM;
-	st->dirfd = st->lockfd = st->ovlfd = st->peekfd = -1;
-	st->log = log;
+	st->at.fd = st->lockfd = st->ovlfd = st->peekfd = -1;
 	if ((r = tfa_user_escape(user, st->stem, sizeof(st->stem))) ||
 	    (r = tfa_strlcpy(st->dir, cfg->store_dir, sizeof(st->dir))) ||
-	    (r = open_dir(cfg, log, &st->dirfd))) {
+	    (r = open_dir(cfg, log, &st->at))) {
 		tfa_store_close(&st);
 		return r;
 	}
+	st->at.path = st->dir;	/* cfg may go before st does */
 	*out = st;
 	return TFA_OK;
 }
@@ -526,7 +556,7 @@ tfa_store_peek(struct tfa_store *st, struct tfa_record *rec)
 	tfa_err r;
 
 	forget(st);
-	r = read_db(st->dirfd, st->dir, st->stem, st->log, rec, st);
+	r = read_db(&st->at, st->stem, rec, st);
 	/* a copy for tfa_store_load; without one (no memory) it reads again */
 	if (r == TFA_OK)
 		st->peeked = tfa_record_copy(&st->peek_rec, rec) == TFA_OK;
@@ -542,14 +572,13 @@ tfa_store_take_lock(struct tfa_store *st)
 	if (st->lockfd >= 0)
 		return TFA_OK;
 	if ((r = file_name(name, sizeof(name), st->stem, ".lock")) ||
-	    (r = open_file(st->dirfd, st->dir, name, O_RDWR | O_CREAT,
-	    st->log, &st->lockfd)))
+	    (r = open_file(&st->at, name, O_RDWR | O_CREAT, &st->lockfd)))
 		return r == TFA_ERR_NOENT ? TFA_ERR_IO : r;
 	/* A waiting lock: two logins of one user take turns, never fail. */
 	while (flock(st->lockfd, LOCK_EX) != 0) {
 		if (errno != EINTR) {
-			tfa_log(st->log, LOG_ERR, "store %s/%s: cannot lock: "
-			    "%s", st->dir, name, strerror(errno));
+			tfa_log(st->at.log, LOG_ERR, "store %s/%s: cannot "
+			    "lock: %s", st->dir, name, strerror(errno));
 			close(st->lockfd);
 			st->lockfd = -1;
 			return TFA_ERR_IO;
@@ -574,9 +603,12 @@ tfa_store_lock(const struct tfa_config *cfg, const struct tfa_log *log,
 /*
  * Under the lock, after tfa_store_peek: when the database is still the
  * file peek read (held open, so its inode cannot have been reused) and the
- * overlay's newest slot is still the one peek saw, the record is what peek
- * decoded: hand over peek's copy, without reading the database.
- * TFA_ERR_NOENT when it changed or there is no copy (read it afresh).
+ * overlay peek kept open still has the newest slot peek saw, the record is
+ * what peek decoded: hand over peek's copy, without reading the database.
+ * Peek keeps only a whole overlay, which is replaced only after its
+ * database is removed, so the same database means the same overlay file.
+ * TFA_ERR_NOENT when it changed, or peek kept no copy or no overlay (read
+ * it afresh: an overlay made since would be missed otherwise).
  */
 static tfa_err
 load_kept(struct tfa_store *st, struct tfa_record *rec)
@@ -586,15 +618,17 @@ load_kept(struct tfa_store *st, struct tfa_record *rec)
 	struct stat sb;
 	tfa_err r = TFA_ERR_NOENT;
 
-	if (!st->peeked ||
+	if (!st->peeked || st->ovlfd < 0 ||
 	    file_name(name, sizeof(name), st->stem, ".db") != TFA_OK ||
-	    fstatat(st->dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
-	    sb.st_dev != st->peek_dev || sb.st_ino != st->peek_ino)
+	    fstatat(st->at.fd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    sb.st_dev != st->peek_dev || sb.st_ino != st->peek_ino ||
+	    fstat(st->ovlfd, &sb) != 0)
 		return TFA_ERR_NOENT;
 	if ((now = malloc(sizeof(*now))) == NULL)
 		return TFA_ERR_NOMEM;
-	if (read_overlay(st->dirfd, st->dir, st->stem, st->gen, NULL,
-	    now, &st->ovlfd) == TFA_OK && now->seq == st->ovl.seq &&
+	st->ovl_whole = sb.st_size == TFA_OVL_FILE;
+	if (tfa_ovl_read(st->ovlfd, sb.st_size, st->gen, now) == TFA_OK &&
+	    now->seq == st->ovl.seq &&
 	    now->slot == st->ovl.slot && now->len == st->ovl.len &&
 	    memcmp(now->payload, st->ovl.payload, now->len) == 0) {
 		*rec = st->peek_rec;
@@ -619,7 +653,7 @@ tfa_store_load(struct tfa_store *st, struct tfa_record *rec)
 	}
 	if (r != TFA_OK) {
 		forget(st);
-		r = read_db(st->dirfd, st->dir, st->stem, st->log, rec, st);
+		r = read_db(&st->at, st->stem, rec, st);
 	}
 
 	/* whatever the caller saves next is pruned (device.h) */
@@ -639,9 +673,9 @@ collect_entry(void *arg, const char *k, const char *v)
 static tfa_err
 sync_dir(struct tfa_store *st)
 {
-	if (fsync(st->dirfd) != 0) {
-		tfa_log(st->log, LOG_ERR, "store %s: cannot sync: %s", st->dir,
-		    strerror(errno));
+	if (fsync(st->at.fd) != 0) {
+		tfa_log(st->at.log, LOG_ERR, "store %s: cannot sync: %s",
+		    st->dir, strerror(errno));
 		return TFA_ERR_IO;
 	}
 	return TFA_OK;
@@ -671,13 +705,12 @@ write_db(struct tfa_store *st, const struct entries *cur, uint64_t gen)
 		return r;
 	errno = 0;
 	/* a leftover from a killed writer; we hold the lock, so it is dead */
-	if (unlinkat(st->dirfd, tmp, 0) != 0 && errno != ENOENT) {
+	if (unlinkat(st->at.fd, tmp, 0) != 0 && errno != ENOENT) {
 		r = TFA_ERR_IO;
 		goto fail;
 	}
 	errno = 0;
-	r = open_file(st->dirfd, st->dir, tmp, O_RDWR | O_CREAT | O_EXCL,
-	    st->log, &fd);
+	r = open_file(&st->at, tmp, O_RDWR | O_CREAT | O_EXCL, &fd);
 	if (r != TFA_OK)
 		return r == TFA_ERR_NOENT ? TFA_ERR_IO : r;
 	dbf = gdbm_fd_open(fd, tmp, 0, GDBM_NEWDB | GDBM_NOLOCK | GDBM_NOMMAP |
@@ -702,18 +735,18 @@ write_db(struct tfa_store *st, const struct entries *cur, uint64_t gen)
 		goto fail;
 	}
 	dbf = NULL;
-	if (renameat(st->dirfd, tmp, st->dirfd, db) != 0) {
+	if (renameat(st->at.fd, tmp, st->at.fd, db) != 0) {
 		r = TFA_ERR_IO;
 		goto fail;
 	}
 	return sync_dir(st);
 fail:
-	tfa_log(st->log, LOG_ERR, "store %s/%s: cannot write record: %s; "
+	tfa_log(st->at.log, LOG_ERR, "store %s/%s: cannot write record: %s; "
 	    "it is unchanged", st->dir, db, errno ? strerror(errno) :
 	    tfa_strerror(r));
 	if (dbf != NULL)
 		gdbm_close(dbf);
-	unlinkat(st->dirfd, tmp, 0);
+	unlinkat(st->at.fd, tmp, 0);
 	return r;
 }
 
@@ -752,7 +785,8 @@ make_overlay(const struct tfa_store *st, const struct entries *cur,
 
 /*
  * Open the overlay read-write, making it (two empty slots, synced) when it
- * is missing or not whole; *made: the directory needs syncing.
+ * is missing or not whole; *made: the directory needs syncing.  A file
+ * found whole under the lock is not looked at again.
  */
 static tfa_err
 open_overlay(struct tfa_store *st, bool *made)
@@ -764,11 +798,15 @@ open_overlay(struct tfa_store *st, bool *made)
 	if ((r = file_name(name, sizeof(name), st->stem, ".st")) != TFA_OK)
 		return r;
 	errno = 0;
-	if (st->ovlfd < 0 && (r = open_file(st->dirfd, st->dir, name,
-	    O_RDWR | O_CREAT, st->log, &st->ovlfd)) != TFA_OK)
+	if (st->ovlfd < 0 && (r = open_file(&st->at, name, O_RDWR | O_CREAT,
+	    &st->ovlfd)) != TFA_OK)
 		return r == TFA_ERR_NOENT ? TFA_ERR_IO : r;
-	if ((r = tfa_ovl_prepare(st->ovlfd, made)) != TFA_OK) {
-		tfa_log(st->log, LOG_ERR, "store %s/%s: cannot write record: "
+	if (st->ovl_whole)
+		return TFA_OK;
+	if ((r = tfa_ovl_prepare(st->ovlfd, made)) == TFA_OK) {
+		st->ovl_whole = true;
+	} else {
+		tfa_log(st->at.log, LOG_ERR, "store %s/%s: cannot write record: "
 		    "%s; it is unchanged", st->dir, name, errno ?
 		    strerror(errno) : tfa_strerror(r));
 		close(st->ovlfd);
@@ -796,7 +834,7 @@ write_overlay(struct tfa_store *st, const char *payload, size_t len)
 		return r;
 	errno = 0;
 	if ((r = tfa_ovl_write(st->ovlfd, &st->ovl, payload, len)) != TFA_OK)
-		tfa_log(st->log, LOG_ERR, "store %s/%s.st: cannot write "
+		tfa_log(st->at.log, LOG_ERR, "store %s/%s.st: cannot write "
 		    "record: %s; it is unchanged", st->dir, st->stem, errno ?
 		    strerror(errno) : tfa_strerror(r));
 	return r;
@@ -814,6 +852,12 @@ tfa_store_save(struct tfa_store *st, const struct tfa_record *rec)
 
 	if (st->lockfd < 0)
 		return TFA_ERR_INVAL;	/* tfa_store_take_lock first */
+	if (!st->current && st->ovlfd >= 0) {
+		/* peek's, not looked at under the lock: open it afresh */
+		close(st->ovlfd);
+		st->ovlfd = -1;
+		st->ovl_whole = false;
+	}
 	if ((r = tfa_record_encode(rec, collect_entry, &cur)) != TFA_OK)
 		goto out;
 	if ((payload = malloc(TFA_OVL_PAYLOAD)) == NULL) {
@@ -863,21 +907,17 @@ tfa_store_delete(struct tfa_store *st)
 		return TFA_ERR_INVAL;	/* tfa_store_take_lock first */
 	if ((r = file_name(db, sizeof(db), st->stem, ".db")) != TFA_OK)
 		return r;
-	if (unlinkat(st->dirfd, db, 0) != 0) {
+	if (unlinkat(st->at.fd, db, 0) != 0) {
 		if (errno == ENOENT)
 			return TFA_ERR_NOENT;
-		tfa_log(st->log, LOG_ERR, "store %s/%s: cannot remove: %s",
+		tfa_log(st->at.log, LOG_ERR, "store %s/%s: cannot remove: %s",
 		    st->dir, db, strerror(errno));
 		return TFA_ERR_IO;
 	}
 	forget(st);
-	if (st->ovlfd >= 0) {
-		close(st->ovlfd);
-		st->ovlfd = -1;
-	}
 	/* a leftover overlay belongs to no database: harmless, but tidy */
 	if (file_name(db, sizeof(db), st->stem, ".st") == TFA_OK)
-		unlinkat(st->dirfd, db, 0);
+		unlinkat(st->at.fd, db, 0);
 	return sync_dir(st);
 }
 
@@ -898,8 +938,8 @@ tfa_store_close(struct tfa_store **stp)
 		close(st->ovlfd);
 	if (st->lockfd >= 0)
 		close(st->lockfd);	/* releases the flock */
-	if (st->dirfd >= 0)
-		close(st->dirfd);
+	if (st->at.fd >= 0)
+		close(st->at.fd);
 	free(st);
 	*stp = NULL;
 }
@@ -911,14 +951,14 @@ tfa_store_list(const struct tfa_config *cfg, const struct tfa_log *log,
 	char stem[STEM_MAX], user[TFA_USER_MAX + 1];
 	struct dirent *de;
 	DIR *d;
+	struct place at;
 	size_t n;
 	tfa_err r;
-	int dirfd;
 
-	if ((r = open_dir(cfg, log, &dirfd)) != TFA_OK)
+	if ((r = open_dir(cfg, log, &at)) != TFA_OK)
 		return r;
-	if ((d = fdopendir(dirfd)) == NULL) {
-		close(dirfd);
+	if ((d = fdopendir(at.fd)) == NULL) {
+		close(at.fd);
 		return TFA_ERR_IO;
 	}
 	while ((de = readdir(d)) != NULL) {
@@ -950,8 +990,7 @@ tfa_store_list(const struct tfa_config *cfg, const struct tfa_log *log,
 #define KEY_FILE ".device-key"
 
 static tfa_err
-read_key(int fd, const char *dir, const struct tfa_log *log,
-    uint8_t key[TFA_STORE_KEY_LEN])
+read_key(int fd, const struct place *at, uint8_t key[TFA_STORE_KEY_LEN])
 {
 	uint8_t extra;
 	ssize_t n;
@@ -962,19 +1001,19 @@ read_key(int fd, const char *dir, const struct tfa_log *log,
 	if (n == TFA_STORE_KEY_LEN && pread(fd, &extra, 1, n) == 0)
 		return TFA_OK;
 	explicit_bzero(key, TFA_STORE_KEY_LEN);
-	tfa_log(log, LOG_ERR, "store %s/%s: not a %d-byte key; refusing it",
-	    dir, KEY_FILE, TFA_STORE_KEY_LEN);
+	tfa_log(at->log, LOG_ERR, "store %s/%s: not a %d-byte key; refusing "
+	    "it", at->path, KEY_FILE, TFA_STORE_KEY_LEN);
 	return TFA_ERR_CORRUPT;
 }
 
 static tfa_err
-write_key(int dirfd, const char *dir, const struct tfa_log *log,
-    const char *tmp, uint8_t key[TFA_STORE_KEY_LEN])
+write_key(const struct place *at, const char *tmp,
+    uint8_t key[TFA_STORE_KEY_LEN])
 {
 	tfa_err r;
 	int fd;
 
-	r = open_file(dirfd, dir, tmp, O_RDWR | O_CREAT | O_EXCL, log, &fd);
+	r = open_file(at, tmp, O_RDWR | O_CREAT | O_EXCL, &fd);
 	if (r != TFA_OK)
 		return r == TFA_ERR_NOENT ? TFA_ERR_IO : r;
 	r = TFA_ERR_IO;
@@ -987,8 +1026,7 @@ write_key(int dirfd, const char *dir, const struct tfa_log *log,
 }
 
 static tfa_err
-create_key(int dirfd, const char *dir, const struct tfa_log *log,
-    uint8_t key[TFA_STORE_KEY_LEN])
+create_key(const struct place *at, uint8_t key[TFA_STORE_KEY_LEN])
 {
 	char tmp[64];
 	uint32_t nonce;
@@ -999,25 +1037,25 @@ create_key(int dirfd, const char *dir, const struct tfa_log *log,
 		return TFA_ERR_IO;
 	snprintf(tmp, sizeof(tmp), "%s.%ld.%08x", KEY_FILE, (long)getpid(),
 	    (unsigned)nonce);
-	if ((r = write_key(dirfd, dir, log, tmp, key)) != TFA_OK)
+	if ((r = write_key(at, tmp, key)) != TFA_OK)
 		goto out;
-	if (renameat2(dirfd, tmp, dirfd, KEY_FILE, RENAME_NOREPLACE) == 0) {
-		r = fsync(dirfd) == 0 ? TFA_OK : TFA_ERR_IO;
+	if (renameat2(at->fd, tmp, at->fd, KEY_FILE, RENAME_NOREPLACE) == 0) {
+		r = fsync(at->fd) == 0 ? TFA_OK : TFA_ERR_IO;
 		goto out;
 	}
 	if (errno != EEXIST) {
-		tfa_log(log, LOG_ERR, "store %s/%s: cannot create: %s", dir,
-		    KEY_FILE, strerror(errno));
+		tfa_log(at->log, LOG_ERR, "store %s/%s: cannot create: %s",
+		    at->path, KEY_FILE, strerror(errno));
 		r = TFA_ERR_IO;
 		goto out;
 	}
 	/* another process made it first: use that one */
-	if ((r = open_file(dirfd, dir, KEY_FILE, O_RDONLY, log, &fd)) == TFA_OK) {
-		r = read_key(fd, dir, log, key);
+	if ((r = open_file(at, KEY_FILE, O_RDONLY, &fd)) == TFA_OK) {
+		r = read_key(fd, at, key);
 		close(fd);
 	}
 out:
-	unlinkat(dirfd, tmp, 0);
+	unlinkat(at->fd, tmp, 0);
 	if (r != TFA_OK)
 		explicit_bzero(key, TFA_STORE_KEY_LEN);
 	return r;
@@ -1027,18 +1065,19 @@ tfa_err
 tfa_store_device_key(const struct tfa_config *cfg, const struct tfa_log *log,
     uint8_t key[TFA_STORE_KEY_LEN])
 {
+	struct place at;
 	tfa_err r;
-	int dirfd, fd;
+	int fd;
 
-	if ((r = open_dir(cfg, log, &dirfd)) != TFA_OK)
+	if ((r = open_dir(cfg, log, &at)) != TFA_OK)
 		return r;
-	r = open_file(dirfd, cfg->store_dir, KEY_FILE, O_RDONLY, log, &fd);
+	r = open_file(&at, KEY_FILE, O_RDONLY, &fd);
 	if (r == TFA_OK) {
-		r = read_key(fd, cfg->store_dir, log, key);
+		r = read_key(fd, &at, key);
 		close(fd);
 	} else if (r == TFA_ERR_NOENT) {
-		r = create_key(dirfd, cfg->store_dir, log, key);
+		r = create_key(&at, key);
 	}
-	close(dirfd);
+	close(at.fd);
 	return r;
 }

@@ -1104,6 +1104,41 @@ test_peek_then_load(void)
 	tfa_store_close(&st);
 	CHECK_EQ(read_failures(&fx, "alice"), 14);
 
+	/*
+	 * peek found no overlay, or one cut short, so it kept none open; a
+	 * login in between makes it and writes a slot into it
+	 */
+	CHECK(unlink(fx_path(&fx, "alice.st")) == 0);
+	peek_change_load(&fx, 15, false);
+	CHECK(truncate(fx_path(&fx, "alice.st"), 100) == 0);
+	peek_change_load(&fx, 17, false);
+	CHECK_EQ(log_count, 0);
+
+	/* removed and made again after the peek: the new record counts */
+	CHECK_EQ(tfa_store_open(&fx.cfg, &tlog, "alice", &st), TFA_OK);
+	CHECK_EQ(tfa_store_peek(st, &rec), TFA_OK);
+	CHECK_EQ(rec.failures, 18);
+	tfa_record_wipe(&rec);
+	{
+		struct tfa_store *other;
+
+		CHECK_EQ(tfa_store_lock(&fx.cfg, &tlog, "alice", &other),
+		    TFA_OK);
+		CHECK_EQ(tfa_store_delete(other), TFA_OK);
+		tfa_store_close(&other);
+		make_record(&rec, 3);
+		CHECK_EQ(save(&fx, "alice", &rec), TFA_OK);
+		CHECK_EQ(change(&fx, 4, false), TFA_OK);
+	}
+	CHECK_EQ(tfa_store_take_lock(st), TFA_OK);
+	CHECK_EQ(tfa_store_load(st, &rec), TFA_OK);
+	CHECK_EQ(rec.failures, 4);
+	rec.failures = 5;
+	CHECK_EQ(tfa_store_save(st, &rec), TFA_OK);
+	tfa_record_wipe(&rec);
+	tfa_store_close(&st);
+	CHECK_EQ(read_failures(&fx, "alice"), 5);
+
 	/* removed after the peek */
 	CHECK_EQ(tfa_store_open(&fx.cfg, &tlog, "alice", &st), TFA_OK);
 	CHECK_EQ(tfa_store_peek(st, &rec), TFA_OK);
