@@ -3,31 +3,52 @@
  * number has no sign, no leading zero and no overflow, hex is lower case,
  * text is %XX-escaped canonically, and each field appears exactly once.
  */
-#include <stdarg.h>
 #include <stdbool.h>
-#include <stdio.h>
 
 #include "fields.h"
 
 static const char hex[] = "0123456789abcdef";
 
+/*
+ * Every record a login reads and writes goes through here, a user with a
+ * thousand devices means thousands of fields, so the codec formats and
+ * parses by hand rather than through printf and strchr.
+ */
 static int
-put(char *buf, size_t len, size_t *pos, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int
-put(char *buf, size_t len, size_t *pos, const char *fmt, ...)
+put(char *buf, size_t len, size_t *pos, const char *s)
 {
-	va_list ap;
-	int n;
+	size_t n = strlen(s);
 
-	va_start(ap, fmt);
-	n = vsnprintf(buf + *pos, len - *pos, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= len - *pos)
+	if (n >= len - *pos)
 		return -1;
-	*pos += (size_t)n;
+	memcpy(buf + *pos, s, n + 1);
+	*pos += n;
 	return 0;
+}
+
+/* A decimal, '-' first when neg: no leading zeros, as parse_i64 wants. */
+static int
+put_num(char *buf, size_t len, size_t *pos, bool neg, uint64_t v)
+{
+	char tmp[24];
+	size_t i = sizeof(tmp);
+
+	tmp[--i] = '\0';
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	if (neg)
+		tmp[--i] = '-';
+	return put(buf, len, pos, tmp + i);
+}
+
+static int
+put_signed(char *buf, size_t len, size_t *pos, int64_t v)
+{
+	/* the magnitude of INT64_MIN too, without overflow */
+	return put_num(buf, len, pos, v < 0, v < 0 ? 0 - (uint64_t)v :
+	    (uint64_t)v);
 }
 
 static int
@@ -81,19 +102,20 @@ encode_one(const void *obj, const struct tfa_field *f, char *buf,
 	const char *p = (const char *)obj + f->off;
 	int e;
 
-	if (put(buf, len, pos, "%s%s=", *pos ? " " : "", f->name))
+	if ((*pos && put(buf, len, pos, " ")) || put(buf, len, pos, f->name) ||
+	    put(buf, len, pos, "="))
 		return -1;
 	switch (f->type) {
 	case TFA_F_I64:
-		return put(buf, len, pos, "%lld",
-		    (long long)*(const int64_t *)(const void *)p);
+		return put_signed(buf, len, pos,
+		    *(const int64_t *)(const void *)p);
 	case TFA_F_UINT:
-		return put(buf, len, pos, "%u",
+		return put_num(buf, len, pos, false,
 		    *(const unsigned *)(const void *)p);
 	case TFA_F_INT:
-		return put(buf, len, pos, "%d", *(const int *)(const void *)p);
+		return put_signed(buf, len, pos, *(const int *)(const void *)p);
 	case TFA_F_BOOL:
-		return put(buf, len, pos, "%d", *(const bool *)p ? 1 : 0);
+		return put(buf, len, pos, *(const bool *)p ? "1" : "0");
 	case TFA_F_BYTES:
 		return put_hex(buf, len, pos, (const uint8_t *)p, f->size);
 	case TFA_F_VBYTES:
@@ -106,7 +128,7 @@ encode_one(const void *obj, const struct tfa_field *f, char *buf,
 		e = *(const int *)(const void *)p;
 		if (e < 0 || (size_t)e >= f->nnames)
 			return -1;
-		return put(buf, len, pos, "%s", f->names[e]);
+		return put(buf, len, pos, f->names[e]);
 	}
 	return -1;
 }
@@ -152,9 +174,11 @@ parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
 static int
 hexval(char c)
 {
-	const char *p = c ? strchr(hex, c) : NULL;
-
-	return p ? (int)(p - hex) : -1;
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
 }
 
 static int
@@ -178,9 +202,11 @@ parse_hex(const char *s, uint8_t *out, size_t min, size_t max, size_t *len)
 static int
 upper_hexval(char c)
 {
-	const char *up = "0123456789ABCDEF", *p = c ? strchr(up, c) : NULL;
-
-	return p ? (int)(p - up) : -1;
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
 }
 
 /* The exact inverse of put_text: non-canonical escapes are refused. */
@@ -260,7 +286,7 @@ tfa_fields_decode(void *obj, const struct tfa_field *f, size_t nf, char *s)
 {
 	uint64_t seen = 0;
 	char *tok, *eq, *save = NULL;
-	size_t i;
+	size_t i, next = 0;
 
 	if (nf > 64)
 		return TFA_ERR_CORRUPT;
@@ -273,13 +299,18 @@ tfa_fields_decode(void *obj, const struct tfa_field *f, size_t nf, char *s)
 		if ((eq = strchr(tok, '=')) == NULL)
 			return TFA_ERR_CORRUPT;
 		*eq = '\0';
-		for (i = 0; i < nf; i++)
-			if (strcmp(tok, f[i].name) == 0)
-				break;
+		/* the encoder's order first, then any */
+		if (next < nf && strcmp(tok, f[next].name) == 0)
+			i = next;
+		else
+			for (i = 0; i < nf; i++)
+				if (strcmp(tok, f[i].name) == 0)
+					break;
 		if (i == nf || (seen & (1ull << i)) ||
 		    decode_one(obj, &f[i], eq + 1) != 0)
 			return TFA_ERR_CORRUPT;
 		seen |= 1ull << i;
+		next = i + 1;
 	}
 	return seen == (nf == 64 ? ~0ull : (1ull << nf) - 1) ? TFA_OK :
 	    TFA_ERR_CORRUPT;
