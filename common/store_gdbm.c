@@ -50,6 +50,8 @@ struct entry {
 struct entries {
 	struct entry *v;
 	size_t n, cap;
+	size_t *slot;			/* entries_index: 1 + index, 0 free */
+	size_t nslot;			/* a power of two, > 2n */
 };
 
 /* StoreDir, open: every file is opened from it and checked against euid. */
@@ -113,23 +115,58 @@ entries_free(struct entries *e)
 		free(e->v[i].key);
 	}
 	free(e->v);
+	free(e->slot);
 	*e = (struct entries){ 0 };
 }
 
-static int
-by_key(const void *a, const void *b)
+static uint64_t
+key_hash(const char *k)
 {
-	return strcmp(((const struct entry *)a)->key,
-	    ((const struct entry *)b)->key);
+	uint64_t h = 0xcbf29ce484222325ull;	/* FNV-1a */
+
+	for (; *k != '\0'; k++)
+		h = (h ^ (unsigned char)*k) * 0x100000001b3ull;
+	return h;
+}
+
+/*
+ * A hash index of the keys, for entries_find: a save looks up every entry
+ * of the record it encodes, thousands for a user with many devices.
+ */
+static tfa_err
+entries_index(struct entries *e)
+{
+	size_t n = 16, i, h;
+
+	while (n <= 2 * e->n)
+		n *= 2;
+	free(e->slot);
+	if ((e->slot = calloc(n, sizeof(*e->slot))) == NULL) {
+		e->nslot = 0;
+		return TFA_ERR_NOMEM;
+	}
+	e->nslot = n;
+	for (i = 0; i < e->n; i++) {
+		for (h = key_hash(e->v[i].key) & (n - 1); e->slot[h] != 0;
+		    h = (h + 1) & (n - 1))
+			;
+		e->slot[h] = i + 1;
+	}
+	return TFA_OK;
 }
 
 static const struct entry *
 entries_find(const struct entries *e, const char *key)
 {
-	struct entry k = { (char *)(uintptr_t)key, NULL, 0 };
+	size_t h;
 
-	return e->n == 0 ? NULL : bsearch(&k, e->v, e->n, sizeof(*e->v),
-	    by_key);
+	if (e->nslot == 0)
+		return NULL;
+	for (h = key_hash(key) & (e->nslot - 1); e->slot[h] != 0;
+	    h = (h + 1) & (e->nslot - 1))
+		if (strcmp(e->v[e->slot[h] - 1].key, key) == 0)
+			return &e->v[e->slot[h] - 1];
+	return NULL;
 }
 
 static tfa_err
@@ -492,7 +529,7 @@ read_db(const struct place *at, const char *stem, struct tfa_record *rec,
 	if ((r = read_entries(db, ovl, rec, st)) != TFA_OK)
 		goto corrupt;
 	if (st != NULL)
-		qsort(st->base.v, st->base.n, sizeof(*st->base.v), by_key);
+		r = entries_index(&st->base);
 	goto out;
 corrupt:
 	tfa_log(at->log, LOG_ERR, "store %s/%s: record is corrupt; refusing "
@@ -881,13 +918,13 @@ tfa_store_save(struct tfa_store *st, const struct tfa_record *rec)
 	    (r = write_db(st, &cur, gen)) != TFA_OK)
 		goto out;
 	/* the new database is the base now; the overlay's slots are void */
-	qsort(cur.v, cur.n, sizeof(*cur.v), by_key);
 	entries_free(&st->base);
 	st->base = cur;
 	cur = (struct entries){ 0 };
 	st->gen = gen;
 	tfa_ovl_init(&st->ovl, gen);
-	st->current = true;
+	/* without its index (no memory) the next save writes whole */
+	st->current = entries_index(&st->base) == TFA_OK;
 out:
 	if (payload != NULL) {
 		explicit_bzero(payload, TFA_OVL_PAYLOAD);
