@@ -35,6 +35,10 @@
 static const enum bench_mod measured[] = { MOD_TFA, MOD_GA, MOD_OATH,
     MOD_GA_NOREUSE };
 #define NMEASURED (sizeof(measured) / sizeof(measured[0]))
+/* throughput: the floor too, to tell libpam's scaling from a module's */
+static const enum bench_mod conc_mods[] = { MOD_FLOOR, MOD_TFA, MOD_GA,
+	MOD_OATH };
+#define NCONC (sizeof(conc_mods) / sizeof(conc_mods[0]))
 
 static struct bench bench;
 static pid_t main_pid;
@@ -330,26 +334,29 @@ main(int argc, char **argv)
 			run_scale(si);
 	for (si = 0; si < bench.nsites; si++)
 		for (p = 0; p < BENCH_NPROCS; p++)
-			for (k = 0; k < 3; k++) {
+			for (k = 0; k < NCONC; k++) {
 				struct bench_conc *cc =
-				    &bench.conc[si][p][measured[k]];
+				    &bench.conc[si][p][conc_mods[k]];
+				const char *skip = conc_mods[k] == MOD_FLOOR ?
+				    (selected("BENCH_CASE", "conc") ? NULL :
+				    "not selected") : not_measured(conc_mods[k],
+				    CASE_RIGHT, "conc");
 
 				if (!fs_on(si))
 					continue;
-				if (not_measured(measured[k], CASE_RIGHT,
-				    "conc")) {
+				if (skip != NULL) {
 					cc->procs = bench_nprocs[p];
 					cc->na = true;
 					continue;
 				}
 				if (bench_concurrent(&bench, &bench.sites[si],
-				    measured[k], bench_nprocs[p], cc) != 0)
+				    conc_mods[k], bench_nprocs[p], cc) != 0)
 					fprintf(stderr, "bench: concurrent "
 					    "run failed\n");
 				fprintf(stderr, "  %-5s %2u procs %-18s "
 				    "%8.0f logins/s\n", bench.sites[si].fs,
 				    bench_nprocs[p], bench_mod_name(
-				    measured[k]), cc->per_sec);
+				    conc_mods[k]), cc->per_sec);
 			}
 	bench.elapsed = (double)(bench_ns() - t0) / 1e9;
 	read_load(&bench.load[1]);

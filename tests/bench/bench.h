@@ -110,7 +110,7 @@ struct bench_conc {
 	bool na;
 };
 
-#define BENCH_NPROCS 2			/* 2 and 16 processes */
+#define BENCH_NPROCS 3			/* 1, 2 and 16 processes */
 
 /* Shared state of the whole run. */
 struct bench {

@@ -12,7 +12,12 @@
 
 #include "bench.h"
 
-const unsigned bench_nprocs[BENCH_NPROCS] = { 2, 16 };
+const unsigned bench_nprocs[BENCH_NPROCS] = { 1, 2, 16 };
+
+/* The throughput table: the floor first, what libpam alone allows. */
+static const enum bench_mod conc_mods[] = { MOD_FLOOR, MOD_TFA, MOD_GA,
+	MOD_OATH };
+#define NCONC (sizeof(conc_mods) / sizeof(conc_mods[0]))
 
 static const enum bench_mod table_mods[] = { MOD_TFA, MOD_GA, MOD_OATH,
     MOD_GA_NOREUSE };
@@ -216,28 +221,45 @@ print_conc(const struct bench *b)
 	unsigned si, p, k;
 
 	printf("\nthroughput: right codes, N processes at once, each its own "
-	    "user (successful logins/s; latency us); then each user's last "
-	    "code is replayed (must fail) and a fresh one tried (must pass)\n");
-	printf("%-5s %5s %-18s %10s %9s %9s %11s %13s %12s\n", "fs", "procs",
-	    "module", "ok/s", "median", "p99", "bad/checked",
+	    "user (successful logins/s; latency us; x1: ok/s over one "
+	    "process's); then each user's last code is replayed (must fail) "
+	    "and a fresh one tried (must pass); the floor (pam_permit) is "
+	    "what libpam itself allows\n");
+	printf("%-5s %5s %-18s %10s %6s %9s %9s %11s %13s %12s\n", "fs",
+	    "procs", "module", "ok/s", "x1", "median", "p99", "bad/checked",
 	    "replay-passed", "users-broken");
 	for (si = 0; si < b->nsites; si++)
 		for (p = 0; p < BENCH_NPROCS; p++)
-			for (k = 0; k < 3; k++) {
+			for (k = 0; k < NCONC; k++) {
 				const struct bench_conc *cc =
-				    &b->conc[si][p][table_mods[k]];
+				    &b->conc[si][p][conc_mods[k]];
+				const struct bench_conc *one =
+				    &b->conc[si][0][conc_mods[k]];
 
 				if (cc->procs == 0)
 					continue;	/* not selected */
 				printf("%-5s %5u %-18s ", b->sites[si].fs,
 				    bench_nprocs[p],
-				    bench_mod_name(table_mods[k]));
+				    bench_mod_name(conc_mods[k]));
 				if (cc->na) {
 					printf("n/a\n");
 					continue;
 				}
-				printf("%10.0f %9.1f %9.1f %5u/%-5u %13u "
-				    "%12u\n", cc->per_sec, cc->median,
+				printf("%10.0f ", cc->per_sec);
+				if (one->procs != 0 && !one->na &&
+				    one->per_sec > 0)
+					printf("%6.2f ", cc->per_sec /
+					    one->per_sec);
+				else
+					printf("%6s ", "-");
+				if (conc_mods[k] == MOD_FLOOR) {
+					printf("%9.1f %9.1f %5u/%-5u %13s "
+					    "%12s\n", cc->median, cc->p99,
+					    cc->bad, cc->checked, "-", "-");
+					continue;
+				}
+				printf("%9.1f %9.1f %5u/%-5u %13u "
+				    "%12u\n", cc->median,
 				    cc->p99, cc->bad, cc->checked,
 				    cc->replay_accepted, cc->broken_users);
 			}
@@ -367,15 +389,15 @@ bench_csv(const struct bench *b, const char *path)
 					    "latency");
 	for (si = 0; si < b->nsites; si++)
 		for (p = 0; p < BENCH_NPROCS; p++)
-			for (k = 0; k < 3; k++) {
+			for (k = 0; k < NCONC; k++) {
 				const struct bench_conc *cc =
-				    &b->conc[si][p][table_mods[k]];
+				    &b->conc[si][p][conc_mods[k]];
 
 				if (cc->procs == 0)
 					continue;
 				fprintf(f, "throughput,%s,right,%s,%u,",
 				    b->sites[si].fs,
-				    bench_mod_name(table_mods[k]), cc->procs);
+				    bench_mod_name(conc_mods[k]), cc->procs);
 				if (cc->na)
 					fprintf(f, "0,,,,,,,,,,,,,,n/a\n");
 				else

@@ -105,7 +105,8 @@ bench_sink_start(char *what, size_t len)
 	}
 	if ((env != NULL && strcmp(env, "off") == 0) || geteuid() != 0) {
 		snprintf(what, len, "none (" LOG_PATH " %s): every syslog() "
-		    "call is a failed connect", alive == 0 ? "refuses" :
+		    "call is a failed connect, and a write to the console "
+		    "once GA has asked for LOG_CONS", alive == 0 ? "refuses" :
 		    "is missing");
 		return 0;
 	}
