@@ -10,6 +10,7 @@
  *   BENCH_ITER=N        logins per case (2000)
  *   BENCH_SECONDS=S     a case stops after S s per module (4), >= 200 logins
  *   BENCH_MODULE=pam_tfa, BENCH_CASE=right, BENCH_FS=tmpfs: only those
+ *                       (each may be a comma-separated list)
  *   BENCH_LOG=FILE      keep the log lines the stand-in syslog receives
  *   BENCH_SYSLOG=off    no stand-in syslog even when /dev/log is missing
  */
@@ -64,13 +65,24 @@ on_signal(int sig)
 	raise(sig);
 }
 
-/* BENCH_MODULE=pam_tfa, BENCH_FS=tmpfs: a part of the run, to profile. */
+/*
+ * BENCH_MODULE=pam_tfa, BENCH_FS=tmpfs: a part of the run, to profile;
+ * a comma-separated list selects several (BENCH_MODULE=pam_tfa,pam_oath).
+ */
 static bool
 selected(const char *env, const char *name)
 {
-	const char *want = getenv(env);
+	const char *want = getenv(env), *p, *end;
+	size_t n = strlen(name);
 
-	return want == NULL || *want == '\0' || strcmp(want, name) == 0;
+	if (want == NULL || *want == '\0')
+		return true;
+	for (p = want; *p != '\0'; p = *end ? end + 1 : end) {
+		end = strchrnul(p, ',');
+		if ((size_t)(end - p) == n && strncmp(p, name, n) == 0)
+			return true;
+	}
+	return false;
 }
 
 static const char *
