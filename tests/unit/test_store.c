@@ -1055,6 +1055,17 @@ peek_change_load(const struct fixture *fx, unsigned other, bool whole)
 	CHECK_EQ(read_failures(fx, "alice"), (long)other + 1);
 }
 
+/* Another writer removes alice's record. */
+static void
+remove_alice(const struct fixture *fx)
+{
+	struct tfa_store *other;
+
+	CHECK_EQ(tfa_store_lock(&fx->cfg, &tlog, "alice", &other), TFA_OK);
+	CHECK_EQ(tfa_store_delete(other), TFA_OK);
+	tfa_store_close(&other);
+}
+
 /*
  * tfa_store_peek, then changes by someone else, then the lock: the load
  * must see those changes, never what peek saw (that would lose them).
@@ -1119,17 +1130,10 @@ test_peek_then_load(void)
 	CHECK_EQ(tfa_store_peek(st, &rec), TFA_OK);
 	CHECK_EQ(rec.failures, 18);
 	tfa_record_wipe(&rec);
-	{
-		struct tfa_store *other;
-
-		CHECK_EQ(tfa_store_lock(&fx.cfg, &tlog, "alice", &other),
-		    TFA_OK);
-		CHECK_EQ(tfa_store_delete(other), TFA_OK);
-		tfa_store_close(&other);
-		make_record(&rec, 3);
-		CHECK_EQ(save(&fx, "alice", &rec), TFA_OK);
-		CHECK_EQ(change(&fx, 4, false), TFA_OK);
-	}
+	remove_alice(&fx);
+	make_record(&rec, 3);
+	CHECK_EQ(save(&fx, "alice", &rec), TFA_OK);
+	CHECK_EQ(change(&fx, 4, false), TFA_OK);
 	CHECK_EQ(tfa_store_take_lock(st), TFA_OK);
 	CHECK_EQ(tfa_store_load(st, &rec), TFA_OK);
 	CHECK_EQ(rec.failures, 4);
@@ -1143,14 +1147,7 @@ test_peek_then_load(void)
 	CHECK_EQ(tfa_store_open(&fx.cfg, &tlog, "alice", &st), TFA_OK);
 	CHECK_EQ(tfa_store_peek(st, &rec), TFA_OK);
 	tfa_record_wipe(&rec);
-	{
-		struct tfa_store *other;
-
-		CHECK_EQ(tfa_store_lock(&fx.cfg, &tlog, "alice", &other),
-		    TFA_OK);
-		CHECK_EQ(tfa_store_delete(other), TFA_OK);
-		tfa_store_close(&other);
-	}
+	remove_alice(&fx);
 	CHECK_EQ(tfa_store_take_lock(st), TFA_OK);
 	CHECK_EQ(tfa_store_load(st, &rec), TFA_ERR_NOENT);
 	tfa_store_close(&st);
