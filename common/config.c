@@ -393,8 +393,12 @@ tfa_config_read(struct tfa_config *cfg, const char *path, bool must_exist,
 	/* only a root-owned file: the owner check then needs no euid */
 	have = lstat(path, &before) == 0 && S_ISREG(before.st_mode) &&
 	    before.st_uid == 0 && strlen(path) < sizeof(kept.path);
-	if (have) {
-		pthread_mutex_lock(&kept.mu);
+	/*
+	 * trylock: a busy lock means another thread is at it, or that a
+	 * thread held it when the process forked and never will let go in
+	 * this copy; either way, read the file
+	 */
+	if (have && pthread_mutex_trylock(&kept.mu) == 0) {
 		if (kept.valid && same_file(&kept.st, &before) &&
 		    strcmp(kept.path, path) == 0) {
 			*cfg = kept.cfg;
@@ -407,9 +411,9 @@ tfa_config_read(struct tfa_config *cfg, const char *path, bool must_exist,
 	r = load(cfg, path, must_exist, err, errlen, &read_st);
 	if (r != TFA_OK || !have || !same_file(&before, &read_st) ||
 	    clock_gettime(CLOCK_REALTIME, &now) != 0 ||
-	    now.tv_sec - read_st.st_ctim.tv_sec < SETTLED)
+	    now.tv_sec - read_st.st_ctim.tv_sec < SETTLED ||
+	    pthread_mutex_trylock(&kept.mu) != 0)
 		return r;
-	pthread_mutex_lock(&kept.mu);
 	kept.valid = true;
 	kept.st = read_st;
 	kept.cfg = *cfg;
