@@ -76,7 +76,7 @@ struct tfa_store {
 					   disk: loaded or saved under the lock */
 	struct tfa_record peek_rec;
 	uint64_t gen;			/* of the database loaded or saved */
-	struct entries base;		/* its entries, sorted by key */
+	struct entries base;		/* its entries, with their index */
 	struct tfa_ovl ovl;		/* the newest overlay slot for it */
 	char stem[STEM_MAX];
 	char dir[PATH_MAX];
