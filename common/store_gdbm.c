@@ -40,11 +40,15 @@
 #define GEN_KEY		"store.gen"	/* the database's generation */
 #define MMAP_MIN	(64 * 1024)	/* map databases larger than this */
 
-/* One encoded entry, key and value NUL-terminated in one allocation. */
+/*
+ * One encoded entry, key and value NUL-terminated in one allocation, with
+ * their lengths as the database gave them (a NUL inside is the decoder's
+ * to refuse).
+ */
 struct entry {
 	char *key;
 	char *val;
-	size_t size;
+	size_t klen, vlen;
 };
 
 struct entries {
@@ -68,7 +72,8 @@ struct tfa_store {
 	int ovlfd;			/* the overlay, read-write, once open */
 	bool ovl_whole;			/* ovlfd is a whole file: the lock was
 					   held, or peek found it whole */
-	int peekfd;			/* the database tfa_store_peek read */
+	GDBM_FILE peekdb;		/* the database tfa_store_peek read,
+					   held open: its inode stays its own */
 	dev_t peek_dev;
 	ino_t peek_ino;
 	bool peeked;			/* peek_rec holds what it decoded */
@@ -103,7 +108,7 @@ entries_add(struct entries *e, const char *key, size_t klen, const char *val,
 	p[klen] = '\0';
 	memcpy(p + klen + 1, val, vlen);
 	p[klen + 1 + vlen] = '\0';
-	e->v[e->n++] = (struct entry){ p, p + klen + 1, klen + vlen + 2 };
+	e->v[e->n++] = (struct entry){ p, p + klen + 1, klen, vlen };
 	return TFA_OK;
 }
 
@@ -111,7 +116,7 @@ static void
 entries_free(struct entries *e)
 {
 	for (size_t i = 0; i < e->n; i++) {
-		explicit_bzero(e->v[i].key, e->v[i].size);
+		explicit_bzero(e->v[i].key, e->v[i].klen + e->v[i].vlen + 2);
 		free(e->v[i].key);
 	}
 	free(e->v);
@@ -291,9 +296,9 @@ forget(struct tfa_store *st)
 	entries_free(&st->base);
 	st->gen = 0;
 	tfa_ovl_init(&st->ovl, 0);
-	if (st->peekfd >= 0) {
-		close(st->peekfd);
-		st->peekfd = -1;
+	if (st->peekdb != NULL) {
+		gdbm_close(st->peekdb);
+		st->peekdb = NULL;
 	}
 	if (st->peeked) {
 		tfa_record_wipe(&st->peek_rec);
@@ -306,30 +311,24 @@ forget(struct tfa_store *st)
 	st->ovl_whole = false;
 }
 
-/* The generation of an open database: 16 hex digits; 0 when it has none. */
+/* A database's generation: 16 hex digits, not all zero. */
 static tfa_err
-read_gen(GDBM_FILE db, uint64_t *gen)
+parse_gen(const char *val, size_t len, uint64_t *gen)
 {
-	datum key = { GEN_KEY, (int)sizeof(GEN_KEY) - 1 }, val;
-	tfa_err r = TFA_ERR_CORRUPT;
 	char buf[17], *end;
 
 	*gen = 0;
-	val = gdbm_fetch(db, key);
-	if (val.dptr == NULL)
-		return gdbm_errno == GDBM_ITEM_NOT_FOUND ? TFA_OK :
-		    TFA_ERR_CORRUPT;
-	if (val.dsize == 16) {
-		memcpy(buf, val.dptr, 16);
-		buf[16] = '\0';
-		errno = 0;
-		*gen = strtoull(buf, &end, 16);
-		if (errno == 0 && *end == '\0' && *gen != 0 &&
-		    strspn(buf, "0123456789abcdef") == 16)
-			r = TFA_OK;
-	}
-	free(val.dptr);
-	return r;
+	if (len != 16)
+		return TFA_ERR_CORRUPT;
+	memcpy(buf, val, 16);
+	buf[16] = '\0';
+	errno = 0;
+	*gen = strtoull(buf, &end, 16);
+	if (errno == 0 && *end == '\0' && *gen != 0 &&
+	    strspn(buf, "0123456789abcdef") == 16)
+		return TFA_OK;
+	*gen = 0;
+	return TFA_ERR_CORRUPT;
 }
 
 /*
@@ -426,34 +425,26 @@ decode_entry(struct tfa_record *rec, const struct tfa_ovl *ovl,
 }
 
 /*
- * Decode the database's entries, each replaced by its overlay value when it
- * has one.  With st (under the lock) also keep the database's own entries
- * and the overlay there, for tfa_store_save.
+ * Every entry of the database into raw, but its generation (0 when it has
+ * none), which goes to *gen: one pass, each entry read once.
  */
 static tfa_err
-read_entries(GDBM_FILE db, const struct tfa_ovl *ovl, struct tfa_record *rec,
-    struct tfa_store *st)
+read_entries(GDBM_FILE db, struct entries *raw, uint64_t *gen)
 {
 	datum key, next, val;
-	size_t matched = 0;
 	unsigned n = 0;
 	tfa_err r = TFA_OK;
 
+	*gen = 0;
 	for (key = gdbm_firstkey(db); key.dptr != NULL; key = next) {
-		if (key.dsize == (int)sizeof(GEN_KEY) - 1 &&
-		    memcmp(key.dptr, GEN_KEY, sizeof(GEN_KEY) - 1) == 0) {
-			next = gdbm_nextkey(db, key);
-			free(key.dptr);
-			continue;
-		}
 		val = gdbm_fetch(db, key);
-		if (val.dptr == NULL || ++n > DB_ENTRIES_MAX)
+		if (val.dptr == NULL || ++n > DB_ENTRIES_MAX + 1)
 			r = TFA_ERR_CORRUPT;
+		else if (key.dsize == (int)sizeof(GEN_KEY) - 1 &&
+		    memcmp(key.dptr, GEN_KEY, sizeof(GEN_KEY) - 1) == 0)
+			r = parse_gen(val.dptr, (size_t)val.dsize, gen);
 		else
-			r = decode_entry(rec, ovl, key.dptr, (size_t)key.dsize,
-			    val.dptr, (size_t)val.dsize, &matched);
-		if (r == TFA_OK && st != NULL)
-			r = entries_add(&st->base, key.dptr, (size_t)key.dsize,
+			r = entries_add(raw, key.dptr, (size_t)key.dsize,
 			    val.dptr, (size_t)val.dsize);
 		if (val.dptr != NULL) {
 			explicit_bzero(val.dptr, (size_t)val.dsize);
@@ -466,6 +457,21 @@ read_entries(GDBM_FILE db, const struct tfa_ovl *ovl, struct tfa_record *rec,
 	}
 	if (gdbm_errno != GDBM_ITEM_NOT_FOUND && gdbm_errno != GDBM_NO_ERROR)
 		return TFA_ERR_CORRUPT;
+	return TFA_OK;
+}
+
+/* Decode the entries, each replaced by its overlay value when it has one. */
+static tfa_err
+decode_entries(const struct entries *raw, const struct tfa_ovl *ovl,
+    struct tfa_record *rec)
+{
+	size_t matched = 0;
+	tfa_err r;
+
+	for (size_t i = 0; i < raw->n; i++)
+		if ((r = decode_entry(rec, ovl, raw->v[i].key, raw->v[i].klen,
+		    raw->v[i].val, raw->v[i].vlen, &matched)) != TFA_OK)
+			return r;
 	/* every overlay entry overrides one of the database's */
 	if (matched != overlay_count(ovl))
 		return TFA_ERR_CORRUPT;
@@ -478,6 +484,7 @@ read_db(const struct place *at, const char *stem, struct tfa_record *rec,
 {
 	char name[STEM_MAX + 8];
 	struct tfa_ovl *ovl = NULL;
+	struct entries local = { 0 }, *raw = st != NULL ? &st->base : &local;
 	struct stat fst;
 	GDBM_FILE db;
 	uint64_t gen;
@@ -490,15 +497,6 @@ read_db(const struct place *at, const char *stem, struct tfa_record *rec,
 	r = open_file_st(at, name, O_RDONLY, &fd, &fst);
 	if (r != TFA_OK)
 		return r;
-	/* tfa_store_peek: hold the file, so its inode stays this record's */
-	if (st != NULL && st->lockfd < 0) {
-		if ((st->peekfd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0) {
-			close(fd);
-			return TFA_ERR_IO;
-		}
-		st->peek_dev = fst.st_dev;
-		st->peek_ino = fst.st_ino;
-	}
 	/*
 	 * gdbm reads each entry with a system call of its own; mapping the
 	 * file costs more than that for a small record, less for a big one
@@ -519,14 +517,14 @@ read_db(const struct place *at, const char *stem, struct tfa_record *rec,
 		gdbm_close(db);
 		return TFA_ERR_NOMEM;
 	}
-	if ((r = read_gen(db, &gen)) != TFA_OK)
+	if ((r = read_entries(db, raw, &gen)) != TFA_OK)
 		goto corrupt;
-	/* the overlay is read after the database: never newer than it */
+	/* the overlay is read after the database was opened: never newer */
 	if ((r = read_overlay(at, stem, gen, ovl, st)) != TFA_OK)
 		goto out;
 	if (st != NULL)
 		st->gen = gen;
-	if ((r = read_entries(db, ovl, rec, st)) != TFA_OK)
+	if ((r = decode_entries(raw, ovl, rec)) != TFA_OK)
 		goto corrupt;
 	if (st != NULL)
 		r = entries_index(&st->base);
@@ -535,7 +533,15 @@ corrupt:
 	tfa_log(at->log, LOG_ERR, "store %s/%s: record is corrupt; refusing "
 	    "it", at->path, name);
 out:
-	gdbm_close(db);
+	/* tfa_store_peek: hold the file, so its inode stays this record's */
+	if (r == TFA_OK && st != NULL && st->lockfd < 0) {
+		st->peekdb = db;
+		st->peek_dev = fst.st_dev;
+		st->peek_ino = fst.st_ino;
+	} else {
+		gdbm_close(db);
+	}
+	entries_free(&local);
 	if (st == NULL) {
 		explicit_bzero(ovl, sizeof(*ovl));
 		free(ovl);
@@ -575,7 +581,7 @@ tfa_store_open(const struct tfa_config *cfg, const struct tfa_log *log,
 	*out = NULL;
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return TFA_ERR_NOMEM;
-	st->at.fd = st->lockfd = st->ovlfd = st->peekfd = -1;
+	st->at.fd = st->lockfd = st->ovlfd = -1;
 	if ((r = tfa_user_escape(user, st->stem, sizeof(st->stem))) ||
 	    (r = tfa_strlcpy(st->dir, cfg->store_dir, sizeof(st->dir))) ||
 	    (r = open_dir(cfg, log, &st->at))) {
@@ -683,10 +689,10 @@ tfa_store_load(struct tfa_store *st, struct tfa_record *rec)
 {
 	tfa_err r = TFA_ERR_NOENT;
 
-	if (st->peekfd >= 0) {
+	if (st->peekdb != NULL) {
 		r = load_kept(st, rec);
-		close(st->peekfd);
-		st->peekfd = -1;
+		gdbm_close(st->peekdb);
+		st->peekdb = NULL;
 	}
 	if (r != TFA_OK) {
 		forget(st);
@@ -967,8 +973,8 @@ tfa_store_close(struct tfa_store **stp)
 		return;
 	entries_free(&st->base);
 	explicit_bzero(&st->ovl, sizeof(st->ovl));
-	if (st->peekfd >= 0)
-		close(st->peekfd);
+	if (st->peekdb != NULL)
+		gdbm_close(st->peekdb);
 	if (st->peeked)
 		tfa_record_wipe(&st->peek_rec);
 	if (st->ovlfd >= 0)

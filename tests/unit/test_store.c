@@ -928,6 +928,53 @@ db_gen(const struct fixture *fx)
 	return gen;
 }
 
+/* Set (val) or remove (NULL) alice's generation entry behind the store. */
+static void
+set_gen(const struct fixture *fx, const char *val)
+{
+	GDBM_FILE db = gdbm_open(fx_path(fx, "alice.db"), 0, GDBM_WRITER |
+	    GDBM_NOLOCK, 0, NULL);
+	datum key = { "store.gen", 9 };
+	datum v = { (char *)(uintptr_t)val, val ? (int)strlen(val) : 0 };
+
+	if (db == NULL || (val != NULL ? gdbm_store(db, key, v, GDBM_REPLACE) :
+	    gdbm_delete(db, key)) != 0 || gdbm_close(db) != 0)
+		abort();
+}
+
+/*
+ * The generation entry: 16 lower-case hex digits, not all zero; anything
+ * else is a corrupt record.  Without one (a database written before there
+ * were overlays) the record reads, and its overlay does not count.
+ */
+static void
+test_generation(void)
+{
+	static const char *const bad[] = { "", "0000000000000000",
+	    "00000000000000001", "000000000000001", "ABCDEF0123456789",
+	    "0123456789abcdeg", " 123456789abcdef", "-123456789abcdef" };
+	struct fixture fx;
+	size_t i;
+
+	fx_with_alice(&fx, "store-gen");
+	CHECK_EQ(change(&fx, 9, false), TFA_OK);	/* in the overlay */
+	CHECK_EQ(read_failures(&fx, "alice"), 9);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		set_gen(&fx, bad[i]);
+		CHECK_EQ(read_failures(&fx, "alice"), -1 - (long)TFA_ERR_CORRUPT);
+		CHECK(strstr(log_last, "alice.db: record is corrupt") != NULL);
+	}
+	set_gen(&fx, "0123456789abcdef");	/* not the overlay's */
+	CHECK_EQ(read_failures(&fx, "alice"), 7);
+	set_gen(&fx, NULL);
+	CHECK_EQ(read_failures(&fx, "alice"), 7);
+	/* the next save writes it whole, with a generation again */
+	CHECK_EQ(change(&fx, 10, false), TFA_OK);
+	CHECK_EQ(read_failures(&fx, "alice"), 10);
+	CHECK(db_gen(&fx) != 0);
+	fx_done(&fx);
+}
+
 /* A slot the store did not write, with a good checksum, for alice. */
 static void
 plant_slot(const struct fixture *fx, const char *payload, size_t len)
@@ -1173,6 +1220,7 @@ main(void)
 	test_corrupt_records();
 	test_stale_tmp();
 	test_overlay();
+	test_generation();
 	test_peek_then_load();
 	test_kill_9();
 	return tfa_check_done();
