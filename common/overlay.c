@@ -52,6 +52,15 @@ checksum(const uint8_t *slot, size_t len)
 }
 
 void
+tfa_ovl_seal(uint8_t *slot)
+{
+	uint64_t len = get64(slot + 24);
+
+	if (len <= TFA_OVL_PAYLOAD)
+		put64(slot + 32, checksum(slot, (size_t)len));
+}
+
+void
 tfa_ovl_init(struct tfa_ovl *ovl, uint64_t gen)
 {
 	ovl->gen = gen;
@@ -190,7 +199,7 @@ tfa_ovl_write(int fd, struct tfa_ovl *ovl, const char *payload, size_t len)
 	put64(s + 16, ovl->seq + 1);
 	put64(s + 24, len);
 	memcpy(s + TFA_OVL_HEADER, payload, len);
-	put64(s + 32, checksum(s, len));
+	tfa_ovl_seal(s);
 	do {
 		w = pwrite(fd, s, n, (off_t)slot * TFA_OVL_SLOT);
 	} while (w < 0 && errno == EINTR);

@@ -57,6 +57,12 @@ tfa_err tfa_ovl_write(int fd, struct tfa_ovl *ovl, const char *payload,
     size_t len);
 
 /*
+ * Set the checksum of a slot (TFA_OVL_SLOT bytes) from its header and
+ * payload; a slot whose length is out of range is left as it is.
+ */
+void tfa_ovl_seal(uint8_t *slot);
+
+/*
  * Step through a payload's pairs: start with *pos = 0; false at the end.
  * Only for payloads tfa_ovl_read accepted or the caller built.
  */

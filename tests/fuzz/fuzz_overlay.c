@@ -1,46 +1,20 @@
 /*
  * The overlay reader (common/overlay.c), fed whole files: the input, cut
  * or padded with zeros to TFA_OVL_FILE bytes.  When the input's first
- * byte is odd, both slots get their checksums fixed up first, so that the
+ * byte is odd, both slots are sealed first (tfa_ovl_seal), so that the
  * payload parser, not only the checksum, is what the fuzzer meets.
  * Properties: a slot that is accepted parses into non-empty pairs that
  * fill its payload exactly; writing the same payload as the next slot
  * makes that slot the newest, in the other place, and reading it back
  * gives the same payload.
  */
+#include <endian.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
 
 #include "fuzz.h"
 #include "overlay.h"
-
-static uint64_t
-get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
-/* The file format's checksum: FNV-1a 64 of bytes 0..31 and the payload. */
-static void
-fix_sum(uint8_t *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL, len = get64(s + 24);
-	size_t i;
-
-	if (len > TFA_OVL_PAYLOAD)
-		return;
-	for (i = 0; i < 32; i++)
-		h = (h ^ s[i]) * 0x100000001b3ULL;
-	for (i = 0; i < len; i++)
-		h = (h ^ s[TFA_OVL_HEADER + i]) * 0x100000001b3ULL;
-	for (i = 0; i < 8; i++)
-		s[32 + i] = (uint8_t)(h >> (8 * i));
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -55,10 +29,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(file, 0, sizeof(file));
 	memcpy(file, data, size < sizeof(file) ? size : sizeof(file));
 	if (size > 0 && (data[0] & 1)) {
-		fix_sum(file);
-		fix_sum(file + TFA_OVL_SLOT);
+		tfa_ovl_seal(file);
+		tfa_ovl_seal(file + TFA_OVL_SLOT);
 	}
-	gen = get64(file + 8);
+	memcpy(&gen, file + 8, sizeof(gen));	/* the slot's generation */
+	gen = le64toh(gen);
 	if ((fd = memfd_create("overlay", MFD_CLOEXEC)) < 0 ||
 	    write(fd, file, sizeof(file)) != (ssize_t)sizeof(file))
 		abort();
