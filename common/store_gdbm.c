@@ -19,13 +19,19 @@
  *    the overlay's slots, made for the old one, no longer count.  Either
  *    way a reader never needs the lock, a kill -9 at any instant leaves the
  *    old or the new record, and the lock dies with its holder.
+ *  - A process keeps the entries of a few databases it read (kept_get):
+ *    only of a database unchanged for KEEP_SETTLED seconds, and used only
+ *    while the name gives a file of the same device, inode, size, change
+ *    and modification times, as safe as open_file_st would accept.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gdbm.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -73,9 +79,10 @@ struct tfa_store {
 	bool ovl_whole;			/* ovlfd is a whole file: the lock was
 					   held, or peek found it whole */
 	GDBM_FILE peekdb;		/* the database tfa_store_peek read,
-					   held open: its inode stays its own */
-	dev_t peek_dev;
-	ino_t peek_ino;
+					   held open: its inode stays its own;
+					   NULL when it came from kept_get */
+	struct stat peek_sb;		/* that database's status */
+	bool peek_base;			/* peek_sb is set */
 	bool peeked;			/* peek_rec holds what it decoded */
 	bool current;			/* gen, base and ovl are what is on
 					   disk: loaded or saved under the lock */
@@ -174,6 +181,145 @@ entries_find(const struct entries *e, const char *key)
 	return NULL;
 }
 
+/*
+ * The entries of a few databases read lately, kept in the process: a mail
+ * server's auth process logs many users in through one pam_tfa.so, and a
+ * database is never changed in place (a change writes a new file), so
+ * while its name still gives the same file (device, inode, size, change
+ * and modification times) its entries are what was read.  Only a database
+ * whose change time was at least KEEP_SETTLED seconds before it was read
+ * is kept: a file made after that read has a later change time, even when
+ * it reuses the inode, and a file changed twice within one tick of the
+ * file system's clock is never kept with its first content.  The overlay
+ * is read from its file every time.
+ */
+#define KEEP_SETTLED	2			/* seconds */
+#define KEEP_RECORDS	64
+#define KEEP_BYTES	(4 * 1024 * 1024)	/* all records kept, in all */
+
+struct kept_db {
+	struct stat sb;			/* of the file read */
+	uint64_t gen;
+	struct entries raw;		/* unindexed */
+	size_t bytes;
+	uint64_t used;			/* kept.tick when last used */
+};
+
+static struct {
+	pthread_mutex_t mu;
+	struct kept_db db[KEEP_RECORDS];
+	size_t bytes;
+	uint64_t tick;
+} kept = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+static bool
+same_db(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	    a->st_size == b->st_size &&
+	    a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+	    a->st_ctim.tv_nsec == b->st_ctim.tv_nsec &&
+	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+static tfa_err
+entries_copy(struct entries *dst, const struct entries *src)
+{
+	for (size_t i = 0; i < src->n; i++)
+		if (entries_add(dst, src->v[i].key, src->v[i].klen,
+		    src->v[i].val, src->v[i].vlen) != TFA_OK) {
+			entries_free(dst);
+			return TFA_ERR_NOMEM;
+		}
+	return TFA_OK;
+}
+
+static void
+kept_drop(struct kept_db *k)
+{
+	kept.bytes -= k->bytes;
+	entries_free(&k->raw);
+	*k = (struct kept_db){ 0 };
+}
+
+/*
+ * The entries kept for the database with status sb, copied into raw (empty),
+ * and its generation.  trylock, here and in kept_put: a busy lock means
+ * another thread is at it, or that a thread held it when the process
+ * forked and never will let go in this copy; either way, read the file.
+ */
+static bool
+kept_get(const struct stat *sb, struct entries *raw, uint64_t *gen)
+{
+	bool hit = false;
+
+	if (pthread_mutex_trylock(&kept.mu) != 0)
+		return false;
+	for (size_t i = 0; i < KEEP_RECORDS; i++) {
+		struct kept_db *k = &kept.db[i];
+
+		if (k->bytes == 0 || !same_db(&k->sb, sb))
+			continue;
+		if (entries_copy(raw, &k->raw) == TFA_OK) {
+			*gen = k->gen;
+			k->used = ++kept.tick;
+			hit = true;
+		}
+		break;
+	}
+	pthread_mutex_unlock(&kept.mu);
+	return hit;
+}
+
+/* Keep raw, read from the database with status sb, if it has settled. */
+static void
+kept_put(const struct stat *sb, const struct entries *raw, uint64_t gen)
+{
+	struct kept_db *k = NULL;
+	struct timespec now;
+	size_t bytes = sizeof(struct kept_db), i;
+
+	for (i = 0; i < raw->n; i++)
+		bytes += sizeof(struct entry) + raw->v[i].klen +
+		    raw->v[i].vlen + 2;
+	if (bytes > KEEP_BYTES / 4 ||
+	    clock_gettime(CLOCK_REALTIME, &now) != 0 ||
+	    now.tv_sec - sb->st_ctim.tv_sec < KEEP_SETTLED ||
+	    pthread_mutex_trylock(&kept.mu) != 0)
+		return;
+	/* an older copy of this file goes; then the least lately used */
+	for (i = 0; i < KEEP_RECORDS; i++)
+		if (kept.db[i].bytes != 0 && kept.db[i].sb.st_dev ==
+		    sb->st_dev && kept.db[i].sb.st_ino == sb->st_ino)
+			kept_drop(&kept.db[i]);
+	for (;;) {
+		struct kept_db *lru = NULL;
+
+		for (i = 0, k = NULL; i < KEEP_RECORDS; i++) {
+			if (kept.db[i].bytes == 0)
+				k = &kept.db[i];
+			else if (lru == NULL || kept.db[i].used < lru->used)
+				lru = &kept.db[i];
+		}
+		if (k != NULL && kept.bytes + bytes <= KEEP_BYTES)
+			break;
+		if (lru == NULL) {
+			pthread_mutex_unlock(&kept.mu);
+			return;
+		}
+		kept_drop(lru);
+	}
+	if (entries_copy(&k->raw, raw) == TFA_OK) {
+		k->sb = *sb;
+		k->gen = gen;
+		k->bytes = bytes;
+		k->used = ++kept.tick;
+		kept.bytes += bytes;
+	}
+	pthread_mutex_unlock(&kept.mu);
+}
+
 static tfa_err
 open_dir(const struct tfa_config *cfg, const struct tfa_log *log,
     struct place *at)
@@ -211,29 +357,35 @@ open_dir(const struct tfa_config *cfg, const struct tfa_log *log,
 	return TFA_OK;
 }
 
-static tfa_err
-check_file(int fd, const struct place *at, const char *name, struct stat *stp)
+/* Why a store file with this status is refused; NULL when it is not. */
+static const char *
+unsafe_why(const struct stat *st, uid_t euid)
 {
-	struct stat st;
-	const char *why = NULL;
-
-	if (fstat(fd, &st) != 0)
-		why = "cannot stat";
-	else if (!S_ISREG(st.st_mode))
-		why = "not a regular file";
-	else if (st.st_uid != at->euid)
-		why = "wrong owner";
-	else if (st.st_mode & (S_IRWXG | S_IRWXO))
-		why = "mode allows group or other access";
+	if (!S_ISREG(st->st_mode))
+		return "not a regular file";
+	if (st->st_uid != euid)
+		return "wrong owner";
+	if (st->st_mode & (S_IRWXG | S_IRWXO))
+		return "mode allows group or other access";
 	/*
 	 * 0 links is a record a writer renamed a new one over after we opened
 	 * it: a whole, older copy, fine for a lock-free read.  More than one
 	 * is a hard link from somewhere we did not check.
 	 */
-	else if (st.st_nlink > 1)
-		why = "has more than one link";
-	else if (st.st_size > DB_SIZE_MAX)
-		why = "too large";
+	if (st->st_nlink > 1)
+		return "has more than one link";
+	if (st->st_size > DB_SIZE_MAX)
+		return "too large";
+	return NULL;
+}
+
+static tfa_err
+check_file(int fd, const struct place *at, const char *name, struct stat *stp)
+{
+	struct stat st;
+	const char *why;
+
+	why = fstat(fd, &st) != 0 ? "cannot stat" : unsafe_why(&st, at->euid);
 	if (why == NULL) {
 		if (stp != NULL)
 			*stp = st;
@@ -300,6 +452,7 @@ forget(struct tfa_store *st)
 		gdbm_close(st->peekdb);
 		st->peekdb = NULL;
 	}
+	st->peek_base = false;
 	if (st->peeked) {
 		tfa_record_wipe(&st->peek_rec);
 		st->peeked = false;
@@ -478,24 +631,19 @@ decode_entries(const struct entries *raw, const struct tfa_ovl *ovl,
 	return tfa_record_finish(rec);
 }
 
+/*
+ * Open the database name and read its entries into raw, but its generation
+ * (0 when it has none), which goes to *gen; *dbp is left open, *sb is its
+ * status.
+ */
 static tfa_err
-read_db(const struct place *at, const char *stem, struct tfa_record *rec,
-    struct tfa_store *st)
+read_file(const struct place *at, const char *name, struct entries *raw,
+    uint64_t *gen, GDBM_FILE *dbp, struct stat *sb)
 {
-	char name[STEM_MAX + 8];
-	struct tfa_ovl *ovl = NULL;
-	struct entries local = { 0 }, *raw = st != NULL ? &st->base : &local;
-	struct stat fst;
-	GDBM_FILE db;
-	uint64_t gen;
 	tfa_err r;
 	int fd;
 
-	tfa_record_init(rec);
-	if ((r = file_name(name, sizeof(name), stem, ".db")) != TFA_OK)
-		return r;
-	r = open_file_st(at, name, O_RDONLY, &fd, &fst);
-	if (r != TFA_OK)
+	if ((r = open_file_st(at, name, O_RDONLY, &fd, sb)) != TFA_OK)
 		return r;
 	/*
 	 * gdbm reads each entry with a system call of its own; mapping the
@@ -503,42 +651,68 @@ read_db(const struct place *at, const char *stem, struct tfa_record *rec,
 	 * (a user with hundreds of devices or app passwords).  A record is
 	 * never changed in place, so the mapping cannot shrink under us.
 	 */
-	db = gdbm_fd_open(fd, name, 0, GDBM_READER | GDBM_NOLOCK |
-	    (fst.st_size > MMAP_MIN ? 0 : GDBM_NOMMAP) | GDBM_CLOEXEC |
+	*dbp = gdbm_fd_open(fd, name, 0, GDBM_READER | GDBM_NOLOCK |
+	    (sb->st_size > MMAP_MIN ? 0 : GDBM_NOMMAP) | GDBM_CLOEXEC |
 	    GDBM_CLOERROR, NULL);
-	if (db == NULL) {
+	if (*dbp == NULL) {
 		tfa_log(at->log, LOG_ERR, "store %s/%s: not a readable "
 		    "database: %s", at->path, name, gdbm_strerror(gdbm_errno));
 		return TFA_ERR_CORRUPT;
 	}
+	if ((r = read_entries(*dbp, raw, gen)) != TFA_OK)
+		tfa_log(at->log, LOG_ERR, "store %s/%s: record is corrupt; "
+		    "refusing it", at->path, name);
+	return r;
+}
+
+static tfa_err
+read_db(const struct place *at, const char *stem, struct tfa_record *rec,
+    struct tfa_store *st)
+{
+	char name[STEM_MAX + 8];
+	struct tfa_ovl *ovl = NULL;
+	struct entries local = { 0 }, *raw = st != NULL ? &st->base : &local;
+	struct stat sb;
+	GDBM_FILE db = NULL;
+	uint64_t gen;
+	bool from_file = false;
+	tfa_err r;
+
+	tfa_record_init(rec);
+	if ((r = file_name(name, sizeof(name), stem, ".db")) != TFA_OK)
+		return r;
 	if (st != NULL)
 		ovl = &st->ovl;
-	else if ((ovl = malloc(sizeof(*ovl))) == NULL) {
-		gdbm_close(db);
+	else if ((ovl = malloc(sizeof(*ovl))) == NULL)
 		return TFA_ERR_NOMEM;
+	/* kept: the name gives a file as safe as open_file_st would open */
+	if (fstatat(at->fd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    unsafe_why(&sb, at->euid) != NULL || !kept_get(&sb, raw, &gen)) {
+		from_file = true;
+		if ((r = read_file(at, name, raw, &gen, &db, &sb)) != TFA_OK)
+			goto out;
 	}
-	if ((r = read_entries(db, raw, &gen)) != TFA_OK)
-		goto corrupt;
 	/* the overlay is read after the database was opened: never newer */
 	if ((r = read_overlay(at, stem, gen, ovl, st)) != TFA_OK)
 		goto out;
 	if (st != NULL)
 		st->gen = gen;
-	if ((r = decode_entries(raw, ovl, rec)) != TFA_OK)
-		goto corrupt;
+	if ((r = decode_entries(raw, ovl, rec)) != TFA_OK) {
+		tfa_log(at->log, LOG_ERR, "store %s/%s: record is corrupt; "
+		    "refusing it", at->path, name);
+		goto out;
+	}
+	if (from_file)
+		kept_put(&sb, raw, gen);
 	if (st != NULL)
 		r = entries_index(&st->base);
-	goto out;
-corrupt:
-	tfa_log(at->log, LOG_ERR, "store %s/%s: record is corrupt; refusing "
-	    "it", at->path, name);
 out:
 	/* tfa_store_peek: hold the file, so its inode stays this record's */
 	if (r == TFA_OK && st != NULL && st->lockfd < 0) {
 		st->peekdb = db;
-		st->peek_dev = fst.st_dev;
-		st->peek_ino = fst.st_ino;
-	} else {
+		st->peek_sb = sb;
+		st->peek_base = true;
+	} else if (db != NULL) {
 		gdbm_close(db);
 	}
 	entries_free(&local);
@@ -645,8 +819,9 @@ tfa_store_lock(const struct tfa_config *cfg, const struct tfa_log *log,
 
 /*
  * Under the lock, after tfa_store_peek: when the database is still the
- * file peek read (held open, so its inode cannot have been reused) and the
- * overlay peek kept open still has the newest slot peek saw, the record is
+ * file peek read (held open, so its inode cannot have been reused; or one
+ * kept, whose status no later file can have) and the overlay peek kept
+ * open still has the newest slot peek saw, the record is
  * what peek decoded: hand over peek's copy, without reading the database.
  * Peek keeps only a whole overlay, which is replaced only after its
  * database is removed, so the same database means the same overlay file.
@@ -664,8 +839,7 @@ load_kept(struct tfa_store *st, struct tfa_record *rec)
 	if (!st->peeked || st->ovlfd < 0 ||
 	    file_name(name, sizeof(name), st->stem, ".db") != TFA_OK ||
 	    fstatat(st->at.fd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
-	    sb.st_dev != st->peek_dev || sb.st_ino != st->peek_ino ||
-	    fstat(st->ovlfd, &sb) != 0)
+	    !same_db(&sb, &st->peek_sb) || fstat(st->ovlfd, &sb) != 0)
 		return TFA_ERR_NOENT;
 	if ((now = malloc(sizeof(*now))) == NULL)
 		return TFA_ERR_NOMEM;
@@ -689,10 +863,12 @@ tfa_store_load(struct tfa_store *st, struct tfa_record *rec)
 {
 	tfa_err r = TFA_ERR_NOENT;
 
-	if (st->peekdb != NULL) {
+	if (st->peek_base) {
 		r = load_kept(st, rec);
-		gdbm_close(st->peekdb);
+		if (st->peekdb != NULL)
+			gdbm_close(st->peekdb);
 		st->peekdb = NULL;
+		st->peek_base = false;
 	}
 	if (r != TFA_OK) {
 		forget(st);

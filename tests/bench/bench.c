@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
@@ -307,6 +308,27 @@ setup(const char *module, const char *out)
 	}
 }
 
+/*
+ * pam_tfa keeps what it parsed of its configuration file, and what it read
+ * of a user's database, only once that file has not changed for 2 s
+ * (pam_tfa.conf(5)); a deployed system's files are older than that.  Wait
+ * until every file made so far is, so that the run measures such a system
+ * and not the first seconds after an edit.
+ */
+static void
+settle(void)
+{
+	struct timespec t0, now;
+
+	fprintf(stderr, "bench: waiting 3 s for the files made so far to "
+	    "settle\n");
+	clock_gettime(CLOCK_REALTIME, &t0);
+	do {
+		usleep(50 * 1000);
+		clock_gettime(CLOCK_REALTIME, &now);
+	} while (now.tv_sec - t0.tv_sec < 3);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -337,6 +359,7 @@ main(int argc, char **argv)
 	for (si = 0; si < bench.nsites; si++)
 		for (k = 0; k < NMEASURED && fs_on(si); k++)
 			run_check(si, measured[k]);
+	settle();
 	run_floor();		/* loading is the same on any site */
 	for (si = 0; si < bench.nsites; si++)
 		for (c = 0; c < CASE_LOAD && fs_on(si); c++)

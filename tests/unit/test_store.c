@@ -8,10 +8,13 @@
 #include <fcntl.h>
 #include <gdbm.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "check.h"
@@ -21,6 +24,29 @@
 
 /* A non-NULL handle, to see a refused tfa_store_lock set it to NULL. */
 #define NOT_NULL ((struct tfa_store *)(uintptr_t)1)
+
+/*
+ * Every openat() of the library linked into this program is this one, so a
+ * test can tell whether the store read a database or used what it kept.
+ */
+static const char *counted;
+static unsigned opens;
+
+int
+openat(int dirfd, const char *path, int flags, ...)
+{
+	va_list ap;
+	int mode = 0;
+
+	if (flags & (O_CREAT | O_TMPFILE)) {
+		va_start(ap, flags);
+		mode = va_arg(ap, int);
+		va_end(ap);
+	}
+	if (counted != NULL && strcmp(path, counted) == 0)
+		opens++;
+	return (int)syscall(SYS_openat, dirfd, path, flags, mode);
+}
 
 struct fixture {
 	char *dir;
@@ -1201,6 +1227,150 @@ test_peek_then_load(void)
 	fx_done(&fx);
 }
 
+/* Wait until every file made so far is old enough to be kept. */
+static void
+settle(void)
+{
+	struct timespec t0, now;
+
+	clock_gettime(CLOCK_REALTIME, &t0);
+	do {
+		usleep(100 * 1000);
+		clock_gettime(CLOCK_REALTIME, &now);
+	} while (now.tv_sec - t0.tv_sec < 3);
+}
+
+/* alice's failure count read n times; how many times alice.db was opened. */
+static unsigned
+reads_opening(const struct fixture *fx, unsigned n, long want)
+{
+	counted = "alice.db";
+	opens = 0;
+	while (n-- > 0)
+		CHECK_EQ(read_failures(fx, "alice"), want);
+	counted = NULL;
+	return opens;
+}
+
+#define KEPT_USERS 80	/* more than the store keeps */
+
+/*
+ * The store keeps what it read of a database that has not changed for a
+ * while, and uses it while the name gives the same file: the overlay is
+ * still read every time, and any change (a new database, an edit in
+ * place, a mode, a link, a symlink, a database removed and made again
+ * between peek and lock) is seen at once.  A database just written is
+ * read every time.
+ */
+static void
+test_kept(void)
+{
+	struct fixture fx;
+	struct tfa_record rec;
+	struct tfa_store *st;
+	char user[32], real[PATH_MAX];
+	unsigned i;
+
+	fx_with_alice(&fx, "store-kept");
+	for (i = 0; i < KEPT_USERS; i++) {
+		snprintf(user, sizeof(user), "u%u", i);
+		make_record(&rec, i);
+		CHECK_EQ(save(&fx, user, &rec), TFA_OK);
+	}
+	/* just written: read every time */
+	CHECK_EQ(reads_opening(&fx, 3, 7), 3);
+
+	settle();
+	CHECK_EQ(reads_opening(&fx, 3, 7), 1);
+	/* a change in the overlay: seen, the database not read again */
+	CHECK_EQ(change(&fx, 9, false), TFA_OK);
+	CHECK_EQ(reads_opening(&fx, 2, 9), 0);
+	/* peek and load from what was kept, nothing changed in between */
+	counted = "alice.db";
+	opens = 0;
+	peek_change_load(&fx, 10, false);
+	CHECK_EQ(opens, 0);
+	counted = NULL;
+	CHECK_EQ(reads_opening(&fx, 1, 11), 0);
+
+	/* many users, more than are kept: each reads its own */
+	for (unsigned round = 0; round < 2; round++)
+		for (i = 0; i < KEPT_USERS; i++) {
+			snprintf(user, sizeof(user), "u%u", i);
+			CHECK_EQ(read_failures(&fx, user), (long)i);
+		}
+
+	/* a new database: read, and read every time while it is new */
+	CHECK_EQ(change(&fx, 12, true), TFA_OK);
+	CHECK_EQ(reads_opening(&fx, 2, 12), 2);
+	settle();
+	CHECK_EQ(reads_opening(&fx, 2, 12), 1);
+
+	/* edited in place behind the store, same inode: seen */
+	CHECK_EQ(change(&fx, 14, false), TFA_OK);
+	CHECK_EQ(reads_opening(&fx, 1, 14), 0);
+	set_gen(&fx, "0123456789abcdef");	/* no longer the overlay's */
+	CHECK_EQ(read_failures(&fx, "alice"), 12);
+	CHECK_EQ(change(&fx, 13, true), TFA_OK);
+	settle();
+	CHECK_EQ(reads_opening(&fx, 2, 13), 1);
+
+	/* kept, then made readable by others: refused */
+	CHECK(chmod(fx_path(&fx, "alice.db"), 0640) == 0);
+	CHECK_EQ(read_failures(&fx, "alice"), -1 - (long)TFA_ERR_UNSAFE);
+	CHECK(chmod(fx_path(&fx, "alice.db"), 0600) == 0);
+	CHECK_EQ(read_failures(&fx, "alice"), 13);
+	/* a second link: refused */
+	CHECK(link(fx_path(&fx, "alice.db"), fx_path(&fx, "alice.lnk")) == 0);
+	CHECK_EQ(read_failures(&fx, "alice"), -1 - (long)TFA_ERR_UNSAFE);
+	CHECK(unlink(fx_path(&fx, "alice.lnk")) == 0);
+	CHECK_EQ(read_failures(&fx, "alice"), 13);
+	settle();
+	CHECK_EQ(reads_opening(&fx, 2, 13), 1);
+	/* the name now a symlink to the same database: refused */
+	fx_keep(&fx, "alice.real", real);
+	CHECK(rename(fx_path(&fx, "alice.db"), real) == 0);
+	CHECK(symlink(real, fx_path(&fx, "alice.db")) == 0);
+	CHECK_EQ(read_failures(&fx, "alice"), -1 - (long)TFA_ERR_UNSAFE);
+	CHECK(unlink(fx_path(&fx, "alice.db")) == 0);
+	CHECK(rename(real, fx_path(&fx, "alice.db")) == 0);
+	CHECK_EQ(read_failures(&fx, "alice"), 13);
+
+	/* peek from what was kept; removed and made again before the lock */
+	settle();
+	CHECK_EQ(reads_opening(&fx, 2, 13), 1);
+	CHECK_EQ(tfa_store_open(&fx.cfg, &tlog, "alice", &st), TFA_OK);
+	CHECK_EQ(tfa_store_peek(st, &rec), TFA_OK);
+	CHECK_EQ(rec.failures, 13);
+	tfa_record_wipe(&rec);
+	remove_alice(&fx);
+	make_record(&rec, 3);
+	CHECK_EQ(save(&fx, "alice", &rec), TFA_OK);
+	CHECK_EQ(tfa_store_take_lock(st), TFA_OK);
+	CHECK_EQ(tfa_store_load(st, &rec), TFA_OK);
+	CHECK_EQ(rec.failures, 3);
+	tfa_record_wipe(&rec);
+	tfa_store_close(&st);
+	/* peek from what was kept; the database edited in place before it */
+	CHECK_EQ(change(&fx, 4, false), TFA_OK);
+	CHECK_EQ(tfa_store_open(&fx.cfg, &tlog, "alice", &st), TFA_OK);
+	CHECK_EQ(tfa_store_peek(st, &rec), TFA_OK);
+	CHECK_EQ(rec.failures, 4);
+	tfa_record_wipe(&rec);
+	set_gen(&fx, "0123456789abcdef");	/* no longer the overlay's */
+	CHECK_EQ(tfa_store_take_lock(st), TFA_OK);
+	CHECK_EQ(tfa_store_load(st, &rec), TFA_OK);
+	CHECK_EQ(rec.failures, 3);
+	tfa_record_wipe(&rec);
+	tfa_store_close(&st);
+	/* peek from what was kept; a new database before the lock */
+	settle();
+	CHECK_EQ(reads_opening(&fx, 2, 3), 1);
+	peek_change_load(&fx, 20, true);
+	CHECK_EQ(read_failures(&fx, "alice"), 21);
+	fx_done(&fx);
+}
+
 int
 main(void)
 {
@@ -1222,6 +1392,7 @@ main(void)
 	test_overlay();
 	test_generation();
 	test_peek_then_load();
+	test_kept();
 	test_kill_9();
 	return tfa_check_done();
 }
