@@ -176,27 +176,38 @@ run_scale(unsigned si)
 }
 
 /*
- * A user's first login from a new place lists it: a new database.  The
- * cases measure the logins after that one (the other users had theirs in
- * run_check), before the files settle.
+ * A user's first login from a new place lists it, which writes a new
+ * database.  Every pam_tfa user logs in once before the files settle, so
+ * that the cases measure the logins after the first, as on a system in
+ * use.
  */
 static void
-first_scale_logins(unsigned si)
+first_login(unsigned si, struct bench_user *u)
 {
 	struct bench_login l = { 0 };
 	char code[16];
 
-	if (not_measured(MOD_TFA, CASE_RIGHT, "scale") != NULL)
-		return;
 	l.answer = code;
-	for (unsigned k = 0; k < 2; k++) {
-		bench_vnow += BENCH_STEP;
-		bench_code(&bench.scale_users[k], bench_vnow, code);
-		if (bench_login(&bench.sites[si], MOD_TFA,
-		    bench.scale_users[k].name, &l) != PAM_SUCCESS)
-			fprintf(stderr, "bench: %s's first login failed\n",
-			    bench.scale_users[k].name);
-	}
+	bench_vnow += BENCH_STEP;
+	bench_code(u, bench_vnow, code);
+	if (bench_login(&bench.sites[si], MOD_TFA, u->name, &l) !=
+	    PAM_SUCCESS)
+		fprintf(stderr, "bench: %s's first login failed\n", u->name);
+}
+
+static void
+first_logins(unsigned si)
+{
+	unsigned k;
+
+	if (!bench.have[MOD_TFA] ||
+	    !selected("BENCH_MODULE", bench_mod_name(MOD_TFA)))
+		return;
+	for (k = 0; k < BENCH_USERS; k++)
+		if (k != 1)		/* not enrolled */
+			first_login(si, &bench.users[k]);
+	for (k = 0; k < 2; k++)
+		first_login(si, &bench.scale_users[k]);
 }
 
 /*
@@ -385,7 +396,7 @@ main(int argc, char **argv)
 			run_check(si, measured[k]);
 	for (si = 0; si < bench.nsites; si++)
 		if (fs_on(si))
-			first_scale_logins(si);
+			first_logins(si);
 	settle();
 	run_floor();		/* loading is the same on any site */
 	for (si = 0; si < bench.nsites; si++)
