@@ -378,14 +378,16 @@ main(int argc, char **argv)
 	}
 	setup(argv[1], argv[2]);
 	/*
-	 * Keep pam_permit.so loaded for the whole run, so that the floor is
-	 * libpam's own work and not also pam_permit's dlopen and dlclose in
-	 * every login; the modules measured are loaded as they load
-	 * themselves (pam_tfa.so stays loaded, -z nodelete; the peers are
-	 * loaded and unloaded in every login).
+	 * Keep pam_permit.so and pam_deny.so (the "other" file's, which
+	 * libpam reads for every service) loaded for the whole run, so that
+	 * the floor is libpam's own work and not also their dlopen and
+	 * dlclose in every login, in every row alike; the modules measured
+	 * are loaded as they load themselves (pam_tfa.so stays loaded,
+	 * -z nodelete; the peers are loaded and unloaded in every login).
 	 */
 	if (dlopen(BENCH_PAMDIR "/pam_permit.so", RTLD_NOW | RTLD_NODELETE) ==
-	    NULL) {
+	    NULL || dlopen(BENCH_PAMDIR "/pam_deny.so", RTLD_NOW |
+	    RTLD_NODELETE) == NULL) {
 		fprintf(stderr, "tfa-bench: %s\n", dlerror());
 		return 1;
 	}

@@ -74,6 +74,7 @@ struct bench_login {
 	unsigned prompts;
 	int result;			/* PAM return code, -1 for pam_start */
 	uint64_t ns;			/* pam_start_confdir .. pam_end */
+	uint64_t auth_ns;		/* pam_authenticate alone */
 };
 
 struct bench_stats {
@@ -105,6 +106,7 @@ struct bench_conc {
 	unsigned ok_timed;		/* of those, succeeded */
 	unsigned checked, bad;		/* with warm-ups: all, wrong outcome */
 	double per_sec, median, p99;	/* successful logins/s; latency us */
+	double auth_median;		/* pam_authenticate alone, us */
 	unsigned replay_accepted;	/* lost replay state after the run */
 	unsigned broken_users;		/* users failing a fresh code after */
 	bool na;

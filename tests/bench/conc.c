@@ -25,7 +25,8 @@ struct child_report {
 
 static void
 child(struct bench *b, struct bench_site *s, enum bench_mod m, unsigned i,
-    unsigned per, int ready, int go, uint64_t *lat, struct child_report *rep)
+    unsigned per, int ready, int go, uint64_t *lat, uint64_t *alat,
+    struct child_report *rep)
 {
 	struct bench_user *u = &b->users[2 + i];
 	struct bench_login l = { 0 };
@@ -50,8 +51,10 @@ child(struct bench *b, struct bench_site *s, enum bench_mod m, unsigned i,
 		} else {
 			rep->bad++;
 		}
-		if (k >= 5)
+		if (k >= 5) {
+			alat[rep->n] = l.auth_ns;
 			lat[rep->n++] = l.ns;
+		}
 	}
 	rep->end_ns = bench_ns();
 	rep->last_vnow = bench_vnow;
@@ -90,7 +93,7 @@ bench_concurrent(struct bench *b, struct bench_site *s, enum bench_mod m,
 {
 	struct child_report *rep;
 	struct bench_stats st;
-	uint64_t *lat, t0, end = 0;
+	uint64_t *lat, *alat, t0, end = 0;
 	pid_t pids[BENCH_CONC_MAX];
 	unsigned per, i, started = 0;
 	int ready[2], go[2], r = -1;
@@ -106,13 +109,14 @@ bench_concurrent(struct bench *b, struct bench_site *s, enum bench_mod m,
 		return 0;
 	}
 	per = b->conc_iter / procs < 10 ? 10 : b->conc_iter / procs;
-	size = procs * (sizeof(*rep) + per * sizeof(*lat));
+	size = procs * (sizeof(*rep) + 2 * per * sizeof(*lat));
 	rep = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED |
 	    MAP_ANONYMOUS, -1, 0);
 	if (rep == MAP_FAILED)
 		return -1;
 	memset(rep, 0, size);
 	lat = (uint64_t *)(rep + procs);
+	alat = lat + (size_t)procs * per;
 	if (pipe(ready) != 0 || pipe(go) != 0)
 		goto out;
 	fflush(NULL);
@@ -123,7 +127,8 @@ bench_concurrent(struct bench *b, struct bench_site *s, enum bench_mod m,
 			close(ready[0]);
 			close(go[1]);
 			child(b, s, m, i, per, ready[1], go[0],
-			    lat + (size_t)i * per, &rep[i]);
+			    lat + (size_t)i * per, alat + (size_t)i * per,
+			    &rep[i]);
 		}
 		if (pid < 0)
 			break;
@@ -145,6 +150,8 @@ bench_concurrent(struct bench *b, struct bench_site *s, enum bench_mod m,
 		/* pool the latencies at the front of lat */
 		memmove(lat + out->logins, lat + (size_t)i * per,
 		    rep[i].n * sizeof(*lat));
+		memmove(alat + out->logins, alat + (size_t)i * per,
+		    rep[i].n * sizeof(*alat));
 		out->logins += rep[i].n;
 		out->bad += rep[i].bad;
 		out->checked += rep[i].ok + rep[i].bad;
@@ -160,6 +167,8 @@ bench_concurrent(struct bench *b, struct bench_site *s, enum bench_mod m,
 	bench_stats(lat, out->logins, &st);
 	out->median = st.median;
 	out->p99 = st.p99;
+	bench_stats(alat, out->logins, &st);
+	out->auth_median = st.median;
 	if (m != MOD_FLOOR)	/* pam_permit keeps no state to check */
 		after_checks(b, s, m, rep, procs, out);
 	r = 0;

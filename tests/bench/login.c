@@ -111,16 +111,20 @@ bench_login(const struct bench_site *s, enum bench_mod m, const char *user,
 {
 	struct pam_conv pc = { conv, l };
 	pam_handle_t *pamh = NULL;
-	uint64_t t0;
+	uint64_t t0, a0;
 	int r;
 
 	l->prompts = 0;
+	l->auth_ns = 0;
 	t0 = bench_ns();
 	r = pam_start_confdir(services[m], user, &pc, s->confdir, &pamh);
 	if (r == PAM_SUCCESS) {
 		pam_set_item(pamh, PAM_RHOST, "192.0.2.7");
-		if (!l->load_only)
+		if (!l->load_only) {
+			a0 = bench_ns();
 			r = pam_authenticate(pamh, 0);
+			l->auth_ns = bench_ns() - a0;
+		}
 		pam_end(pamh, r);
 	} else {
 		r = -1;

@@ -222,12 +222,13 @@ print_conc(const struct bench *b)
 
 	printf("\nthroughput: right codes, N processes at once, each its own "
 	    "user (successful logins/s; latency us; x1: ok/s over one "
-	    "process's); then each user's last code is replayed (must fail) "
-	    "and a fresh one tried (must pass); the floor (pam_permit) is "
-	    "what libpam itself allows\n");
-	printf("%-5s %5s %-18s %10s %6s %9s %9s %11s %13s %12s\n", "fs",
-	    "procs", "module", "ok/s", "x1", "median", "p99", "bad/checked",
-	    "replay-passed", "users-broken");
+	    "process's; auth: median of pam_authenticate alone, without "
+	    "libpam loading the stack, us); then each user's last code is "
+	    "replayed (must fail) and a fresh one tried (must pass); the "
+	    "floor (pam_permit) is what libpam itself allows\n");
+	printf("%-5s %5s %-18s %10s %6s %9s %9s %8s %11s %13s %12s\n", "fs",
+	    "procs", "module", "ok/s", "x1", "median", "p99", "auth",
+	    "bad/checked", "replay-passed", "users-broken");
 	for (si = 0; si < b->nsites; si++)
 		for (p = 0; p < BENCH_NPROCS; p++)
 			for (k = 0; k < NCONC; k++) {
@@ -253,14 +254,15 @@ print_conc(const struct bench *b)
 				else
 					printf("%6s ", "-");
 				if (conc_mods[k] == MOD_FLOOR) {
-					printf("%9.1f %9.1f %5u/%-5u %13s "
-					    "%12s\n", cc->median, cc->p99,
-					    cc->bad, cc->checked, "-", "-");
+					printf("%9.1f %9.1f %8.1f %5u/%-5u "
+					    "%13s %12s\n", cc->median, cc->p99,
+					    cc->auth_median, cc->bad,
+					    cc->checked, "-", "-");
 					continue;
 				}
-				printf("%9.1f %9.1f %5u/%-5u %13u "
-				    "%12u\n", cc->median,
-				    cc->p99, cc->bad, cc->checked,
+				printf("%9.1f %9.1f %8.1f %5u/%-5u %13u "
+				    "%12u\n", cc->median, cc->p99,
+				    cc->auth_median, cc->bad, cc->checked,
 				    cc->replay_accepted, cc->broken_users);
 			}
 }
@@ -349,7 +351,7 @@ csv_result(FILE *f, const struct bench *b, const char *fs, enum bench_case c,
 	fprintf(f, "%s,%s,%s,%s,1,", section, fs, bench_case_name(c),
 	    bench_mod_name(m));
 	if (r->na != NULL) {
-		fprintf(f, "0,,,,,,,,,,,,,,n/a: %s\n", r->na);
+		fprintf(f, "0,,,,,,,,,,,,,,,n/a: %s\n", r->na);
 		return;
 	}
 	fprintf(f, "%u,%.2f,%.2f,%.2f,%.2f,%.2f,%.3f,", r->st.n, r->st.median,
@@ -357,7 +359,7 @@ csv_result(FILE *f, const struct bench *b, const char *fs, enum bench_case c,
 	    r->st.median - floor_median(b), r->prompts);
 	if (r->lines >= 0)
 		fprintf(f, "%.3f", r->lines);
-	fprintf(f, ",%s,%u,%u,,,,\n", rc_name(r->rc), r->bad, r->checked);
+	fprintf(f, ",%s,%u,%u,,,,,\n", rc_name(r->rc), r->bad, r->checked);
 }
 
 int
@@ -371,7 +373,7 @@ bench_csv(const struct bench *b, const char *path)
 	fprintf(f, "section,fs,case,module,procs,n,median_us,p90_us,p99_us,"
 	    "mean_us,module_only_us,prompts_per_login,log_lines_per_login,"
 	    "result,mismatches,checked,ok_logins_per_s,replay_passed_after,"
-	    "users_broken_after,note\n");
+	    "users_broken_after,auth_median_us,note\n");
 	if (b->res[0][CASE_FLOOR][MOD_FLOOR].run)
 		csv_result(f, b, "-", CASE_FLOOR, MOD_FLOOR,
 		    &b->res[0][CASE_FLOOR][MOD_FLOOR], "latency");
@@ -399,14 +401,14 @@ bench_csv(const struct bench *b, const char *path)
 				    b->sites[si].fs,
 				    bench_mod_name(conc_mods[k]), cc->procs);
 				if (cc->na)
-					fprintf(f, "0,,,,,,,,,,,,,,n/a\n");
+					fprintf(f, "0,,,,,,,,,,,,,,,n/a\n");
 				else
 					fprintf(f, "%u,%.2f,,%.2f,,,,,,%u,%u,"
-					    "%.1f,%u,%u,\n", cc->logins,
+					    "%.1f,%u,%u,%.2f,\n", cc->logins,
 					    cc->median, cc->p99, cc->bad,
 					    cc->checked, cc->per_sec,
 					    cc->replay_accepted,
-					    cc->broken_users);
+					    cc->broken_users, cc->auth_median);
 			}
 	for (si = 0; si < b->nsites; si++)
 		for (k = 0; k < 2; k++)
