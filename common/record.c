@@ -165,10 +165,13 @@ tfa_record_copy(struct tfa_record *dst, const struct tfa_record *src)
 
 		if ((n = *list_count(dst, &lists[i])) == 0)
 			continue;
-		/* the capacity list_grow counts on: 4, then powers of two */
+		/*
+		 * the capacity list_grow counts on: 4, then powers of two;
+		 * it clears each element it adds, so the rest need not be
+		 */
 		for (cap = 4; cap < n; cap *= 2)
 			;
-		if ((to = calloc(cap, lists[i].elem)) == NULL) {
+		if ((to = reallocarray(NULL, cap, lists[i].elem)) == NULL) {
 			tfa_record_wipe(dst);	/* frees the lists made so far */
 			return TFA_ERR_NOMEM;
 		}
@@ -410,9 +413,48 @@ decode_entry(struct tfa_record *rec, const char *key, size_t keylen,
 	return tfa_fields_decode(e, l->fields, l->nf, buf);
 }
 
-tfa_err
-tfa_record_decode(struct tfa_record *rec, const char *key, size_t keylen,
-    const char *val, size_t vallen)
+/* The element of list l with this id, the list sorted by id; or NULL. */
+static void *
+list_find(struct tfa_record *rec, const struct list *l, uint32_t id)
+{
+	char *items = *list_items(rec, l);
+	size_t lo = 0, hi = *list_count(rec, l), mid;
+	uint32_t at;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		at = *(const uint32_t *)(const void *)(items + mid * l->elem);
+		if (at == id)
+			return items + mid * l->elem;
+		if (at < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* Over a finished record: an element is decoded again in its place. */
+static tfa_err
+decode_over(struct tfa_record *rec, const char *key, size_t keylen,
+    char *buf)
+{
+	const struct list *l;
+	uint32_t id;
+	void *e;
+
+	if ((l = list_entry(key, keylen, &id)) == NULL)
+		return decode_entry(rec, key, keylen, buf);
+	if ((e = list_find(rec, l, id)) == NULL)
+		return TFA_ERR_CORRUPT;
+	memset(e, 0, l->elem);
+	*(uint32_t *)e = id;
+	return tfa_fields_decode(e, l->fields, l->nf, buf);
+}
+
+static tfa_err
+decode_value(struct tfa_record *rec, const char *key, size_t keylen,
+    const char *val, size_t vallen, bool over)
 {
 	char buf[TFA_ENTRY_MAX];
 	tfa_err r;
@@ -422,9 +464,24 @@ tfa_record_decode(struct tfa_record *rec, const char *key, size_t keylen,
 		return TFA_ERR_CORRUPT;
 	memcpy(buf, val, vallen);
 	buf[vallen] = '\0';
-	r = decode_entry(rec, key, keylen, buf);
+	r = over ? decode_over(rec, key, keylen, buf) :
+	    decode_entry(rec, key, keylen, buf);
 	explicit_bzero(buf, vallen + 1);	/* all that was written */
 	return r;
+}
+
+tfa_err
+tfa_record_decode(struct tfa_record *rec, const char *key, size_t keylen,
+    const char *val, size_t vallen)
+{
+	return decode_value(rec, key, keylen, val, vallen, false);
+}
+
+tfa_err
+tfa_record_decode_over(struct tfa_record *rec, const char *key,
+    size_t keylen, const char *val, size_t vallen)
+{
+	return decode_value(rec, key, keylen, val, vallen, true);
 }
 
 static int
@@ -448,7 +505,10 @@ sort_lists(struct tfa_record *rec)
 		char *items = *list_items(rec, &lists[i]);
 		size_t n = *list_count(rec, &lists[i]), size = lists[i].elem;
 
-		if (n > 1)
+		for (j = 1; j < n && by_id(items + (j - 1) * size,
+		    items + j * size) < 0; j++)
+			;
+		if (j < n)		/* not already in order */
 			qsort(items, n, size, by_id);
 		for (j = 0; j < n; j++) {
 			uint32_t id = *(const uint32_t *)(const void *)(items +

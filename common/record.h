@@ -99,6 +99,15 @@ tfa_err tfa_record_decode(struct tfa_record *rec, const char *key,
  */
 tfa_err tfa_record_finish(struct tfa_record *rec);
 
+/*
+ * Decode one entry over a finished record, as tfa_record_decode would have
+ * with this value in place of the one decoded: a list entry replaces the
+ * element of its id (TFA_ERR_CORRUPT when there is none).  Finish the
+ * record again afterwards.
+ */
+tfa_err tfa_record_decode_over(struct tfa_record *rec, const char *key,
+    size_t keylen, const char *val, size_t vallen);
+
 /* The record-text name of a hash, "sha1"; NULL when out of range. */
 const char *tfa_hash_name(enum tfa_hash h);
 

@@ -64,6 +64,19 @@ struct entries {
 	size_t nslot;			/* a power of two, > 2n */
 };
 
+/*
+ * A database's entries, indexed, and (decoded) the record they make without
+ * the overlay: made once, then only read, and shared between the handles
+ * that read the database and the databases the process keeps (kept_get).
+ */
+struct base {
+	unsigned refs;			/* atomic */
+	uint64_t gen;
+	struct entries raw;
+	struct tfa_record rec;		/* empty in a base a save made */
+	size_t bytes;			/* of memory, about */
+};
+
 /* StoreDir, open: every file is opened from it and checked against euid. */
 struct place {
 	int fd;
@@ -88,7 +101,7 @@ struct tfa_store {
 					   disk: loaded or saved under the lock */
 	struct tfa_record peek_rec;
 	uint64_t gen;			/* of the database loaded or saved */
-	struct entries base;		/* its entries, with their index */
+	struct base *base;		/* its entries */
 	struct tfa_ovl ovl;		/* the newest overlay slot for it */
 	char stem[STEM_MAX];
 	char dir[PATH_MAX];
@@ -199,9 +212,7 @@ entries_find(const struct entries *e, const char *key)
 
 struct kept_db {
 	struct stat sb;			/* of the file read */
-	uint64_t gen;
-	struct entries raw;		/* unindexed */
-	size_t bytes;
+	struct base *base;
 	uint64_t used;			/* kept.tick when last used */
 };
 
@@ -211,6 +222,36 @@ static struct {
 	size_t bytes;
 	uint64_t tick;
 } kept = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+static struct base *
+base_new(void)
+{
+	struct base *b = calloc(1, sizeof(*b));
+
+	if (b != NULL)
+		b->refs = 1;
+	return b;
+}
+
+static struct base *
+base_hold(struct base *b)
+{
+	__atomic_add_fetch(&b->refs, 1, __ATOMIC_RELAXED);
+	return b;
+}
+
+static void
+base_drop(struct base **bp)
+{
+	struct base *b = *bp;
+
+	*bp = NULL;
+	if (b == NULL || __atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	entries_free(&b->raw);
+	tfa_record_wipe(&b->rec);
+	free(b);
+}
 
 static bool
 same_db(const struct stat *a, const struct stat *b)
@@ -223,86 +264,68 @@ same_db(const struct stat *a, const struct stat *b)
 	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
 }
 
-static tfa_err
-entries_copy(struct entries *dst, const struct entries *src)
-{
-	for (size_t i = 0; i < src->n; i++)
-		if (entries_add(dst, src->v[i].key, src->v[i].klen,
-		    src->v[i].val, src->v[i].vlen) != TFA_OK) {
-			entries_free(dst);
-			return TFA_ERR_NOMEM;
-		}
-	return TFA_OK;
-}
-
 static void
 kept_drop(struct kept_db *k)
 {
-	kept.bytes -= k->bytes;
-	entries_free(&k->raw);
+	kept.bytes -= k->base->bytes;
+	base_drop(&k->base);
 	*k = (struct kept_db){ 0 };
 }
 
 /*
- * The entries kept for the database with status sb, copied into raw (empty),
- * and its generation.  trylock, here and in kept_put: a busy lock means
- * another thread is at it, or that a thread held it when the process
- * forked and never will let go in this copy; either way, read the file.
+ * The base kept for the database with status sb, held, or NULL.  trylock,
+ * here and in kept_put: a busy lock means another thread is at it, or that
+ * a thread held it when the process forked and never will let go in this
+ * copy; either way, read the file.
  */
-static bool
-kept_get(const struct stat *sb, struct entries *raw, uint64_t *gen)
+static struct base *
+kept_get(const struct stat *sb)
 {
-	bool hit = false;
+	struct base *b = NULL;
 
 	if (pthread_mutex_trylock(&kept.mu) != 0)
-		return false;
+		return NULL;
 	for (size_t i = 0; i < KEEP_RECORDS; i++) {
 		struct kept_db *k = &kept.db[i];
 
-		if (k->bytes == 0 || !same_db(&k->sb, sb))
-			continue;
-		if (entries_copy(raw, &k->raw) == TFA_OK) {
-			*gen = k->gen;
+		if (k->base != NULL && same_db(&k->sb, sb)) {
+			b = base_hold(k->base);
 			k->used = ++kept.tick;
-			hit = true;
+			break;
 		}
-		break;
 	}
 	pthread_mutex_unlock(&kept.mu);
-	return hit;
+	return b;
 }
 
-/* Keep raw, read from the database with status sb, if it has settled. */
+/* Keep b, read from the database with status sb, if the file has settled. */
 static void
-kept_put(const struct stat *sb, const struct entries *raw, uint64_t gen)
+kept_put(const struct stat *sb, struct base *b)
 {
 	struct kept_db *k = NULL;
 	struct timespec now;
-	size_t bytes = sizeof(struct kept_db), i;
+	size_t i;
 
-	for (i = 0; i < raw->n; i++)
-		bytes += sizeof(struct entry) + raw->v[i].klen +
-		    raw->v[i].vlen + 2;
-	if (bytes > KEEP_BYTES / 4 ||
+	if (b->bytes > KEEP_BYTES / 4 ||
 	    clock_gettime(CLOCK_REALTIME, &now) != 0 ||
 	    now.tv_sec - sb->st_ctim.tv_sec < KEEP_SETTLED ||
 	    pthread_mutex_trylock(&kept.mu) != 0)
 		return;
 	/* an older copy of this file goes; then the least lately used */
 	for (i = 0; i < KEEP_RECORDS; i++)
-		if (kept.db[i].bytes != 0 && kept.db[i].sb.st_dev ==
+		if (kept.db[i].base != NULL && kept.db[i].sb.st_dev ==
 		    sb->st_dev && kept.db[i].sb.st_ino == sb->st_ino)
 			kept_drop(&kept.db[i]);
 	for (;;) {
 		struct kept_db *lru = NULL;
 
 		for (i = 0, k = NULL; i < KEEP_RECORDS; i++) {
-			if (kept.db[i].bytes == 0)
+			if (kept.db[i].base == NULL)
 				k = &kept.db[i];
 			else if (lru == NULL || kept.db[i].used < lru->used)
 				lru = &kept.db[i];
 		}
-		if (k != NULL && kept.bytes + bytes <= KEEP_BYTES)
+		if (k != NULL && kept.bytes + b->bytes <= KEEP_BYTES)
 			break;
 		if (lru == NULL) {
 			pthread_mutex_unlock(&kept.mu);
@@ -310,13 +333,10 @@ kept_put(const struct stat *sb, const struct entries *raw, uint64_t gen)
 		}
 		kept_drop(lru);
 	}
-	if (entries_copy(&k->raw, raw) == TFA_OK) {
-		k->sb = *sb;
-		k->gen = gen;
-		k->bytes = bytes;
-		k->used = ++kept.tick;
-		kept.bytes += bytes;
-	}
+	k->sb = *sb;
+	k->base = base_hold(b);
+	k->used = ++kept.tick;
+	kept.bytes += b->bytes;
 	pthread_mutex_unlock(&kept.mu);
 }
 
@@ -445,7 +465,7 @@ static void
 forget(struct tfa_store *st)
 {
 	st->current = false;
-	entries_free(&st->base);
+	base_drop(&st->base);
 	st->gen = 0;
 	tfa_ovl_init(&st->ovl, 0);
 	if (st->peekdb != NULL) {
@@ -536,47 +556,6 @@ read_overlay(const struct place *at, const char *stem, uint64_t gen,
 	return r;
 }
 
-/* The overlay's value for key, or NULL; counts the matches. */
-static const char *
-overlay_value(const struct tfa_ovl *ovl, const char *key, size_t klen,
-    size_t *matched)
-{
-	const char *k, *v;
-	size_t pos = 0;
-
-	while (tfa_ovl_next(ovl->payload, ovl->len, &pos, &k, &v)) {
-		if (strlen(k) == klen && memcmp(k, key, klen) == 0) {
-			(*matched)++;
-			return v;
-		}
-	}
-	return NULL;
-}
-
-static size_t
-overlay_count(const struct tfa_ovl *ovl)
-{
-	const char *k, *v;
-	size_t pos = 0, n = 0;
-
-	while (tfa_ovl_next(ovl->payload, ovl->len, &pos, &k, &v))
-		n++;
-	return n;
-}
-
-/* Decode one of the database's entries, or its overlay value if it has one. */
-static tfa_err
-decode_entry(struct tfa_record *rec, const struct tfa_ovl *ovl,
-    const char *key, size_t klen, const char *val, size_t vlen,
-    size_t *matched)
-{
-	const char *v = overlay_value(ovl, key, klen, matched);
-
-	if (v != NULL)
-		return tfa_record_decode(rec, key, klen, v, strlen(v));
-	return tfa_record_decode(rec, key, klen, val, vlen);
-}
-
 /*
  * Every entry of the database into raw, but its generation (0 when it has
  * none), which goes to *gen: one pass, each entry read once.
@@ -613,21 +592,44 @@ read_entries(GDBM_FILE db, struct entries *raw, uint64_t *gen)
 	return TFA_OK;
 }
 
-/* Decode the entries, each replaced by its overlay value when it has one. */
+/* Decode the database's entries: the record without its overlay. */
 static tfa_err
-decode_entries(const struct entries *raw, const struct tfa_ovl *ovl,
-    struct tfa_record *rec)
+decode_base(const struct entries *raw, struct tfa_record *rec)
 {
-	size_t matched = 0;
 	tfa_err r;
 
 	for (size_t i = 0; i < raw->n; i++)
-		if ((r = decode_entry(rec, ovl, raw->v[i].key, raw->v[i].klen,
-		    raw->v[i].val, raw->v[i].vlen, &matched)) != TFA_OK)
+		if ((r = tfa_record_decode(rec, raw->v[i].key, raw->v[i].klen,
+		    raw->v[i].val, raw->v[i].vlen)) != TFA_OK)
 			return r;
-	/* every overlay entry overrides one of the database's */
-	if (matched != overlay_count(ovl))
-		return TFA_ERR_CORRUPT;
+	return tfa_record_finish(rec);
+}
+
+/*
+ * Decode the overlay's entries over the record decoded from raw (indexed):
+ * each must replace one of the database's, and none twice.
+ */
+static tfa_err
+apply_overlay(const struct entries *raw, const struct tfa_ovl *ovl,
+    struct tfa_record *rec)
+{
+	const char *k, *v, *k2, *v2;
+	size_t pos = 0, pos2;
+	tfa_err r;
+
+	if (ovl->len == 0)
+		return TFA_OK;
+	while (tfa_ovl_next(ovl->payload, ovl->len, &pos, &k, &v)) {
+		if (entries_find(raw, k) == NULL)
+			return TFA_ERR_CORRUPT;
+		for (pos2 = pos; tfa_ovl_next(ovl->payload, ovl->len, &pos2,
+		    &k2, &v2);)
+			if (strcmp(k, k2) == 0)
+				return TFA_ERR_CORRUPT;
+		if ((r = tfa_record_decode_over(rec, k, strlen(k), v,
+		    strlen(v))) != TFA_OK)
+			return r;
+	}
 	return tfa_record_finish(rec);
 }
 
@@ -665,17 +667,58 @@ read_file(const struct place *at, const char *name, struct entries *raw,
 	return r;
 }
 
+/*
+ * The base of the database name: kept, or read from the file (then *dbp is
+ * left open); *sb is its status.
+ */
+static tfa_err
+read_base(const struct place *at, const char *name, struct base **bp,
+    GDBM_FILE *dbp, struct stat *sb)
+{
+	struct base *b;
+	tfa_err r;
+
+	/* kept: the name gives a file as safe as open_file_st would open */
+	if (fstatat(at->fd, name, sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    unsafe_why(sb, at->euid) == NULL && (*bp = kept_get(sb)) != NULL)
+		return TFA_OK;
+	if ((b = base_new()) == NULL)
+		return TFA_ERR_NOMEM;
+	if ((r = read_file(at, name, &b->raw, &b->gen, dbp, sb)) != TFA_OK) {
+		base_drop(&b);
+		return r;
+	}
+	if ((r = decode_base(&b->raw, &b->rec)) != TFA_OK) {
+		tfa_log(at->log, LOG_ERR, "store %s/%s: record is corrupt; "
+		    "refusing it", at->path, name);
+		base_drop(&b);
+		return r;
+	}
+	if ((r = entries_index(&b->raw)) != TFA_OK) {
+		base_drop(&b);
+		return r;
+	}
+	b->bytes = sizeof(*b) + b->raw.nslot * sizeof(*b->raw.slot) +
+	    b->rec.n_apppw * sizeof(*b->rec.apppw) +
+	    b->rec.n_dev * sizeof(*b->rec.dev) +
+	    b->rec.n_keys * sizeof(*b->rec.keys);
+	for (size_t i = 0; i < b->raw.n; i++)
+		b->bytes += sizeof(struct entry) + b->raw.v[i].klen +
+		    b->raw.v[i].vlen + 2;
+	kept_put(sb, b);
+	*bp = b;
+	return TFA_OK;
+}
+
 static tfa_err
 read_db(const struct place *at, const char *stem, struct tfa_record *rec,
     struct tfa_store *st)
 {
 	char name[STEM_MAX + 8];
 	struct tfa_ovl *ovl = NULL;
-	struct entries local = { 0 }, *raw = st != NULL ? &st->base : &local;
+	struct base *b = NULL;
 	struct stat sb;
 	GDBM_FILE db = NULL;
-	uint64_t gen;
-	bool from_file = false;
 	tfa_err r;
 
 	tfa_record_init(rec);
@@ -685,28 +728,24 @@ read_db(const struct place *at, const char *stem, struct tfa_record *rec,
 		ovl = &st->ovl;
 	else if ((ovl = malloc(sizeof(*ovl))) == NULL)
 		return TFA_ERR_NOMEM;
-	/* kept: the name gives a file as safe as open_file_st would open */
-	if (fstatat(at->fd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
-	    unsafe_why(&sb, at->euid) != NULL || !kept_get(&sb, raw, &gen)) {
-		from_file = true;
-		if ((r = read_file(at, name, raw, &gen, &db, &sb)) != TFA_OK)
-			goto out;
-	}
-	/* the overlay is read after the database was opened: never newer */
-	if ((r = read_overlay(at, stem, gen, ovl, st)) != TFA_OK)
+	if ((r = read_base(at, name, &b, &db, &sb)) != TFA_OK)
 		goto out;
-	if (st != NULL)
-		st->gen = gen;
-	if ((r = decode_entries(raw, ovl, rec)) != TFA_OK) {
+	/* the overlay is read after the database was opened: never newer */
+	if ((r = read_overlay(at, stem, b->gen, ovl, st)) != TFA_OK ||
+	    (r = tfa_record_copy(rec, &b->rec)) != TFA_OK)
+		goto out;
+	if ((r = apply_overlay(&b->raw, ovl, rec)) != TFA_OK) {
 		tfa_log(at->log, LOG_ERR, "store %s/%s: record is corrupt; "
 		    "refusing it", at->path, name);
 		goto out;
 	}
-	if (from_file)
-		kept_put(&sb, raw, gen);
-	if (st != NULL)
-		r = entries_index(&st->base);
+	if (st != NULL) {
+		st->gen = b->gen;
+		st->base = b;
+		b = NULL;
+	}
 out:
+	base_drop(&b);
 	/* tfa_store_peek: hold the file, so its inode stays this record's */
 	if (r == TFA_OK && st != NULL && st->lockfd < 0) {
 		st->peekdb = db;
@@ -715,7 +754,6 @@ out:
 	} else if (db != NULL) {
 		gdbm_close(db);
 	}
-	entries_free(&local);
 	if (st == NULL) {
 		explicit_bzero(ovl, sizeof(*ovl));
 		free(ovl);
@@ -969,6 +1007,13 @@ fail:
 	return r;
 }
 
+/* An entry an overlay never changes: a new secret is a new database. */
+static bool
+whole_only(const char *key)
+{
+	return strcmp(key, "totp") == 0 || strcmp(key, "format") == 0;
+}
+
 /*
  * The overlay that turns the loaded database into cur: every entry whose
  * value differs.  False when cur cannot be one: no database generation, an
@@ -981,14 +1026,15 @@ make_overlay(const struct tfa_store *st, const struct entries *cur,
 	const struct entry *b;
 	size_t n = 0, k, v;
 
-	if (!st->current || st->gen == 0 || cur->n != st->base.n)
+	if (!st->current || st->gen == 0 || st->base == NULL ||
+	    cur->n != st->base->raw.n)
 		return false;
 	for (size_t i = 0; i < cur->n; i++) {
-		if ((b = entries_find(&st->base, cur->v[i].key)) == NULL)
+		if ((b = entries_find(&st->base->raw, cur->v[i].key)) == NULL)
 			return false;
 		if (strcmp(b->val, cur->v[i].val) == 0)
 			continue;
-		if (strcmp(b->key, "totp") == 0 || strcmp(b->key, "format") == 0)
+		if (whole_only(b->key))
 			return false;
 		k = strlen(cur->v[i].key) + 1;
 		v = strlen(cur->v[i].val) + 1;
@@ -1077,12 +1123,12 @@ tfa_store_save(struct tfa_store *st, const struct tfa_record *rec)
 		st->ovlfd = -1;
 		st->ovl_whole = false;
 	}
-	if ((r = tfa_record_encode(rec, collect_entry, &cur)) != TFA_OK)
-		goto out;
 	if ((payload = malloc(TFA_OVL_PAYLOAD)) == NULL) {
 		r = TFA_ERR_NOMEM;
 		goto out;
 	}
+	if ((r = tfa_record_encode(rec, collect_entry, &cur)) != TFA_OK)
+		goto out;
 	if (make_overlay(st, &cur, payload, &len)) {
 		r = write_overlay(st, payload, len);
 		goto out;
@@ -1100,13 +1146,17 @@ tfa_store_save(struct tfa_store *st, const struct tfa_record *rec)
 	    (r = write_db(st, &cur, gen)) != TFA_OK)
 		goto out;
 	/* the new database is the base now; the overlay's slots are void */
-	entries_free(&st->base);
-	st->base = cur;
-	cur = (struct entries){ 0 };
+	base_drop(&st->base);
 	st->gen = gen;
 	tfa_ovl_init(&st->ovl, gen);
-	/* without its index (no memory) the next save writes whole */
-	st->current = entries_index(&st->base) == TFA_OK;
+	/* without it (no memory) the next save writes whole */
+	st->current = false;
+	if ((st->base = base_new()) != NULL) {
+		st->base->gen = gen;
+		st->base->raw = cur;
+		cur = (struct entries){ 0 };
+		st->current = entries_index(&st->base->raw) == TFA_OK;
+	}
 out:
 	if (payload != NULL) {
 		explicit_bzero(payload, TFA_OVL_PAYLOAD);
@@ -1147,7 +1197,7 @@ tfa_store_close(struct tfa_store **stp)
 
 	if (st == NULL)
 		return;
-	entries_free(&st->base);
+	base_drop(&st->base);
 	explicit_bzero(&st->ovl, sizeof(st->ovl));
 	if (st->peekdb != NULL)
 		gdbm_close(st->peekdb);

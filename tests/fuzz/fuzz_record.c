@@ -4,7 +4,9 @@
  * the first '=', the value after it (both may hold any other byte, NUL
  * too).  Properties: whatever decodes and finishes can be encoded again,
  * and that encoding decodes to a record that encodes the same (no record
- * that loads but cannot be saved, no field that changes on a round trip).
+ * that loads but cannot be saved, no field that changes on a round trip);
+ * the same entries decoded over the record (tfa_record_decode_over, as an
+ * overlay is) leave it encoding the same.
  */
 #include <string.h>
 
@@ -31,14 +33,18 @@ collect(void *arg, const char *key, const char *val)
 	return TFA_OK;
 }
 
-/* Decode framed text into rec; the first error, or finish's verdict. */
+/*
+ * Decode framed text into rec (over what it holds when over, else into an
+ * empty one); the first error, or finish's verdict.
+ */
 static tfa_err
-decode(struct tfa_record *rec, const char *p, size_t size)
+decode_as(struct tfa_record *rec, const char *p, size_t size, bool over)
 {
 	const char *end = p + size, *nl, *eq;
 	tfa_err r;
 
-	tfa_record_init(rec);
+	if (!over)
+		tfa_record_init(rec);
 	while (p < end) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (nl == NULL)
@@ -46,8 +52,9 @@ decode(struct tfa_record *rec, const char *p, size_t size)
 		eq = memchr(p, '=', (size_t)(nl - p));
 		if (eq == NULL)
 			eq = nl;
-		r = tfa_record_decode(rec, p, (size_t)(eq - p),
-		    eq < nl ? eq + 1 : eq, eq < nl ? (size_t)(nl - eq - 1) : 0);
+		r = (over ? tfa_record_decode_over : tfa_record_decode)(rec, p,
+		    (size_t)(eq - p), eq < nl ? eq + 1 : eq,
+		    eq < nl ? (size_t)(nl - eq - 1) : 0);
 		if (r != TFA_OK)
 			return r;
 		p = nl + 1;
@@ -55,11 +62,17 @@ decode(struct tfa_record *rec, const char *p, size_t size)
 	return tfa_record_finish(rec);
 }
 
+static tfa_err
+decode(struct tfa_record *rec, const char *p, size_t size)
+{
+	return decode_as(rec, p, size, false);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct tfa_record rec, again;
-	struct entries e1 = { 0 }, e2 = { 0 };
+	struct entries e1 = { 0 }, e2 = { 0 }, e3 = { 0 };
 
 	if (decode(&rec, (const char *)data, size) == TFA_OK) {
 		FUZZ_ASSERT(tfa_record_encode(&rec, collect, &e1) == TFA_OK);
@@ -68,9 +81,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(e1.len == e2.len &&
 		    memcmp(e1.text, e2.text, e1.len) == 0);
 		tfa_record_wipe(&again);
+		FUZZ_ASSERT(tfa_record_copy(&again, &rec) == TFA_OK);
+		FUZZ_ASSERT(decode_as(&again, (const char *)data, size, true) ==
+		    TFA_OK);
+		FUZZ_ASSERT(tfa_record_encode(&again, collect, &e3) == TFA_OK);
+		FUZZ_ASSERT(e1.len == e3.len &&
+		    memcmp(e1.text, e3.text, e1.len) == 0);
+		tfa_record_wipe(&again);
 	}
 	tfa_record_wipe(&rec);
 	free(e1.text);
 	free(e2.text);
+	free(e3.text);
 	return 0;
 }

@@ -18,7 +18,7 @@ allowed='pam/device.c|strcasecmp(answer, "y")|the y/N answer to "Trust this devi
 pam/device.c|strcasecmp(answer, "yes")|the y/N answer to "Trust this device?"
 common/import_oath.c|"HOTP/T"|a token-type keyword of the users file format
 common/import_u2f.c|cred_id|credential ids are public (they are sent to the key)
-common/store_gdbm.c|strcmp(b->key, "totp")|the name of a record entry, not its value'
+common/store_gdbm.c|strcmp(key, "totp")|the name of a record entry, not its value'
 
 hits=$(grep -nE '\b(memcmp|strcmp|strncmp|strcasecmp|strncasecmp|bcmp)[[:space:]]*\(' \
     common/*.c pam/*.c enroll/*.c 2>/dev/null |

@@ -458,6 +458,101 @@ test_copy(void)
 	tfa_record_wipe(&a);
 }
 
+/* Every entry of a equals the entry of b of the same key, and no more. */
+static void
+check_same_entries(const struct entries *a, const struct entries *b)
+{
+	CHECK_EQ(a->n, b->n);
+	for (size_t i = 0; i < a->n; i++) {
+		const char *v = entry(b, a->e[i].key);
+
+		CHECK(v != NULL);
+		if (v != NULL)
+			CHECK_STR(a->e[i].val, v);
+	}
+}
+
+/*
+ * tfa_record_decode_over on a decoded record gives what decoding the same
+ * entries with the changed values in their place gives; an element it
+ * names must exist.
+ */
+static void
+test_decode_over(void)
+{
+	struct tfa_record rec, a, b;
+	struct entries base = { 0 }, want = { 0 }, got_a = { 0 },
+	    got_b = { 0 };
+	struct tfa_device *d;
+	struct tfa_apppw *p;
+	const char *v;
+	size_t i;
+
+	tfa_record_init(&rec);
+	rec.totp.enabled = true;
+	rec.totp.secret_len = 20;
+	memset(rec.totp.secret, 0x42, 20);
+	rec.totp.digits = 6;
+	rec.totp.period = 30;
+	for (i = 0; i < 3; i++) {
+		CHECK((d = tfa_record_add_device(&rec)) != NULL);
+		snprintf(d->service, sizeof(d->service), "imap%zu", i);
+		snprintf(d->rhost, sizeof(d->rhost), "192.0.2.%zu", i);
+		d->last_seen = 100 + (int64_t)i;
+	}
+	for (i = 0; i < 2; i++) {
+		CHECK((p = tfa_record_add_apppw(&rec)) != NULL);
+		snprintf(p->name, sizeof(p->name), "phone number %zu", i);
+		p->created = 5;
+	}
+	CHECK_EQ(tfa_record_encode(&rec, collect, &base), TFA_OK);
+	CHECK_EQ(base.n, 8);
+	/* a login's kind of change: state, a device, an app password */
+	rec.failures = 9;
+	rec.dev[1].last_seen = 77;
+	snprintf(rec.dev[1].rhost, sizeof(rec.dev[1].rhost), "h");
+	rec.apppw[0].last_used = 55;
+	CHECK_EQ(tfa_record_encode(&rec, collect, &want), TFA_OK);
+
+	/* the changed values decoded in place of the old ones */
+	tfa_record_init(&a);
+	for (i = 0; i < base.n; i++) {
+		v = entry(&want, base.e[i].key);
+		CHECK_EQ(tfa_record_decode(&a, base.e[i].key,
+		    strlen(base.e[i].key), v, strlen(v)), TFA_OK);
+	}
+	CHECK_EQ(tfa_record_finish(&a), TFA_OK);
+	/* the same, over the old record */
+	CHECK_EQ(decode_all(&base, &b), TFA_OK);
+	for (i = 0; i < want.n; i++)
+		if (strcmp(want.e[i].val, entry(&base, want.e[i].key)) != 0)
+			CHECK_EQ(tfa_record_decode_over(&b, want.e[i].key,
+			    strlen(want.e[i].key), want.e[i].val,
+			    strlen(want.e[i].val)), TFA_OK);
+	CHECK_EQ(tfa_record_finish(&b), TFA_OK);
+	CHECK_EQ(tfa_record_encode(&a, collect, &got_a), TFA_OK);
+	CHECK_EQ(tfa_record_encode(&b, collect, &got_b), TFA_OK);
+	check_same_entries(&want, &got_a);
+	check_same_entries(&want, &got_b);
+	CHECK_STR(b.dev[1].rhost, "h");
+	CHECK_EQ(b.n_dev, 3);
+	CHECK_EQ(b.n_apppw, 2);
+
+	/* an element that is not there, a bad id, a bad value */
+	v = entry(&base, "dev.3");
+	CHECK(v != NULL);
+	CHECK_EQ(tfa_record_decode_over(&b, "dev.9", 5, v, strlen(v)),
+	    TFA_ERR_CORRUPT);
+	CHECK_EQ(tfa_record_decode_over(&b, "dev.03", 6, v, strlen(v)),
+	    TFA_ERR_CORRUPT);
+	CHECK_EQ(tfa_record_decode_over(&b, "dev.3", 5, "kind=host", 9),
+	    TFA_ERR_CORRUPT);
+	CHECK_EQ(b.n_dev, 3);
+	tfa_record_wipe(&rec);
+	tfa_record_wipe(&a);
+	tfa_record_wipe(&b);
+}
+
 int
 main(void)
 {
@@ -472,5 +567,6 @@ main(void)
 	test_finish();
 	test_wipe();
 	test_copy();
+	test_decode_over();
 	return tfa_check_done();
 }

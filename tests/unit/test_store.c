@@ -1227,6 +1227,96 @@ test_peek_then_load(void)
 	fx_done(&fx);
 }
 
+/* Lock, load, set device i's last use, save. */
+static void
+seen(const struct fixture *fx, size_t i, int64_t when)
+{
+	struct tfa_store *st;
+	struct tfa_record rec;
+
+	CHECK_EQ(tfa_store_lock(&fx->cfg, &tlog, "alice", &st), TFA_OK);
+	CHECK_EQ(tfa_store_load(st, &rec), TFA_OK);
+	CHECK(i < rec.n_dev);
+	if (i < rec.n_dev)
+		rec.dev[i].last_seen = when;
+	CHECK_EQ(tfa_store_save(st, &rec), TFA_OK);
+	tfa_record_wipe(&rec);
+	tfa_store_close(&st);
+}
+
+/* alice's devices' last uses, as a reader sees them. */
+static void
+check_seen(const struct fixture *fx, int64_t a, int64_t b, int64_t c)
+{
+	struct tfa_record rec;
+
+	CHECK_EQ(tfa_store_read(&fx->cfg, &tlog, "alice", &rec), TFA_OK);
+	CHECK_EQ(rec.n_dev, 3);
+	if (rec.n_dev == 3) {
+		CHECK_EQ(rec.dev[0].last_seen, a);
+		CHECK_EQ(rec.dev[1].last_seen, b);
+		CHECK_EQ(rec.dev[2].last_seen, c);
+	}
+	tfa_record_wipe(&rec);
+}
+
+/*
+ * A login's change to one device goes to the overlay, and the next
+ * login's overlay keeps the earlier change beside its own; a device set
+ * back to what the database holds leaves the overlay.
+ */
+static void
+test_overlay_lists(void)
+{
+	struct fixture fx;
+	struct tfa_record rec;
+	struct tfa_device *d;
+	char db0[8192], db1[8192];
+	ssize_t n0, n1;
+	size_t i;
+	int64_t t = tfa_now();
+
+	fx_init(&fx, "store-ovl-lists");
+	make_record(&rec, 0);
+	for (i = 0; i < 3; i++) {
+		CHECK((d = tfa_record_add_device(&rec)) != NULL);
+		snprintf(d->service, sizeof(d->service), "sshd");
+		snprintf(d->rhost, sizeof(d->rhost), "192.0.2.%zu", i);
+		d->first_seen = d->last_seen = t;
+	}
+	CHECK_EQ(save(&fx, "alice", &rec), TFA_OK);
+	tfa_record_wipe(&rec);
+	n0 = slurp(fx_path(&fx, "alice.db"), db0, sizeof(db0));
+	CHECK(n0 > 0);
+	seen(&fx, 0, t + 10);
+	check_seen(&fx, t + 10, t, t);
+	seen(&fx, 2, t + 30);
+	check_seen(&fx, t + 10, t, t + 30);
+	seen(&fx, 0, t);
+	check_seen(&fx, t, t, t + 30);
+	n1 = slurp(fx_path(&fx, "alice.db"), db1, sizeof(db1));
+	CHECK(n1 == n0 && memcmp(db0, db1, (size_t)n0) == 0);
+	CHECK_EQ(log_count, 0);
+
+	/* a device removed: a new database without it */
+	{
+		struct tfa_store *st;
+
+		CHECK_EQ(tfa_store_lock(&fx.cfg, &tlog, "alice", &st), TFA_OK);
+		CHECK_EQ(tfa_store_load(st, &rec), TFA_OK);
+		tfa_record_remove_device(&rec, 1);
+		CHECK_EQ(tfa_store_save(st, &rec), TFA_OK);
+		tfa_record_wipe(&rec);
+		tfa_store_close(&st);
+	}
+	CHECK_EQ(tfa_store_read(&fx.cfg, &tlog, "alice", &rec), TFA_OK);
+	CHECK_EQ(rec.n_dev, 2);
+	if (rec.n_dev == 2)
+		CHECK_EQ(rec.dev[1].last_seen, t + 30);
+	tfa_record_wipe(&rec);
+	fx_done(&fx);
+}
+
 /* Wait until every file made so far is old enough to be kept. */
 static void
 settle(void)
@@ -1390,6 +1480,7 @@ main(void)
 	test_corrupt_records();
 	test_stale_tmp();
 	test_overlay();
+	test_overlay_lists();
 	test_generation();
 	test_peek_then_load();
 	test_kept();
