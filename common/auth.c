@@ -29,12 +29,11 @@ check_totp(const struct tfa_config *cfg, struct tfa_record *rec,
 
 	if (!cfg->allow_app || !rec->totp.enabled)
 		return TFA_ERR_BADCODE;
-	r = tfa_totp_match(&rec->totp, now, cfg->clock_tolerance, code, &step);
+	/* RFC 6238 section 5.2: a step is good once, and so is no older one */
+	r = tfa_totp_match(&rec->totp, now, cfg->clock_tolerance, code,
+	    rec->last_step, &step);
 	if (r != TFA_OK)
 		return r;
-	/* RFC 6238 section 5.2: a step is good once, and so is no older one */
-	if (step <= rec->last_step)
-		return TFA_ERR_REPLAY;
 	rec->last_step = step;
 	return TFA_OK;
 }

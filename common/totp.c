@@ -52,10 +52,11 @@ tfa_totp_code(const struct tfa_totp *t, int64_t step, char *out,
 
 tfa_err
 tfa_totp_match(const struct tfa_totp *t, int64_t now, unsigned tolerance,
-    const char *code, int64_t *step)
+    const char *code, int64_t after, int64_t *step)
 {
 	char want[TFA_TOTP_CODE_MAX + 1];
 	int64_t s, first, found = -1;
+	bool used = false;
 	tfa_err r = TFA_OK;
 
 	if (!t->enabled || strlen(code) != t->digits)
@@ -66,15 +67,19 @@ tfa_totp_match(const struct tfa_totp *t, int64_t now, unsigned tolerance,
 			continue;
 		if ((r = tfa_totp_code(t, s, want, sizeof(want))) != TFA_OK)
 			break;
-		/* keep the first match but compare every step anyway */
-		if (tfa_ct_equal(want, code, t->digits) && found < 0)
+		/* keep the first new match but compare every step anyway */
+		if (!tfa_ct_equal(want, code, t->digits))
+			continue;
+		if (s <= after)
+			used = true;
+		else if (found < 0)
 			found = s;
 	}
 	tfa_wipe_array(want);
 	if (r != TFA_OK)
 		return r;
 	if (found < 0)
-		return TFA_ERR_BADCODE;
+		return used ? TFA_ERR_REPLAY : TFA_ERR_BADCODE;
 	*step = found;
 	return TFA_OK;
 }

@@ -20,12 +20,15 @@ tfa_err tfa_totp_code(const struct tfa_totp *t, int64_t step, char *out,
 int64_t tfa_totp_step(const struct tfa_totp *t, int64_t now);
 
 /*
- * Look for code in the steps now-tolerance .. now+tolerance.  Every step is
- * computed and compared in constant time, whatever matches.  On a match,
- * *step is the matching step; replay is the caller's decision.
+ * Look for code in the steps now-tolerance .. now+tolerance that come after
+ * step `after` (the newest step accepted before; -1 for none).  Every step
+ * is computed and compared in constant time, whatever matches.  On a
+ * match, *step is the first such step.  TFA_ERR_REPLAY when code is only
+ * that of steps up to `after`: a code can be that of two steps, and the
+ * newer one must still count.
  */
 tfa_err tfa_totp_match(const struct tfa_totp *t, int64_t now,
-    unsigned tolerance, const char *code, int64_t *step);
+    unsigned tolerance, const char *code, int64_t after, int64_t *step);
 
 /* RFC 4648 base32 without padding, as authenticator apps expect. */
 tfa_err tfa_base32_encode(const uint8_t *in, size_t len, char *out,

@@ -249,7 +249,7 @@ confirm_app(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
 	app->t.created = tfa_now();
 	if (tfa_code_parse(req->code, code, sizeof(code)) == TFA_CODE_TOTP)
 		r = tfa_totp_match(&app->t, tfa_now(), c->cfg->clock_tolerance,
-		    code, &app->step);
+		    code, -1, &app->step);
 	tfa_wipe_array(code);
 	return r;
 }

@@ -203,7 +203,7 @@ test_match_window(void)
 		    (long long)d);
 		code_at(&t, s0 + d, code);
 		step = -1;
-		CHECK_EQ(tfa_totp_match(&t, now, 2, code, &step), TFA_OK);
+		CHECK_EQ(tfa_totp_match(&t, now, 2, code, -1, &step), TFA_OK);
 		CHECK_EQ(step, s0 + d);
 	}
 	for (d = -3; d <= 3; d += 6) {
@@ -211,26 +211,26 @@ test_match_window(void)
 		    (long long)d);
 		code_at(&t, s0 + d, code);
 		step = -7;
-		CHECK_EQ(tfa_totp_match(&t, now, 2, code, &step),
+		CHECK_EQ(tfa_totp_match(&t, now, 2, code, -1, &step),
 		    TFA_ERR_BADCODE);
 		CHECK_EQ(step, -7);
 	}
 	/* tolerance 0: only the current step */
 	code_at(&t, s0, code);
-	CHECK_EQ(tfa_totp_match(&t, now, 0, code, &step), TFA_OK);
+	CHECK_EQ(tfa_totp_match(&t, now, 0, code, -1, &step), TFA_OK);
 	CHECK_EQ(step, s0);
 	code_at(&t, s0 - 1, code);
-	CHECK_EQ(tfa_totp_match(&t, now, 0, code, &step), TFA_ERR_BADCODE);
+	CHECK_EQ(tfa_totp_match(&t, now, 0, code, -1, &step), TFA_ERR_BADCODE);
 	code_at(&t, s0 + 1, code);
-	CHECK_EQ(tfa_totp_match(&t, now, 0, code, &step), TFA_ERR_BADCODE);
+	CHECK_EQ(tfa_totp_match(&t, now, 0, code, -1, &step), TFA_ERR_BADCODE);
 	/* the last second of a step and the first of the next */
 	code_at(&t, s0, code);
-	CHECK_EQ(tfa_totp_match(&t, s0 * 30 + 29, 0, code, &step), TFA_OK);
-	CHECK_EQ(tfa_totp_match(&t, s0 * 30 + 30, 0, code, &step),
+	CHECK_EQ(tfa_totp_match(&t, s0 * 30 + 29, 0, code, -1, &step), TFA_OK);
+	CHECK_EQ(tfa_totp_match(&t, s0 * 30 + 30, 0, code, -1, &step),
 	    TFA_ERR_BADCODE);
 	/* near time zero the window is cut at step 0, not wrapped */
 	code_at(&t, 0, code);
-	CHECK_EQ(tfa_totp_match(&t, 10, 2, code, &step), TFA_OK);
+	CHECK_EQ(tfa_totp_match(&t, 10, 2, code, -1, &step), TFA_OK);
 	CHECK_EQ(step, 0);
 }
 
@@ -245,27 +245,27 @@ test_match_refusals(void)
 	make_totp(&t, TFA_HASH_SHA1, 6);
 	code_at(&t, s0, code);
 	/* wrong length: one digit short, one digit more, empty */
-	CHECK_EQ(tfa_totp_match(&t, now, 2, "", &step), TFA_ERR_BADCODE);
+	CHECK_EQ(tfa_totp_match(&t, now, 2, "", -1, &step), TFA_ERR_BADCODE);
 	code[5] = '\0';
-	CHECK_EQ(tfa_totp_match(&t, now, 2, code, &step), TFA_ERR_BADCODE);
+	CHECK_EQ(tfa_totp_match(&t, now, 2, code, -1, &step), TFA_ERR_BADCODE);
 	code_at(&t, s0, code);
 	snprintf(longer, sizeof(longer), "%s0", code);
-	CHECK_EQ(tfa_totp_match(&t, now, 2, longer, &step), TFA_ERR_BADCODE);
+	CHECK_EQ(tfa_totp_match(&t, now, 2, longer, -1, &step), TFA_ERR_BADCODE);
 	/* one digit changed */
 	code[2] = code[2] == '9' ? '0' : (char)(code[2] + 1);
-	CHECK_EQ(tfa_totp_match(&t, now, 2, code, &step), TFA_ERR_BADCODE);
+	CHECK_EQ(tfa_totp_match(&t, now, 2, code, -1, &step), TFA_ERR_BADCODE);
 	/* a disabled method matches nothing, not even its own code */
 	code_at(&t, s0, code);
-	CHECK_EQ(tfa_totp_match(&t, now, 2, code, &step), TFA_OK);
+	CHECK_EQ(tfa_totp_match(&t, now, 2, code, -1, &step), TFA_OK);
 	t.enabled = false;
 	step = -7;
-	CHECK_EQ(tfa_totp_match(&t, now, 2, code, &step), TFA_ERR_BADCODE);
+	CHECK_EQ(tfa_totp_match(&t, now, 2, code, -1, &step), TFA_ERR_BADCODE);
 	CHECK_EQ(step, -7);
 	/* 8-digit codes need all 8 digits */
 	make_totp(&t, TFA_HASH_SHA1, 8);
-	CHECK_EQ(tfa_totp_match(&t, 59, 0, "94287082", &step), TFA_OK);
+	CHECK_EQ(tfa_totp_match(&t, 59, 0, "94287082", -1, &step), TFA_OK);
 	CHECK_EQ(step, 1);
-	CHECK_EQ(tfa_totp_match(&t, 59, 0, "287082", &step),
+	CHECK_EQ(tfa_totp_match(&t, 59, 0, "287082", -1, &step),
 	    TFA_ERR_BADCODE);
 }
 
@@ -290,6 +290,47 @@ test_generate(void)
 	CHECK(all_zero(a.secret + 20, TFA_SECRET_MAX - 20));
 }
 
+/*
+ * Two steps can share a code.  Fixed vectors for the RFC 6238 SHA-1 key:
+ * steps 57766335 and 57766336 have one code, and so do 57017782 and
+ * 57017784.  Once the older step was used, the code still counts for the
+ * newer one; once both were, it is a replay.
+ */
+static void
+test_match_shared_code(void)
+{
+	static const int64_t pairs[][2] = { { 57766335, 57766336 },
+	    { 57017782, 57017784 } };
+	struct tfa_totp t;
+	char a[TFA_TOTP_CODE_MAX + 1], b[TFA_TOTP_CODE_MAX + 1];
+	int64_t step, now;
+	size_t i;
+
+	make_totp(&t, TFA_HASH_SHA1, 6);
+	for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		code_at(&t, pairs[i][0], a);
+		code_at(&t, pairs[i][1], b);
+		CHECK_STR(a, b);		/* the vector holds */
+		now = pairs[i][1] * 30 + 5;
+		CHECK_EQ(tfa_totp_match(&t, now, 2, b, -1, &step), TFA_OK);
+		CHECK_EQ(step, pairs[i][0]);
+		step = -7;
+		CHECK_EQ(tfa_totp_match(&t, now, 2, b, pairs[i][0], &step),
+		    TFA_OK);
+		CHECK_EQ(step, pairs[i][1]);
+		step = -7;
+		CHECK_EQ(tfa_totp_match(&t, now, 2, b, pairs[i][1], &step),
+		    TFA_ERR_REPLAY);
+		CHECK_EQ(step, -7);
+	}
+	/* a code of no step after the last one used: a replay */
+	code_at(&t, 1000, a);
+	CHECK_EQ(tfa_totp_match(&t, 1000 * 30, 2, a, 1000, &step),
+	    TFA_ERR_REPLAY);
+	CHECK_EQ(tfa_totp_match(&t, 1000 * 30, 2, a, 999, &step), TFA_OK);
+	CHECK_EQ(step, 1000);
+}
+
 int
 main(void)
 {
@@ -299,6 +340,7 @@ main(void)
 	test_uri();
 	test_match_window();
 	test_match_refusals();
+	test_match_shared_code();
 	test_generate();
 	return tfa_check_done();
 }
