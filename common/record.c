@@ -377,9 +377,34 @@ key_is(const char *key, size_t keylen, const char *name)
 	return keylen == strlen(name) && memcmp(key, name, keylen) == 0;
 }
 
+/* The element of list l with this id, the list sorted by id; or NULL. */
+static void *
+list_find(struct tfa_record *rec, const struct list *l, uint32_t id)
+{
+	char *items = *list_items(rec, l);
+	size_t lo = 0, hi = *list_count(rec, l), mid;
+	uint32_t at;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		at = *(const uint32_t *)(const void *)(items + mid * l->elem);
+		if (at == id)
+			return items + mid * l->elem;
+		if (at < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/*
+ * One entry into rec; over: rec is finished, and a list entry is decoded
+ * again in the place of the element of its id.
+ */
 static tfa_err
 decode_entry(struct tfa_record *rec, const char *key, size_t keylen,
-    char *buf)
+    char *buf, bool over)
 {
 	const struct list *l;
 	uint32_t id;
@@ -407,47 +432,10 @@ decode_entry(struct tfa_record *rec, const char *key, size_t keylen,
 		    TFA_NFIELDS(backup_fields), buf);
 	}
 	if ((l = list_entry(key, keylen, &id)) == NULL ||
-	    (e = list_grow(rec, l)) == NULL)
+	    (e = over ? list_find(rec, l, id) : list_grow(rec, l)) == NULL)
 		return TFA_ERR_CORRUPT;
-	*(uint32_t *)e = id;
-	return tfa_fields_decode(e, l->fields, l->nf, buf);
-}
-
-/* The element of list l with this id, the list sorted by id; or NULL. */
-static void *
-list_find(struct tfa_record *rec, const struct list *l, uint32_t id)
-{
-	char *items = *list_items(rec, l);
-	size_t lo = 0, hi = *list_count(rec, l), mid;
-	uint32_t at;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		at = *(const uint32_t *)(const void *)(items + mid * l->elem);
-		if (at == id)
-			return items + mid * l->elem;
-		if (at < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
-/* Over a finished record: an element is decoded again in its place. */
-static tfa_err
-decode_over(struct tfa_record *rec, const char *key, size_t keylen,
-    char *buf)
-{
-	const struct list *l;
-	uint32_t id;
-	void *e;
-
-	if ((l = list_entry(key, keylen, &id)) == NULL)
-		return decode_entry(rec, key, keylen, buf);
-	if ((e = list_find(rec, l, id)) == NULL)
-		return TFA_ERR_CORRUPT;
-	memset(e, 0, l->elem);
+	if (over)
+		memset(e, 0, l->elem);	/* list_grow clears a new one */
 	*(uint32_t *)e = id;
 	return tfa_fields_decode(e, l->fields, l->nf, buf);
 }
@@ -464,8 +452,7 @@ decode_value(struct tfa_record *rec, const char *key, size_t keylen,
 		return TFA_ERR_CORRUPT;
 	memcpy(buf, val, vallen);
 	buf[vallen] = '\0';
-	r = over ? decode_over(rec, key, keylen, buf) :
-	    decode_entry(rec, key, keylen, buf);
+	r = decode_entry(rec, key, keylen, buf, over);
 	explicit_bzero(buf, vallen + 1);	/* all that was written */
 	return r;
 }

@@ -8,6 +8,7 @@
 #include <ftw.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "check.h"
 
@@ -106,4 +107,17 @@ void
 tfa_test_rmtree(const char *dir)
 {
 	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+const char *tfa_test_counted;
+unsigned tfa_test_opens;
+
+int
+tfa_test_openat(int dirfd, const char *path, int flags, va_list ap)
+{
+	int mode = flags & (O_CREAT | O_TMPFILE) ? va_arg(ap, int) : 0;
+
+	if (tfa_test_counted != NULL && strcmp(path, tfa_test_counted) == 0)
+		tfa_test_opens++;
+	return (int)syscall(SYS_openat, dirfd, path, flags, mode);
 }

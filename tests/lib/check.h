@@ -6,6 +6,8 @@
 #ifndef TFA_CHECK_H
 #define TFA_CHECK_H
 
+#include <stdarg.h>
+
 #define CHECK(cond) tfa_check((cond) != 0, #cond, __FILE__, __LINE__)
 #define CHECK_EQ(a, b) tfa_check_eq((long long)(a), (long long)(b), \
 	#a " == " #b, __FILE__, __LINE__)
@@ -24,6 +26,15 @@ int tfa_check_done(void);
 
 /* A fresh private directory (mode 0700) under $TMPDIR; caller frees. */
 char *tfa_test_tmpdir(const char *tag);
+
+/*
+ * For a test that defines open() or openat() to see what the library it
+ * links opens: the opens of the name tfa_test_counted (when set) are
+ * counted in tfa_test_opens.  ap holds the mode when flags need one.
+ */
+extern const char *tfa_test_counted;
+extern unsigned tfa_test_opens;
+int tfa_test_openat(int dirfd, const char *path, int flags, va_list ap);
 
 /* Remove dir and everything below it, not following links. */
 void tfa_test_rmtree(const char *dir);
