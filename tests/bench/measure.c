@@ -1,8 +1,8 @@
 /*
- * Timing a case: the modules compared in it log in in turn, one login each
- * round, so a busy moment of the machine (a disk shared with other work)
- * falls on all of them alike.  Each login's outcome is checked; each
- * module's log lines are counted by the stand-in syslog.
+ * Timing a case: the modules compared in it log in in turn, a block of
+ * logins each round, so a busy moment of the machine (a disk shared with
+ * other work) falls on all of them alike.  Each login's outcome is
+ * checked; each module's log lines are counted by the stand-in syslog.
  */
 #include <stdio.h>
 #include <stdlib.h>
