@@ -140,14 +140,17 @@ tfa_record_prune(struct tfa_record *rec, int64_t now)
 {
 	size_t i, gone = 0;
 
+	/* the first removal copies shared lists; without memory, none */
 	for (i = rec->n_apppw; i-- > 0;)
 		if (rec->apppw[i].expires != 0 && now >= rec->apppw[i].expires) {
-			tfa_record_remove_apppw(rec, i);
+			if (tfa_record_remove_apppw(rec, i) != TFA_OK)
+				return gone;
 			gone++;
 		}
 	for (i = rec->n_dev; i-- > 0;)
 		if (device_dead(&rec->dev[i], now)) {
-			tfa_record_remove_device(rec, i);
+			if (tfa_record_remove_device(rec, i) != TFA_OK)
+				return gone;
 			gone++;
 		}
 	return gone;

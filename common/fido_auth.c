@@ -101,25 +101,30 @@ out:
 }
 
 /* The key that answered a: by credential id, within a's relying party. */
-static struct tfa_key *
-find_key(struct tfa_record *rec, const struct tfa_fido_assertion *a)
+static const struct tfa_key *
+find_key(const struct tfa_record *rec, const struct tfa_fido_assertion *a,
+    size_t *idx)
 {
-	struct tfa_key *only = NULL;
-	size_t i, n = 0;
+	size_t i, n = 0, only = 0;
 
 	for (i = 0; i < rec->n_keys; i++) {
-		struct tfa_key *k = &rec->keys[i];
+		const struct tfa_key *k = &rec->keys[i];
 
 		if (strcmp(k->rp, a->rp) != 0)
 			continue;
 		n++;
-		only = k;
+		only = i;
 		if (a->cred_id_len != 0 && k->cred_id_len == a->cred_id_len &&
-		    tfa_ct_equal(k->cred_id, a->cred_id, a->cred_id_len))
+		    tfa_ct_equal(k->cred_id, a->cred_id, a->cred_id_len)) {
+			*idx = i;
 			return k;
+		}
 	}
 	/* CTAP2 lets a key leave the id out when the allow list had one */
-	return a->cred_id_len == 0 && n == 1 ? only : NULL;
+	if (a->cred_id_len != 0 || n != 1)
+		return NULL;
+	*idx = only;
+	return &rec->keys[only];
 }
 
 tfa_err
@@ -127,14 +132,17 @@ tfa_fido_check(const struct tfa_config *cfg, struct tfa_record *rec,
     const struct tfa_fido_assertion *a, int64_t now,
     struct tfa_fido_result *res)
 {
-	struct tfa_key *key;
+	const struct tfa_key *key;
+	struct tfa_key *changed;
 	uint32_t count;
+	size_t idx;
+	tfa_err r;
 
 	if (rec->disabled || !cfg->allow_keys || rec->n_keys == 0)
 		return TFA_ERR_NOMETHOD;
 	if (tfa_auth_locked(rec, now))
 		return TFA_ERR_LOCKED;
-	if ((key = find_key(rec, a)) == NULL) {
+	if ((key = find_key(rec, a, &idx)) == NULL) {
 		res->status = TFA_FIDO_NO_MATCH;	/* removed meanwhile */
 		return TFA_ERR_NOMETHOD;
 	}
@@ -156,8 +164,11 @@ tfa_fido_check(const struct tfa_config *cfg, struct tfa_record *rec,
 		tfa_auth_count_failure(cfg, rec, now);
 		return TFA_ERR_BADCODE;
 	}
-	key->sign_count = count;
-	key->last_used = now;
+	if ((r = tfa_record_own(rec)) != TFA_OK)
+		return r;
+	changed = tfa_record_key_at(rec, idx);
+	changed->sign_count = count;
+	changed->last_used = now;
 	rec->failures = 0;
 	rec->last_login = now;
 	rec->last_method = TFA_METHOD_KEY;

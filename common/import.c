@@ -159,7 +159,8 @@ apply_keys(const struct tfa_import_user *u, struct tfa_record *rec,
 	size_t i;
 
 	while (rec->n_keys > 0)
-		tfa_record_remove_key(rec, rec->n_keys - 1);
+		if (tfa_record_remove_key(rec, rec->n_keys - 1) != TFA_OK)
+			return TFA_ERR_NOMEM;
 	for (i = 0; i < u->n_keys; i++) {
 		uint32_t id;
 

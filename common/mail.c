@@ -83,6 +83,7 @@ apppw_note_use(const struct tfa_config *cfg, const struct tfa_log *log,
 {
 	struct tfa_store *st = NULL;
 	struct tfa_record rec;
+	struct tfa_apppw copy;
 	size_t i;
 	tfa_err r;
 
@@ -95,8 +96,13 @@ apppw_note_use(const struct tfa_config *cfg, const struct tfa_log *log,
 	r = TFA_ERR_BADCODE;		/* removed or expired meanwhile */
 	if (i == rec.n_apppw)
 		goto out;
-	tfa_apppw_touch(&rec.apppw[i], l->rhost, l->now);
+	copy = rec.apppw[i];
+	tfa_apppw_touch(&copy, l->rhost, l->now);
+	if ((r = tfa_record_own(&rec)) != TFA_OK)
+		goto out;
+	*tfa_record_apppw_at(&rec, i) = copy;
 	r = tfa_store_save(st, &rec);
+	tfa_wipe_struct(&copy);
 out:
 	tfa_store_close(&st);
 	tfa_record_wipe(&rec);
@@ -200,8 +206,15 @@ verify_locked(const struct tfa_config *cfg, const struct tfa_log *log,
 	if (hash != NULL)
 		m = tfa_device_find_mail(rec, l->service, hash, l->now, &i);
 	if (m == TFA_DEVICE_TRUSTED) {
+		struct tfa_device d = rec->dev[i];
+
 		v->method = TFA_METHOD_DEVICE;
-		*dirty = tfa_device_touch(&rec->dev[i], l->rhost, l->now);
+		if (!tfa_device_touch(&d, l->rhost, l->now))
+			return TFA_OK;
+		if ((r = tfa_record_own(rec)) != TFA_OK)
+			return r;
+		*tfa_record_device_at(rec, i) = d;
+		*dirty = true;
 		return TFA_OK;
 	}
 	if (m == TFA_DEVICE_EXPIRED)

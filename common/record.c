@@ -133,15 +133,40 @@ tfa_record_init(struct tfa_record *rec)
 	memset(rec, 0, sizeof(*rec));
 }
 
+struct tfa_lists {
+	unsigned refs;
+	void *items[NLISTS];
+	size_t count[NLISTS];
+};
+
+static void
+lists_drop(struct tfa_lists *sh)
+{
+	if (__atomic_sub_fetch(&sh->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	for (size_t i = 0; i < NLISTS; i++) {
+		if (sh->items[i] == NULL)
+			continue;
+		explicit_bzero(sh->items[i], sh->count[i] * lists[i].elem);
+		free(sh->items[i]);
+	}
+	free(sh);
+}
+
 void
 tfa_record_wipe(struct tfa_record *rec)
 {
 	size_t i;
 
-	for (i = 0; i < NLISTS; i++) {
-		void *items = *list_items(rec, &lists[i]);
+	if (rec->shared != NULL) {
+		lists_drop(rec->shared);
+		rec->shared = NULL;
+	} else {
+		for (i = 0; i < NLISTS; i++) {
+			void *items = *list_items(rec, &lists[i]);
 
-		if (items != NULL) {
+			if (items == NULL)
+				continue;
 			explicit_bzero(items, *list_count(rec, &lists[i]) *
 			    lists[i].elem);
 			free(items);
@@ -150,20 +175,16 @@ tfa_record_wipe(struct tfa_record *rec)
 	tfa_wipe_struct(rec);
 }
 
-tfa_err
-tfa_record_copy(struct tfa_record *dst, const struct tfa_record *src)
+/* Copies of the lists of src into to[]; on failure none. */
+static tfa_err
+copy_lists(const struct tfa_record *src, void *to[NLISTS])
 {
 	size_t i, n, cap;
 
-	*dst = *src;
-	for (i = 0; i < NLISTS; i++)
-		*list_items(dst, &lists[i]) = NULL;
 	for (i = 0; i < NLISTS; i++) {
-		const void *from = *list_items((struct tfa_record *)
-		    (uintptr_t)src, &lists[i]);
-		void *to;
-
-		if ((n = *list_count(dst, &lists[i])) == 0)
+		to[i] = NULL;
+		if ((n = *list_count((struct tfa_record *)(uintptr_t)src,
+		    &lists[i])) == 0)
 			continue;
 		/*
 		 * the capacity list_grow counts on: 4, then powers of two;
@@ -171,14 +192,103 @@ tfa_record_copy(struct tfa_record *dst, const struct tfa_record *src)
 		 */
 		for (cap = 4; cap < n; cap *= 2)
 			;
-		if ((to = reallocarray(NULL, cap, lists[i].elem)) == NULL) {
-			tfa_record_wipe(dst);	/* frees the lists made so far */
+		if ((to[i] = reallocarray(NULL, cap, lists[i].elem)) == NULL) {
+			while (i-- > 0) {
+				if (to[i] == NULL)
+					continue;
+				explicit_bzero(to[i], *list_count((struct
+				    tfa_record *)(uintptr_t)src, &lists[i]) *
+				    lists[i].elem);
+				free(to[i]);
+			}
 			return TFA_ERR_NOMEM;
 		}
-		memcpy(to, from, n * lists[i].elem);
-		*list_items(dst, &lists[i]) = to;
+		memcpy(to[i], *list_items((struct tfa_record *)(uintptr_t)src,
+		    &lists[i]), n * lists[i].elem);
 	}
 	return TFA_OK;
+}
+
+tfa_err
+tfa_record_copy(struct tfa_record *dst, const struct tfa_record *src)
+{
+	void *to[NLISTS];
+	size_t i;
+
+	*dst = *src;
+	if (src->shared != NULL) {
+		__atomic_add_fetch(&src->shared->refs, 1, __ATOMIC_RELAXED);
+		return TFA_OK;
+	}
+	if (copy_lists(src, to) != TFA_OK) {
+		tfa_record_init(dst);
+		return TFA_ERR_NOMEM;
+	}
+	for (i = 0; i < NLISTS; i++)
+		*list_items(dst, &lists[i]) = to[i];
+	return TFA_OK;
+}
+
+tfa_err
+tfa_record_share(struct tfa_record *rec)
+{
+	struct tfa_lists *sh;
+
+	if (rec->shared != NULL)
+		return TFA_OK;
+	if ((sh = calloc(1, sizeof(*sh))) == NULL)
+		return TFA_ERR_NOMEM;
+	sh->refs = 1;
+	for (size_t i = 0; i < NLISTS; i++) {
+		sh->items[i] = *list_items(rec, &lists[i]);
+		sh->count[i] = *list_count(rec, &lists[i]);
+	}
+	rec->shared = sh;
+	return TFA_OK;
+}
+
+tfa_err
+tfa_record_own(struct tfa_record *rec)
+{
+	void *to[NLISTS];
+	size_t i;
+
+	if (rec->shared == NULL)
+		return TFA_OK;
+	if (copy_lists(rec, to) != TFA_OK)
+		return TFA_ERR_NOMEM;
+	lists_drop(rec->shared);
+	rec->shared = NULL;
+	for (i = 0; i < NLISTS; i++)
+		*list_items(rec, &lists[i]) = to[i];
+	return TFA_OK;
+}
+
+/* Element i of list l, to change: never of shared lists (record.h). */
+static void *
+list_at(struct tfa_record *rec, const struct list *l, size_t i)
+{
+	if (rec->shared != NULL || i >= *list_count(rec, l))
+		abort();
+	return (char *)*list_items(rec, l) + i * l->elem;
+}
+
+struct tfa_apppw *
+tfa_record_apppw_at(struct tfa_record *rec, size_t i)
+{
+	return list_at(rec, &lists[0], i);
+}
+
+struct tfa_device *
+tfa_record_device_at(struct tfa_record *rec, size_t i)
+{
+	return list_at(rec, &lists[1], i);
+}
+
+struct tfa_key *
+tfa_record_key_at(struct tfa_record *rec, size_t i)
+{
+	return list_at(rec, &lists[2], i);
 }
 
 bool
@@ -222,25 +332,30 @@ list_add(struct tfa_record *rec, const struct list *l)
 {
 	uint32_t *id;
 
-	if (rec->last_id >= UINT32_MAX - 1)
+	if (rec->last_id >= UINT32_MAX - 1 || tfa_record_own(rec) != TFA_OK)
 		return NULL;
 	if ((id = list_grow(rec, l)) != NULL)
 		*id = ++rec->last_id;
 	return id;
 }
 
-static void
+static tfa_err
 list_remove(struct tfa_record *rec, const struct list *l, size_t i)
 {
-	char *items = *list_items(rec, l);
 	size_t *n = list_count(rec, l);
+	char *items;
+	tfa_err r;
 
 	if (i >= *n)
-		return;
+		return TFA_ERR_INVAL;
+	if ((r = tfa_record_own(rec)) != TFA_OK)
+		return r;
+	items = *list_items(rec, l);
 	memmove(items + i * l->elem, items + (i + 1) * l->elem,
 	    (*n - i - 1) * l->elem);
 	(*n)--;
 	explicit_bzero(items + *n * l->elem, l->elem);
+	return TFA_OK;
 }
 
 struct tfa_apppw *
@@ -261,22 +376,22 @@ tfa_record_add_key(struct tfa_record *rec)
 	return list_add(rec, &lists[2]);
 }
 
-void
+tfa_err
 tfa_record_remove_apppw(struct tfa_record *rec, size_t i)
 {
-	list_remove(rec, &lists[0], i);
+	return list_remove(rec, &lists[0], i);
 }
 
-void
+tfa_err
 tfa_record_remove_device(struct tfa_record *rec, size_t i)
 {
-	list_remove(rec, &lists[1], i);
+	return list_remove(rec, &lists[1], i);
 }
 
-void
+tfa_err
 tfa_record_remove_key(struct tfa_record *rec, size_t i)
 {
-	list_remove(rec, &lists[2], i);
+	return list_remove(rec, &lists[2], i);
 }
 
 static tfa_err
@@ -319,8 +434,9 @@ emit_lists(const struct tfa_record *rec, tfa_entry_fn emit, void *arg,
 	return TFA_OK;
 }
 
-tfa_err
-tfa_record_encode(const struct tfa_record *rec, tfa_entry_fn emit, void *arg)
+static tfa_err
+encode(const struct tfa_record *rec, tfa_entry_fn emit, void *arg,
+    bool with_lists)
 {
 	char *buf;
 	tfa_err r;
@@ -339,11 +455,25 @@ tfa_record_encode(const struct tfa_record *rec, tfa_entry_fn emit, void *arg)
 	    &rec->backup, backup_fields, TFA_NFIELDS(backup_fields),
 	    buf)) != TFA_OK)
 		goto out;
-	r = emit_lists(rec, emit, arg, buf);
+	if (with_lists)
+		r = emit_lists(rec, emit, arg, buf);
 out:
 	explicit_bzero(buf, TFA_ENTRY_MAX);
 	free(buf);
 	return r;
+}
+
+tfa_err
+tfa_record_encode(const struct tfa_record *rec, tfa_entry_fn emit, void *arg)
+{
+	return encode(rec, emit, arg, true);
+}
+
+tfa_err
+tfa_record_encode_fixed(const struct tfa_record *rec, tfa_entry_fn emit,
+    void *arg)
+{
+	return encode(rec, emit, arg, false);
 }
 
 /* "apppw.17" → the list and id 17; ids are canonical decimals from 1. */
@@ -369,6 +499,14 @@ list_entry(const char *key, size_t keylen, uint32_t *id)
 		return &lists[i];
 	}
 	return NULL;
+}
+
+bool
+tfa_record_is_list_key(const char *key, size_t keylen)
+{
+	uint32_t id;
+
+	return list_entry(key, keylen, &id) != NULL;
 }
 
 static bool
@@ -431,8 +569,11 @@ decode_entry(struct tfa_record *rec, const char *key, size_t keylen,
 		return tfa_fields_decode(&rec->backup, backup_fields,
 		    TFA_NFIELDS(backup_fields), buf);
 	}
-	if ((l = list_entry(key, keylen, &id)) == NULL ||
-	    (e = over ? list_find(rec, l, id) : list_grow(rec, l)) == NULL)
+	if ((l = list_entry(key, keylen, &id)) == NULL)
+		return TFA_ERR_CORRUPT;
+	if (rec->shared != NULL)
+		return TFA_ERR_INVAL;	/* read-only (record.h) */
+	if ((e = over ? list_find(rec, l, id) : list_grow(rec, l)) == NULL)
 		return TFA_ERR_CORRUPT;
 	if (over)
 		memset(e, 0, l->elem);	/* list_grow clears a new one */
@@ -492,6 +633,12 @@ sort_lists(struct tfa_record *rec)
 		char *items = *list_items(rec, &lists[i]);
 		size_t n = *list_count(rec, &lists[i]), size = lists[i].elem;
 
+		if (rec->shared != NULL) {	/* checked when shared */
+			if (n > 0 && *(const uint32_t *)(const void *)(items +
+			    (n - 1) * size) > rec->last_id)
+				return false;
+			continue;
+		}
 		for (j = 1; j < n && by_id(items + (j - 1) * size,
 		    items + j * size) < 0; j++)
 			;

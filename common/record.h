@@ -42,19 +42,50 @@ struct tfa_record {
 	int64_t last_login;		/* last good second factor */
 	enum tfa_method last_method;
 	uint32_t last_id;		/* newest app password, device or key */
-	struct tfa_apppw *apppw;
+	/*
+	 * The lists are read-only through the record: they may be shared
+	 * with other records (a store keeps a user's decoded lists and lends
+	 * them out).  Change them only through tfa_record_own and the
+	 * functions below.
+	 */
+	const struct tfa_apppw *apppw;
 	size_t n_apppw;
-	struct tfa_device *dev;
+	const struct tfa_device *dev;
 	size_t n_dev;
-	struct tfa_key *keys;
+	const struct tfa_key *keys;
 	size_t n_keys;
+	struct tfa_lists *shared;	/* NULL: the lists are rec's own */
 	unsigned decoded;		/* entries seen by tfa_record_decode */
 };
 
+/* Lists shared, read-only, between records; freed with the last of them. */
+struct tfa_lists;
+
 void tfa_record_init(struct tfa_record *rec);
 
-/* A deep copy of src into dst (not initialised); on failure dst is empty. */
+/*
+ * A copy of src into dst (not initialised): shared lists are shared again,
+ * own ones copied.  On failure dst is empty.
+ */
 tfa_err tfa_record_copy(struct tfa_record *dst, const struct tfa_record *src);
+
+/*
+ * Make rec's own lists (finished) shared: a copy of rec then costs no copy
+ * of its lists, and no record can change them any more.
+ */
+tfa_err tfa_record_share(struct tfa_record *rec);
+
+/* Give rec its own copy of lists it shares, so that they can be changed. */
+tfa_err tfa_record_own(struct tfa_record *rec);
+
+/*
+ * Element i of a list, to change.  rec must own its lists (tfa_record_own;
+ * a record decoded or added to does): asking a shared record is a bug in
+ * the caller, and aborts rather than change what other records see.
+ */
+struct tfa_apppw *tfa_record_apppw_at(struct tfa_record *rec, size_t i);
+struct tfa_device *tfa_record_device_at(struct tfa_record *rec, size_t i);
+struct tfa_key *tfa_record_key_at(struct tfa_record *rec, size_t i);
 
 /* Wipe rec and free its lists; rec is then as after tfa_record_init. */
 void tfa_record_wipe(struct tfa_record *rec);
@@ -68,23 +99,35 @@ bool tfa_record_has_factor(const struct tfa_record *rec, bool allow_app,
     bool allow_keys);
 
 /*
- * Append a zeroed element to a list, giving it the next id; returns it, or
- * NULL when out of memory or the list is full.
+ * Append a zeroed element to a list, giving it the next id (the record's
+ * lists become its own); returns it, or NULL when out of memory or the list
+ * is full.
  */
 struct tfa_apppw *tfa_record_add_apppw(struct tfa_record *rec);
 struct tfa_device *tfa_record_add_device(struct tfa_record *rec);
 struct tfa_key *tfa_record_add_key(struct tfa_record *rec);
 
-/* Remove element i of a list (wiping it), keeping the order of the rest. */
-void tfa_record_remove_apppw(struct tfa_record *rec, size_t i);
-void tfa_record_remove_device(struct tfa_record *rec, size_t i);
-void tfa_record_remove_key(struct tfa_record *rec, size_t i);
+/*
+ * Remove element i of a list (wiping it), keeping the order of the rest;
+ * the record's lists become its own.  TFA_ERR_INVAL when there is no
+ * element i.
+ */
+tfa_err tfa_record_remove_apppw(struct tfa_record *rec, size_t i);
+tfa_err tfa_record_remove_device(struct tfa_record *rec, size_t i);
+tfa_err tfa_record_remove_key(struct tfa_record *rec, size_t i);
 
 typedef tfa_err (*tfa_entry_fn)(void *arg, const char *key, const char *val);
 
 /* Emit every entry of rec; values are NUL-terminated text. */
 tfa_err tfa_record_encode(const struct tfa_record *rec, tfa_entry_fn emit,
     void *arg);
+
+/* Emit the entries of rec that are not list elements. */
+tfa_err tfa_record_encode_fixed(const struct tfa_record *rec,
+    tfa_entry_fn emit, void *arg);
+
+/* True when an entry of this key is a list element ("dev.3"). */
+bool tfa_record_is_list_key(const char *key, size_t keylen);
 
 /*
  * Decode one entry into rec (start from tfa_record_init).  Unknown keys,
@@ -95,15 +138,17 @@ tfa_err tfa_record_decode(struct tfa_record *rec, const char *key,
 
 /*
  * After the last entry: sorts the lists by id; TFA_ERR_CORRUPT unless format
- * and state were seen and every id is unique and at most last_id.
+ * and state were seen and every id is unique and at most last_id.  Shared
+ * lists were sorted and checked when they were shared; only their highest
+ * ids are checked against last_id.
  */
 tfa_err tfa_record_finish(struct tfa_record *rec);
 
 /*
  * Decode one entry over a finished record, as tfa_record_decode would have
  * with this value in place of the one decoded: a list entry replaces the
- * element of its id (TFA_ERR_CORRUPT when there is none).  Finish the
- * record again afterwards.
+ * element of its id (TFA_ERR_CORRUPT when there is none; TFA_ERR_INVAL when
+ * rec shares its lists).  Finish the record again afterwards.
  */
 tfa_err tfa_record_decode_over(struct tfa_record *rec, const char *key,
     size_t keylen, const char *val, size_t vallen);

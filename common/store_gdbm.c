@@ -68,13 +68,24 @@ struct entries {
  * A database's entries, indexed, and (decoded) the record they make without
  * the overlay: made once, then only read, and shared between the handles
  * that read the database and the databases the process keeps (kept_get).
+ * The record's lists are shared (record.h), so a record read from a base
+ * costs no copy of them, however many devices or app passwords the user
+ * has.  An overlay that changes list elements (a device's last use, a
+ * key's counter) is applied to a copy of the lists once, kept as the
+ * base's view while the next overlays change the same elements the same
+ * way.
  */
 struct base {
 	unsigned refs;			/* atomic */
 	uint64_t gen;
 	struct entries raw;
+	size_t n_fixed;			/* entries of raw not list elements */
 	struct tfa_record rec;		/* empty in a base a save made */
 	size_t bytes;			/* of memory, about */
+	pthread_mutex_t mu;		/* view, view_key */
+	struct tfa_record view;		/* rec with view_key's entries */
+	char *view_key;			/* an overlay's list entries */
+	size_t view_len;		/* 0: no view */
 };
 
 /* StoreDir, open: every file is opened from it and checked against euid. */
@@ -100,6 +111,8 @@ struct tfa_store {
 	bool current;			/* gen, base and ovl are what is on
 					   disk: loaded or saved under the lock */
 	struct tfa_record peek_rec;
+	struct tfa_record seen;		/* the last record read (shared
+					   lists: no copy), or empty */
 	uint64_t gen;			/* of the database loaded or saved */
 	struct base *base;		/* its entries */
 	struct tfa_ovl ovl;		/* the newest overlay slot for it */
@@ -208,7 +221,7 @@ entries_find(const struct entries *e, const char *key)
  */
 #define KEEP_SETTLED	2			/* seconds */
 #define KEEP_RECORDS	64
-#define KEEP_BYTES	(4 * 1024 * 1024)	/* all records kept, in all */
+#define KEEP_BYTES	(8 * 1024 * 1024)	/* all records kept, in all */
 
 struct kept_db {
 	struct stat sb;			/* of the file read */
@@ -228,8 +241,13 @@ base_new(void)
 {
 	struct base *b = calloc(1, sizeof(*b));
 
-	if (b != NULL)
-		b->refs = 1;
+	if (b == NULL)
+		return NULL;
+	b->refs = 1;
+	if (pthread_mutex_init(&b->mu, NULL) != 0) {
+		free(b);
+		return NULL;
+	}
 	return b;
 }
 
@@ -250,6 +268,12 @@ base_drop(struct base **bp)
 		return;
 	entries_free(&b->raw);
 	tfa_record_wipe(&b->rec);
+	tfa_record_wipe(&b->view);
+	if (b->view_key != NULL) {
+		explicit_bzero(b->view_key, b->view_len);
+		free(b->view_key);
+	}
+	pthread_mutex_destroy(&b->mu);
 	free(b);
 }
 
@@ -477,6 +501,7 @@ forget(struct tfa_store *st)
 		tfa_record_wipe(&st->peek_rec);
 		st->peeked = false;
 	}
+	tfa_record_wipe(&st->seen);
 	if (st->ovlfd >= 0) {
 		close(st->ovlfd);
 		st->ovlfd = -1;
@@ -606,31 +631,127 @@ decode_base(const struct entries *raw, struct tfa_record *rec)
 }
 
 /*
- * Decode the overlay's entries over the record decoded from raw (indexed):
- * each must replace one of the database's, and none twice.
+ * The overlay's entries that change list elements, one after another as
+ * in the overlay (key, NUL, value, NUL), into buf (TFA_OVL_PAYLOAD bytes;
+ * NULL: only count); their length.
+ */
+static size_t
+list_part(const struct tfa_ovl *ovl, char *buf)
+{
+	const char *k, *v;
+	size_t pos = 0, n = 0, kl, vl;
+
+	while (tfa_ovl_next(ovl->payload, ovl->len, &pos, &k, &v)) {
+		kl = strlen(k) + 1;
+		vl = strlen(v) + 1;
+		if (!tfa_record_is_list_key(k, kl - 1))
+			continue;
+		if (buf != NULL) {
+			memcpy(buf + n, k, kl);
+			memcpy(buf + n + kl, v, vl);
+		}
+		n += kl + vl;
+	}
+	return n;
+}
+
+/*
+ * Into *out (held): b's record with the list entries lp (list_part) decoded
+ * over its lists.  The base keeps the last one made, for the logins that
+ * follow with the same entries.
  */
 static tfa_err
-apply_overlay(const struct entries *raw, const struct tfa_ovl *ovl,
+base_view(struct base *b, const char *lp, size_t len, struct tfa_record *out)
+{
+	struct tfa_record v;
+	const char *k, *val;
+	size_t pos = 0;
+	char *key;
+	tfa_err r;
+
+	if (pthread_mutex_trylock(&b->mu) == 0) {	/* see kept_get */
+		r = TFA_ERR_NOENT;
+		if (b->view_len == len && memcmp(b->view_key, lp, len) == 0)
+			r = tfa_record_copy(out, &b->view);
+		pthread_mutex_unlock(&b->mu);
+		if (r != TFA_ERR_NOENT)
+			return r;
+	}
+	if ((r = tfa_record_copy(&v, &b->rec)) != TFA_OK)
+		return r;
+	if ((r = tfa_record_own(&v)) != TFA_OK)
+		goto out;
+	while (tfa_ovl_next(lp, len, &pos, &k, &val))
+		if ((r = tfa_record_decode_over(&v, k, strlen(k), val,
+		    strlen(val))) != TFA_OK)
+			goto out;
+	if ((r = tfa_record_finish(&v)) != TFA_OK ||
+	    (r = tfa_record_share(&v)) != TFA_OK ||
+	    (r = tfa_record_copy(out, &v)) != TFA_OK)
+		goto out;
+	if ((key = malloc(len)) != NULL && pthread_mutex_trylock(&b->mu) == 0) {
+		tfa_record_wipe(&b->view);
+		if (b->view_key != NULL) {
+			explicit_bzero(b->view_key, b->view_len);
+			free(b->view_key);
+		}
+		b->view = v;
+		tfa_record_init(&v);
+		b->view_key = memcpy(key, lp, len);
+		b->view_len = len;
+		key = NULL;
+		pthread_mutex_unlock(&b->mu);
+	}
+	free(key);
+out:
+	tfa_record_wipe(&v);
+	return r;
+}
+
+/*
+ * The record: the database's (raw, indexed, decoded in b) with the
+ * overlay's entries over it, each replacing one of the database's, none
+ * twice.  List entries come from the base's view, the rest is decoded
+ * over a copy.
+ */
+static tfa_err
+apply_overlay(struct base *b, const struct tfa_ovl *ovl,
     struct tfa_record *rec)
 {
 	const char *k, *v, *k2, *v2;
-	size_t pos = 0, pos2;
+	size_t pos = 0, pos2, len;
+	char *lp;
 	tfa_err r;
 
 	if (ovl->len == 0)
-		return TFA_OK;
+		return tfa_record_copy(rec, &b->rec);
 	while (tfa_ovl_next(ovl->payload, ovl->len, &pos, &k, &v)) {
-		if (entries_find(raw, k) == NULL)
+		if (entries_find(&b->raw, k) == NULL)
 			return TFA_ERR_CORRUPT;
 		for (pos2 = pos; tfa_ovl_next(ovl->payload, ovl->len, &pos2,
 		    &k2, &v2);)
 			if (strcmp(k, k2) == 0)
 				return TFA_ERR_CORRUPT;
-		if ((r = tfa_record_decode_over(rec, k, strlen(k), v,
-		    strlen(v))) != TFA_OK)
-			return r;
 	}
-	return tfa_record_finish(rec);
+	if ((lp = malloc(TFA_OVL_PAYLOAD)) == NULL)
+		return TFA_ERR_NOMEM;
+	len = list_part(ovl, lp);
+	r = len == 0 ? tfa_record_copy(rec, &b->rec) :
+	    base_view(b, lp, len, rec);
+	explicit_bzero(lp, len);
+	free(lp);
+	if (r != TFA_OK)
+		return r;
+	for (pos = 0; tfa_ovl_next(ovl->payload, ovl->len, &pos, &k, &v);)
+		if (!tfa_record_is_list_key(k, strlen(k)) &&
+		    (r = tfa_record_decode_over(rec, k, strlen(k), v,
+		    strlen(v))) != TFA_OK)
+			goto fail;
+	if ((r = tfa_record_finish(rec)) == TFA_OK)
+		return TFA_OK;
+fail:
+	tfa_record_wipe(rec);
+	return r;
 }
 
 /*
@@ -694,14 +815,17 @@ read_base(const struct place *at, const char *name, struct base **bp,
 		base_drop(&b);
 		return r;
 	}
-	if ((r = entries_index(&b->raw)) != TFA_OK) {
+	if ((r = entries_index(&b->raw)) != TFA_OK ||
+	    (r = tfa_record_share(&b->rec)) != TFA_OK) {
 		base_drop(&b);
 		return r;
 	}
+	b->n_fixed = b->raw.n - b->rec.n_apppw - b->rec.n_dev - b->rec.n_keys;
+	/* the lists twice: the record's, and a view's (base_view) */
 	b->bytes = sizeof(*b) + b->raw.nslot * sizeof(*b->raw.slot) +
-	    b->rec.n_apppw * sizeof(*b->rec.apppw) +
+	    2 * (b->rec.n_apppw * sizeof(*b->rec.apppw) +
 	    b->rec.n_dev * sizeof(*b->rec.dev) +
-	    b->rec.n_keys * sizeof(*b->rec.keys);
+	    b->rec.n_keys * sizeof(*b->rec.keys));
 	for (size_t i = 0; i < b->raw.n; i++)
 		b->bytes += sizeof(struct entry) + b->raw.v[i].klen +
 		    b->raw.v[i].vlen + 2;
@@ -731,18 +855,21 @@ read_db(const struct place *at, const char *stem, struct tfa_record *rec,
 	if ((r = read_base(at, name, &b, &db, &sb)) != TFA_OK)
 		goto out;
 	/* the overlay is read after the database was opened: never newer */
-	if ((r = read_overlay(at, stem, b->gen, ovl, st)) != TFA_OK ||
-	    (r = tfa_record_copy(rec, &b->rec)) != TFA_OK)
+	if ((r = read_overlay(at, stem, b->gen, ovl, st)) != TFA_OK)
 		goto out;
-	if ((r = apply_overlay(&b->raw, ovl, rec)) != TFA_OK) {
-		tfa_log(at->log, LOG_ERR, "store %s/%s: record is corrupt; "
-		    "refusing it", at->path, name);
+	if ((r = apply_overlay(b, ovl, rec)) != TFA_OK) {
+		if (r == TFA_ERR_CORRUPT)
+			tfa_log(at->log, LOG_ERR, "store %s/%s: record is "
+			    "corrupt; refusing it", at->path, name);
 		goto out;
 	}
 	if (st != NULL) {
 		st->gen = b->gen;
 		st->base = b;
 		b = NULL;
+		/* what tfa_store_save compares with: no copy of the lists */
+		if (tfa_record_copy(&st->seen, rec) != TFA_OK)
+			tfa_record_init(&st->seen);
 	}
 out:
 	base_drop(&b);
@@ -1049,6 +1176,43 @@ make_overlay(const struct tfa_store *st, const struct entries *cur,
 }
 
 /*
+ * make_overlay for a record whose lists are the ones loaded (st->seen's,
+ * shared: unchanged) and cur its other entries: those of cur that differ,
+ * and the loaded overlay's list entries as they are.  Costs nothing per
+ * list element.
+ */
+static bool
+make_overlay_fixed(const struct tfa_store *st, const struct entries *cur,
+    char *payload, size_t *len)
+{
+	const struct entry *b;
+	size_t n = 0, k, v;
+
+	if (!st->current || st->gen == 0 || st->base == NULL ||
+	    cur->n != st->base->n_fixed)
+		return false;
+	for (size_t i = 0; i < cur->n; i++) {
+		if ((b = entries_find(&st->base->raw, cur->v[i].key)) == NULL)
+			return false;
+		if (strcmp(b->val, cur->v[i].val) == 0)
+			continue;
+		if (whole_only(b->key))
+			return false;
+		k = strlen(cur->v[i].key) + 1;
+		v = strlen(cur->v[i].val) + 1;
+		if (k + v > TFA_OVL_PAYLOAD - n)
+			return false;
+		memcpy(payload + n, cur->v[i].key, k);
+		memcpy(payload + n + k, cur->v[i].val, v);
+		n += k + v;
+	}
+	if ((k = list_part(&st->ovl, NULL)) > TFA_OVL_PAYLOAD - n)
+		return false;
+	*len = n + list_part(&st->ovl, payload + n);
+	return true;
+}
+
+/*
  * Open the overlay read-write, making it (two empty slots, synced) when it
  * is missing or not whole; *made: the directory needs syncing.  A file
  * found whole under the lock is not looked at again.
@@ -1127,6 +1291,17 @@ tfa_store_save(struct tfa_store *st, const struct tfa_record *rec)
 		r = TFA_ERR_NOMEM;
 		goto out;
 	}
+	if (rec->shared != NULL && rec->shared == st->seen.shared) {
+		if ((r = tfa_record_encode_fixed(rec, collect_entry,
+		    &cur)) != TFA_OK)
+			goto out;
+		if (make_overlay_fixed(st, &cur, payload, &len)) {
+			r = write_overlay(st, payload, len);
+			goto out;
+		}
+		entries_free(&cur);
+		cur = (struct entries){ 0 };
+	}
 	if ((r = tfa_record_encode(rec, collect_entry, &cur)) != TFA_OK)
 		goto out;
 	if (make_overlay(st, &cur, payload, &len)) {
@@ -1147,6 +1322,7 @@ tfa_store_save(struct tfa_store *st, const struct tfa_record *rec)
 		goto out;
 	/* the new database is the base now; the overlay's slots are void */
 	base_drop(&st->base);
+	tfa_record_wipe(&st->seen);	/* its lists are in the database */
 	st->gen = gen;
 	tfa_ovl_init(&st->ovl, gen);
 	/* without it (no memory) the next save writes whole */
@@ -1203,6 +1379,7 @@ tfa_store_close(struct tfa_store **stp)
 		gdbm_close(st->peekdb);
 	if (st->peeked)
 		tfa_record_wipe(&st->peek_rec);
+	tfa_record_wipe(&st->seen);
 	if (st->ovlfd >= 0)
 		close(st->ovlfd);
 	if (st->lockfd >= 0)

@@ -542,8 +542,7 @@ key_remove(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
 	if (tfa_auth_enrolled(c->cfg, rec) &&
 	    (r = prove(c, req, res, st, rec)) != TFA_OK)
 		return r;
-	tfa_record_remove_key(rec, i);
-	return TFA_OK;
+	return tfa_record_remove_key(rec, i);
 }
 
 static tfa_err

@@ -119,10 +119,8 @@ apppw_remove(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
 	(void)st;
 	(void)arg;
 	for (i = 0; i < rec->n_apppw; i++)
-		if (rec->apppw[i].id == req->id) {
-			tfa_record_remove_apppw(rec, i);
-			return TFA_OK;
-		}
+		if (rec->apppw[i].id == req->id)
+			return tfa_record_remove_apppw(rec, i);
 	return TFA_ERR_NOENT;
 }
 
@@ -171,7 +169,10 @@ device_remove(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
 	(void)arg;
 	for (i = rec->n_dev; i-- > 0;)
 		if (req->id == 0 || rec->dev[i].id == req->id) {
-			tfa_record_remove_device(rec, i);
+			tfa_err r = tfa_record_remove_device(rec, i);
+
+			if (r != TFA_OK)
+				return r;
 			res->u.removed++;
 		}
 	return res->u.removed == 0 && req->id != 0 ? TFA_ERR_NOENT : TFA_OK;

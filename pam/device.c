@@ -78,9 +78,16 @@ mark_seen(struct ctx *c, struct tfa_record *rec, const char *host,
 	*changed = false;
 	if (tfa_device_find_host(rec, tfa_pam_class(c), host, now, &i) !=
 	    TFA_DEVICE_NONE) {
-		*changed = tfa_device_touch(&rec->dev[i], host, now) || trust;
+		struct tfa_device d = rec->dev[i];
+
+		if (!tfa_device_touch(&d, host, now) && !trust)
+			return TFA_OK;	/* nothing to write */
 		if (trust)
-			rec->dev[i].trusted_until = until;
+			d.trusted_until = until;
+		if ((r = tfa_record_own(rec)) != TFA_OK)
+			return r;
+		*tfa_record_device_at(rec, i) = d;
+		*changed = true;
 		return TFA_OK;
 	}
 	if (only_touch)

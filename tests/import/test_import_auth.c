@@ -191,7 +191,7 @@ test_apply_keys(void)
 	CHECK_EQ(tfa_import_apply(&u, &rec, true, NOW, &replaced, &why),
 	    TFA_OK);
 	CHECK_EQ(replaced, TFA_IMPORT_REPLACED_KEYS);
-	old = rec.n_keys == 1 ? &rec.keys[0] : NULL;
+	old = rec.n_keys == 1 ? tfa_record_key_at(&rec, 0) : NULL;
 	CHECK(old != NULL && old->cred_id[0] == 0xcc && old->id == 10);
 	tfa_record_wipe(&rec);
 }

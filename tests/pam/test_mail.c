@@ -224,8 +224,11 @@ expire_devices(struct tfa_record *rec, void *arg)
 	size_t i;
 
 	(void)arg;
+	if (tfa_record_own(rec) != TFA_OK)
+		abort();
 	for (i = 0; i < rec->n_dev; i++)
-		rec->dev[i].trusted_until = (int64_t)fake_now - 1;
+		tfa_record_device_at(rec, i)->trusted_until =
+		    (int64_t)fake_now - 1;
 }
 
 /* The element of a list named or addressed so (list order is not kept). */

@@ -14,6 +14,7 @@
  *   tfa-testrec STORE forget USER           remove every device
  *   tfa-testrec STORE age USER DAYS         move every date DAYS back
  */
+#include <err.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,15 +92,25 @@ do_apppw(struct tfa_record *rec, const char *services)
 	printf("%s\n", shown);
 }
 
+/* A change to the lists needs the record's own copy of them. */
+static void
+own(struct tfa_record *rec)
+{
+	if (tfa_record_own(rec) != TFA_OK)
+		errx(1, "out of memory");
+}
+
 static void
 do_expire(struct tfa_record *rec, const char *arg)
 {
 	size_t i;
 
 	(void)arg;
+	own(rec);
 	for (i = 0; i < rec->n_dev; i++)
 		if (rec->dev[i].trusted_until != 0)
-			rec->dev[i].trusted_until = tfa_now() - 1;
+			tfa_record_device_at(rec, i)->trusted_until =
+			    tfa_now() - 1;
 }
 
 static void
@@ -107,7 +118,8 @@ do_forget(struct tfa_record *rec, const char *arg)
 {
 	(void)arg;
 	while (rec->n_dev > 0)
-		tfa_record_remove_device(rec, rec->n_dev - 1);
+		if (tfa_record_remove_device(rec, rec->n_dev - 1) != TFA_OK)
+			errx(1, "out of memory");
 }
 
 static void
@@ -116,16 +128,21 @@ do_age(struct tfa_record *rec, const char *days)
 	int64_t d = 86400 * (int64_t)atoi(days);
 	size_t i;
 
+	own(rec);
 	for (i = 0; i < rec->n_dev; i++) {
-		rec->dev[i].first_seen -= d;
-		rec->dev[i].last_seen -= d;
-		if (rec->dev[i].trusted_until != 0)
-			rec->dev[i].trusted_until -= d;
+		struct tfa_device *dv = tfa_record_device_at(rec, i);
+
+		dv->first_seen -= d;
+		dv->last_seen -= d;
+		if (dv->trusted_until != 0)
+			dv->trusted_until -= d;
 	}
 	for (i = 0; i < rec->n_apppw; i++) {
-		rec->apppw[i].created -= d;
-		if (rec->apppw[i].expires != 0)
-			rec->apppw[i].expires -= d;
+		struct tfa_apppw *a = tfa_record_apppw_at(rec, i);
+
+		a->created -= d;
+		if (a->expires != 0)
+			a->expires -= d;
 	}
 }
 

@@ -2,8 +2,11 @@
  * Unit tests for common/record.c: the entry encoding round-trips exactly,
  * and every malformed entry is TFA_ERR_CORRUPT rather than half-read.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
+#include <sys/wait.h>
 
 #include "check.h"
 #include "record.h"
@@ -445,7 +448,7 @@ test_copy(void)
 	CHECK_EQ(b.failures, 3);
 	CHECK(memcmp(b.totp.secret, a.totp.secret, 20) == 0);
 	CHECK(memcmp(b.dev, a.dev, 5 * sizeof(*a.dev)) == 0);
-	b.dev[0].last_seen = 99;
+	tfa_record_device_at(&b, 0)->last_seen = 99;
 	CHECK_EQ(a.dev[0].last_seen, 0);
 	/* grow the copy past 8 (5 -> 12): the room list_grow counts on */
 	for (i = 0; i < 7; i++)
@@ -509,9 +512,10 @@ test_decode_over(void)
 	CHECK_EQ(base.n, 8);
 	/* a login's kind of change: state, a device, an app password */
 	rec.failures = 9;
-	rec.dev[1].last_seen = 77;
-	snprintf(rec.dev[1].rhost, sizeof(rec.dev[1].rhost), "h");
-	rec.apppw[0].last_used = 55;
+	tfa_record_device_at(&rec, 1)->last_seen = 77;
+	snprintf(tfa_record_device_at(&rec, 1)->rhost, sizeof(rec.dev[1].rhost),
+	    "h");
+	tfa_record_apppw_at(&rec, 0)->last_used = 55;
 	CHECK_EQ(tfa_record_encode(&rec, collect, &want), TFA_OK);
 
 	/* the changed values decoded in place of the old ones */
@@ -553,6 +557,119 @@ test_decode_over(void)
 	tfa_record_wipe(&b);
 }
 
+/* True when f(rec) in a child process dies of SIGABRT. */
+static bool
+aborts(void (*f)(struct tfa_record *), struct tfa_record *rec)
+{
+	pid_t pid;
+	int status;
+
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		f(rec);
+		_exit(0);
+	}
+	return pid > 0 && waitpid(pid, &status, 0) == pid &&
+	    WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+}
+
+static void
+poke_device(struct tfa_record *rec)
+{
+	tfa_record_device_at(rec, 0)->last_seen = 1;
+}
+
+static void
+poke_apppw(struct tfa_record *rec)
+{
+	tfa_record_apppw_at(rec, 0)->last_used = 1;
+}
+
+static void
+poke_key(struct tfa_record *rec)
+{
+	tfa_record_key_at(rec, 0)->sign_count = 1;
+}
+
+/*
+ * Shared lists: a copy shares them, never changes them; a record that
+ * changes a list gets its own copy first, and asking a shared record for a
+ * writable element is refused outright.
+ */
+static void
+test_shared(void)
+{
+	struct tfa_record a, b, c;
+	struct tfa_device *d;
+	size_t i;
+
+	tfa_record_init(&a);
+	a.totp.enabled = true;
+	for (i = 0; i < 3; i++) {
+		CHECK((d = tfa_record_add_device(&a)) != NULL);
+		d->last_seen = 10 + (int64_t)i;
+	}
+	CHECK(tfa_record_add_apppw(&a) != NULL);
+	CHECK(tfa_record_add_key(&a) != NULL);
+	CHECK(a.shared == NULL);
+	CHECK_EQ(tfa_record_share(&a), TFA_OK);
+	CHECK(a.shared != NULL);
+	CHECK_EQ(tfa_record_share(&a), TFA_OK);	/* already */
+
+	/* a copy shares, whatever the number of elements */
+	CHECK_EQ(tfa_record_copy(&b, &a), TFA_OK);
+	CHECK(b.shared == a.shared && b.dev == a.dev && b.apppw == a.apppw &&
+	    b.keys == a.keys);
+	CHECK(aborts(poke_device, &b));
+	CHECK(aborts(poke_apppw, &b));
+	CHECK(aborts(poke_key, &b));
+	CHECK_EQ(b.dev[0].last_seen, 10);
+
+	/* owning copies: changes stay in b */
+	CHECK_EQ(tfa_record_own(&b), TFA_OK);
+	CHECK(b.shared == NULL && b.dev != a.dev && b.apppw != a.apppw);
+	CHECK(memcmp(b.dev, a.dev, 3 * sizeof(*a.dev)) == 0);
+	tfa_record_device_at(&b, 1)->last_seen = 99;
+	CHECK_EQ(a.dev[1].last_seen, 11);
+	CHECK(!aborts(poke_device, &b));
+	CHECK_EQ(tfa_record_own(&b), TFA_OK);	/* already */
+
+	/* adding and removing own the lists first */
+	CHECK_EQ(tfa_record_copy(&c, &a), TFA_OK);
+	CHECK(tfa_record_add_device(&c) != NULL);
+	CHECK(c.shared == NULL && c.n_dev == 4 && a.n_dev == 3);
+	tfa_record_wipe(&c);
+	CHECK_EQ(tfa_record_copy(&c, &a), TFA_OK);
+	CHECK_EQ(tfa_record_remove_device(&c, 5), TFA_ERR_INVAL);
+	CHECK(c.shared == a.shared);
+	CHECK_EQ(tfa_record_remove_device(&c, 0), TFA_OK);
+	CHECK(c.shared == NULL && c.n_dev == 2 && c.dev[0].last_seen == 11);
+	CHECK(a.n_dev == 3 && a.dev[0].last_seen == 10);
+	tfa_record_wipe(&c);
+
+	/* decoding over a shared record: never into its lists */
+	CHECK_EQ(tfa_record_copy(&c, &a), TFA_OK);
+	CHECK_EQ(tfa_record_decode_over(&c, "dev.1", 5, "kind=host", 9),
+	    TFA_ERR_INVAL);
+	CHECK_EQ(tfa_record_decode_over(&c, "state", 5, "disabled=0 "
+	    "last_step=7 failures=4 locked_until=0 last_login=0 "
+	    "last_method=none last_id=5", 88), TFA_OK);
+	CHECK_EQ(c.failures, 4);
+	CHECK_EQ(a.dev[0].last_seen, 10);
+	/* finish checks shared lists' highest ids against last_id */
+	c.decoded = a.decoded | 3;
+	c.last_id = 5;
+	CHECK_EQ(tfa_record_finish(&c), TFA_OK);
+	c.last_id = 4;
+	CHECK_EQ(tfa_record_finish(&c), TFA_ERR_CORRUPT);
+	tfa_record_wipe(&c);
+
+	/* the lists live while any record shares them */
+	tfa_record_wipe(&a);
+	CHECK(b.dev[1].last_seen == 99);
+	tfa_record_wipe(&b);
+}
+
 int
 main(void)
 {
@@ -568,5 +685,6 @@ main(void)
 	test_wipe();
 	test_copy();
 	test_decode_over();
+	test_shared();
 	return tfa_check_done();
 }

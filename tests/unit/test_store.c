@@ -174,8 +174,11 @@ read_failures(const struct fixture *fx, const char *user)
 {
 	struct tfa_record rec;
 	tfa_err r = tfa_store_read(&fx->cfg, &tlog, user, &rec);
+	long n = r == TFA_OK ? (long)rec.failures : -1 - (long)r;
 
-	return r == TFA_OK ? (long)rec.failures : -1 - (long)r;
+	if (r == TFA_OK)
+		tfa_record_wipe(&rec);
+	return n;
 }
 
 static void
@@ -1229,8 +1232,9 @@ seen(const struct fixture *fx, size_t i, int64_t when)
 	CHECK_EQ(tfa_store_lock(&fx->cfg, &tlog, "alice", &st), TFA_OK);
 	CHECK_EQ(tfa_store_load(st, &rec), TFA_OK);
 	CHECK(i < rec.n_dev);
+	CHECK_EQ(tfa_record_own(&rec), TFA_OK);
 	if (i < rec.n_dev)
-		rec.dev[i].last_seen = when;
+		tfa_record_device_at(&rec, i)->last_seen = when;
 	CHECK_EQ(tfa_store_save(st, &rec), TFA_OK);
 	tfa_record_wipe(&rec);
 	tfa_store_close(&st);
@@ -1332,6 +1336,102 @@ reads_opening(const struct fixture *fx, unsigned n, long want)
 		CHECK_EQ(read_failures(fx, "alice"), want);
 	tfa_test_counted = NULL;
 	return tfa_test_opens;
+}
+
+/* A login's change to alice's failure count alone: her lists untouched. */
+static void
+fail_once(const struct fixture *fx, unsigned failures)
+{
+	struct tfa_store *st;
+	struct tfa_record rec;
+
+	CHECK_EQ(tfa_store_lock(&fx->cfg, &tlog, "alice", &st), TFA_OK);
+	CHECK_EQ(tfa_store_load(st, &rec), TFA_OK);
+	CHECK(rec.shared != NULL);
+	rec.failures = failures;
+	CHECK_EQ(tfa_store_save(st, &rec), TFA_OK);
+	tfa_record_wipe(&rec);
+	tfa_store_close(&st);
+}
+
+/*
+ * Readers of a kept database share its decoded lists instead of copying
+ * them; an overlay's device changes are decoded once into a view that the
+ * next readers share while the overlay changes them the same way; and a
+ * save that leaves the lists alone keeps the overlay's device changes.
+ */
+static void
+test_shared_lists(void)
+{
+	struct fixture fx;
+	struct tfa_record rec, r1, r2;
+	struct tfa_device *d;
+	char db0[8192], db1[8192];
+	ssize_t n0, n1;
+	size_t i;
+	int64_t t = tfa_now();
+
+	fx_init(&fx, "store-shared");
+	make_record(&rec, 0);
+	for (i = 0; i < 3; i++) {
+		CHECK((d = tfa_record_add_device(&rec)) != NULL);
+		snprintf(d->service, sizeof(d->service), "sshd");
+		snprintf(d->rhost, sizeof(d->rhost), "192.0.2.%zu", i);
+		d->first_seen = d->last_seen = t;
+	}
+	CHECK_EQ(save(&fx, "alice", &rec), TFA_OK);
+	tfa_record_wipe(&rec);
+	n0 = slurp(fx_path(&fx, "alice.db"), db0, sizeof(db0));
+	settle();
+
+	/* two readers, one copy of the lists */
+	CHECK_EQ(tfa_store_read(&fx.cfg, &tlog, "alice", &r1), TFA_OK);
+	CHECK_EQ(tfa_store_read(&fx.cfg, &tlog, "alice", &r2), TFA_OK);
+	CHECK(r1.shared != NULL && r1.dev == r2.dev && r1.n_dev == 3);
+	tfa_record_wipe(&r2);
+
+	/* the state alone changes: the lists are still the database's */
+	fail_once(&fx, 2);
+	CHECK_EQ(tfa_store_read(&fx.cfg, &tlog, "alice", &r2), TFA_OK);
+	CHECK(r2.failures == 2 && r2.dev == r1.dev);
+	tfa_record_wipe(&r2);
+
+	/* a device's change: a view, shared by the readers that follow */
+	seen(&fx, 1, t + 40);
+	CHECK_EQ(tfa_store_read(&fx.cfg, &tlog, "alice", &r2), TFA_OK);
+	CHECK_EQ(tfa_store_read(&fx.cfg, &tlog, "alice", &rec), TFA_OK);
+	CHECK(r2.dev != r1.dev && rec.dev == r2.dev);
+	CHECK(r2.n_dev == 3 && r2.dev[1].last_seen == t + 40);
+	CHECK_EQ(r1.dev[1].last_seen, t);	/* the old reader's, as read */
+	tfa_record_wipe(&rec);
+
+	/* a save of the state alone keeps the device's change */
+	fail_once(&fx, 3);
+	check_seen(&fx, t, t + 40, t);
+	CHECK_EQ(read_failures(&fx, "alice"), 3);
+	CHECK_EQ(tfa_store_read(&fx.cfg, &tlog, "alice", &rec), TFA_OK);
+	CHECK(rec.dev == r2.dev);	/* the same change: the same view */
+	tfa_record_wipe(&rec);
+
+	/* the same device changed again: a new view, never the old one */
+	seen(&fx, 1, t + 50);
+	check_seen(&fx, t, t + 50, t);
+	seen(&fx, 2, t + 60);
+	check_seen(&fx, t, t + 50, t + 60);
+	fail_once(&fx, 4);
+	check_seen(&fx, t, t + 50, t + 60);
+	seen(&fx, 1, t);	/* back to the database's value */
+	check_seen(&fx, t, t, t + 60);
+	CHECK_EQ(r2.dev[1].last_seen, t + 40);
+	tfa_record_wipe(&r1);
+	tfa_record_wipe(&r2);
+
+	/* all of it in the overlay: the database was never rewritten */
+	n1 = slurp(fx_path(&fx, "alice.db"), db1, sizeof(db1));
+	CHECK(n0 > 0 && n1 == n0 && memcmp(db0, db1, (size_t)n0) == 0);
+	CHECK_EQ(read_failures(&fx, "alice"), 4);
+	CHECK_EQ(log_count, 0);
+	fx_done(&fx);
 }
 
 #define KEPT_USERS 80	/* more than the store keeps */
@@ -1476,6 +1576,7 @@ main(void)
 	test_generation();
 	test_peek_then_load();
 	test_kept();
+	test_shared_lists();
 	test_kill_9();
 	return tfa_check_done();
 }
