@@ -146,6 +146,48 @@ tfa_fields_encode(const void *obj, const struct tfa_field *f, size_t nf,
 	return TFA_OK;
 }
 
+static bool
+field_equal(const void *a, const void *b, const struct tfa_field *f)
+{
+	const char *p = (const char *)a + f->off, *q = (const char *)b + f->off;
+	size_t n;
+
+	switch (f->type) {
+	case TFA_F_I64:
+		return *(const int64_t *)(const void *)p ==
+		    *(const int64_t *)(const void *)q;
+	case TFA_F_UINT:
+		return *(const unsigned *)(const void *)p ==
+		    *(const unsigned *)(const void *)q;
+	case TFA_F_INT:
+	case TFA_F_ENUM:
+		return *(const int *)(const void *)p ==
+		    *(const int *)(const void *)q;
+	case TFA_F_BOOL:
+		return *(const bool *)p == *(const bool *)q;
+	case TFA_F_BYTES:
+		return memcmp(p, q, f->size) == 0;
+	case TFA_F_VBYTES:
+		n = *(const size_t *)(const void *)((const char *)a +
+		    f->len_off);
+		return n == *(const size_t *)(const void *)((const char *)b +
+		    f->len_off) && n <= f->size && memcmp(p, q, n) == 0;
+	case TFA_F_STR:
+		return strcmp(p, q) == 0;
+	}
+	return false;
+}
+
+bool
+tfa_fields_equal(const void *a, const void *b, const struct tfa_field *f,
+    size_t nf)
+{
+	for (size_t i = 0; i < nf; i++)
+		if (!field_equal(a, b, &f[i]))
+			return false;
+	return true;
+}
+
 static int
 parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
 {

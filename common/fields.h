@@ -6,6 +6,7 @@
 #ifndef TFA_FIELDS_H
 #define TFA_FIELDS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +37,14 @@ struct tfa_field {
 /* Encode obj's fields into buf; TFA_ERR_INVAL when it does not fit. */
 tfa_err tfa_fields_encode(const void *obj, const struct tfa_field *f,
     size_t nf, char *buf, size_t len);
+
+/*
+ * True when every field of a equals b's: they encode the same.  Only the
+ * fields' own bytes are compared (no padding, nothing after a string's
+ * NUL or past a length).
+ */
+bool tfa_fields_equal(const void *a, const void *b, const struct tfa_field *f,
+    size_t nf);
 
 /* Decode s (modified in place) into obj; TFA_ERR_CORRUPT on anything odd. */
 tfa_err tfa_fields_decode(void *obj, const struct tfa_field *f, size_t nf,

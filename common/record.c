@@ -406,10 +406,20 @@ emit_fields(tfa_entry_fn emit, void *arg, const char *key, const void *obj,
 }
 
 static tfa_err
+emit_element(const struct list *l, const void *e, tfa_entry_fn emit,
+    void *arg, char *buf)
+{
+	char key[32];
+
+	snprintf(key, sizeof(key), "%s%u", l->prefix,
+	    (unsigned)*(const uint32_t *)e);
+	return emit_fields(emit, arg, key, e, l->fields, l->nf, buf);
+}
+
+static tfa_err
 emit_lists(const struct tfa_record *rec, tfa_entry_fn emit, void *arg,
     char *buf)
 {
-	char key[32];
 	size_t i, j;
 	tfa_err r;
 
@@ -420,16 +430,10 @@ emit_lists(const struct tfa_record *rec, tfa_entry_fn emit, void *arg,
 		size_t n = *list_count((struct tfa_record *)(uintptr_t)rec,
 		    l);
 
-		for (j = 0; j < n; j++) {
-			const void *e = items + j * l->elem;
-
-			snprintf(key, sizeof(key), "%s%u", l->prefix,
-			    (unsigned)*(const uint32_t *)e);
-			r = emit_fields(emit, arg, key, e, l->fields, l->nf,
-			    buf);
-			if (r != TFA_OK)
+		for (j = 0; j < n; j++)
+			if ((r = emit_element(l, items + j * l->elem, emit, arg,
+			    buf)) != TFA_OK)
 				return r;
-		}
 	}
 	return TFA_OK;
 }
@@ -474,6 +478,42 @@ tfa_record_encode_fixed(const struct tfa_record *rec, tfa_entry_fn emit,
     void *arg)
 {
 	return encode(rec, emit, arg, false);
+}
+
+tfa_err
+tfa_record_encode_changed(const struct tfa_record *rec,
+    const struct tfa_record *was, tfa_entry_fn emit, void *arg)
+{
+	struct tfa_record *r0 = (struct tfa_record *)(uintptr_t)rec;
+	struct tfa_record *w0 = (struct tfa_record *)(uintptr_t)was;
+	tfa_err r = TFA_OK;
+	size_t i, j;
+	char *buf;
+
+	for (i = 0; i < NLISTS; i++)
+		if (*list_count(r0, &lists[i]) != *list_count(w0, &lists[i]))
+			return TFA_ERR_INVAL;
+	if ((buf = malloc(TFA_ENTRY_MAX)) == NULL)
+		return TFA_ERR_NOMEM;
+	for (i = 0; i < NLISTS && r == TFA_OK; i++) {
+		const struct list *l = &lists[i];
+		const char *a = *list_items(r0, l), *b = *list_items(w0, l);
+		size_t n = *list_count(r0, l);
+
+		if (a == b)
+			continue;
+		for (j = 0; j < n && r == TFA_OK; j++, a += l->elem,
+		    b += l->elem) {
+			if (*(const uint32_t *)(const void *)a !=
+			    *(const uint32_t *)(const void *)b)
+				r = TFA_ERR_INVAL;	/* not the same element */
+			else if (!tfa_fields_equal(a, b, l->fields, l->nf))
+				r = emit_element(l, a, emit, arg, buf);
+		}
+	}
+	explicit_bzero(buf, TFA_ENTRY_MAX);
+	free(buf);
+	return r;
 }
 
 /* "apppw.17" → the list and id 17; ids are canonical decimals from 1. */

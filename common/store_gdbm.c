@@ -632,8 +632,8 @@ decode_base(const struct entries *raw, struct tfa_record *rec)
 
 /*
  * The overlay's entries that change list elements, one after another as
- * in the overlay (key, NUL, value, NUL), into buf (TFA_OVL_PAYLOAD bytes;
- * NULL: only count); their length.
+ * in the overlay (key, NUL, value, NUL), into buf (TFA_OVL_PAYLOAD bytes);
+ * their length.
  */
 static size_t
 list_part(const struct tfa_ovl *ovl, char *buf)
@@ -646,10 +646,8 @@ list_part(const struct tfa_ovl *ovl, char *buf)
 		vl = strlen(v) + 1;
 		if (!tfa_record_is_list_key(k, kl - 1))
 			continue;
-		if (buf != NULL) {
-			memcpy(buf + n, k, kl);
-			memcpy(buf + n + kl, v, vl);
-		}
+		memcpy(buf + n, k, kl);
+		memcpy(buf + n + kl, v, vl);
 		n += kl + vl;
 	}
 	return n;
@@ -1142,19 +1140,26 @@ whole_only(const char *key)
 }
 
 /*
- * The overlay that turns the loaded database into cur: every entry whose
- * value differs.  False when cur cannot be one: no database generation, an
- * entry added or removed, the TOTP entry changed, or too much changed.
+ * The overlay that turns the loaded database into the record to save,
+ * from what changed since the record was read (st->seen): cur holds the
+ * record's entries that are not list elements (the first nfixed) and those
+ * of the list elements that differ from the ones read.  Every entry of cur
+ * whose value differs from the database's goes in, and the overlay's
+ * entries of the other elements as they are, so an unchanged element costs
+ * nothing.  False when the record cannot be an overlay: no database
+ * generation, an entry added or removed, the TOTP entry changed, or too
+ * much changed.
  */
 static bool
 make_overlay(const struct tfa_store *st, const struct entries *cur,
-    char *payload, size_t *len)
+    size_t nfixed, char *payload, size_t *len)
 {
 	const struct entry *b;
-	size_t n = 0, k, v;
+	const char *k, *v;
+	size_t n = 0, kl, vl, pos = 0, j;
 
 	if (!st->current || st->gen == 0 || st->base == NULL ||
-	    cur->n != st->base->raw.n)
+	    nfixed != st->base->n_fixed)
 		return false;
 	for (size_t i = 0; i < cur->n; i++) {
 		if ((b = entries_find(&st->base->raw, cur->v[i].key)) == NULL)
@@ -1163,52 +1168,31 @@ make_overlay(const struct tfa_store *st, const struct entries *cur,
 			continue;
 		if (whole_only(b->key))
 			return false;
-		k = strlen(cur->v[i].key) + 1;
-		v = strlen(cur->v[i].val) + 1;
-		if (k + v > TFA_OVL_PAYLOAD - n)
+		kl = strlen(cur->v[i].key) + 1;
+		vl = strlen(cur->v[i].val) + 1;
+		if (kl + vl > TFA_OVL_PAYLOAD - n)
 			return false;
-		memcpy(payload + n, cur->v[i].key, k);
-		memcpy(payload + n + k, cur->v[i].val, v);
-		n += k + v;
+		memcpy(payload + n, cur->v[i].key, kl);
+		memcpy(payload + n + kl, cur->v[i].val, vl);
+		n += kl + vl;
+	}
+	while (tfa_ovl_next(st->ovl.payload, st->ovl.len, &pos, &k, &v)) {
+		kl = strlen(k) + 1;
+		vl = strlen(v) + 1;
+		if (!tfa_record_is_list_key(k, kl - 1))
+			continue;
+		for (j = nfixed; j < cur->n && strcmp(cur->v[j].key, k) != 0;
+		    j++)
+			;
+		if (j < cur->n)
+			continue;	/* changed: decided above */
+		if (kl + vl > TFA_OVL_PAYLOAD - n)
+			return false;
+		memcpy(payload + n, k, kl);
+		memcpy(payload + n + kl, v, vl);
+		n += kl + vl;
 	}
 	*len = n;
-	return true;
-}
-
-/*
- * make_overlay for a record whose lists are the ones loaded (st->seen's,
- * shared: unchanged) and cur its other entries: those of cur that differ,
- * and the loaded overlay's list entries as they are.  Costs nothing per
- * list element.
- */
-static bool
-make_overlay_fixed(const struct tfa_store *st, const struct entries *cur,
-    char *payload, size_t *len)
-{
-	const struct entry *b;
-	size_t n = 0, k, v;
-
-	if (!st->current || st->gen == 0 || st->base == NULL ||
-	    cur->n != st->base->n_fixed)
-		return false;
-	for (size_t i = 0; i < cur->n; i++) {
-		if ((b = entries_find(&st->base->raw, cur->v[i].key)) == NULL)
-			return false;
-		if (strcmp(b->val, cur->v[i].val) == 0)
-			continue;
-		if (whole_only(b->key))
-			return false;
-		k = strlen(cur->v[i].key) + 1;
-		v = strlen(cur->v[i].val) + 1;
-		if (k + v > TFA_OVL_PAYLOAD - n)
-			return false;
-		memcpy(payload + n, cur->v[i].key, k);
-		memcpy(payload + n + k, cur->v[i].val, v);
-		n += k + v;
-	}
-	if ((k = list_part(&st->ovl, NULL)) > TFA_OVL_PAYLOAD - n)
-		return false;
-	*len = n + list_part(&st->ovl, payload + n);
 	return true;
 }
 
@@ -1291,11 +1275,19 @@ tfa_store_save(struct tfa_store *st, const struct tfa_record *rec)
 		r = TFA_ERR_NOMEM;
 		goto out;
 	}
-	if (rec->shared != NULL && rec->shared == st->seen.shared) {
+	if (st->seen.shared != NULL) {
+		size_t nfixed;
+
 		if ((r = tfa_record_encode_fixed(rec, collect_entry,
 		    &cur)) != TFA_OK)
 			goto out;
-		if (make_overlay_fixed(st, &cur, payload, &len)) {
+		nfixed = cur.n;
+		r = tfa_record_encode_changed(rec, &st->seen, collect_entry,
+		    &cur);
+		if (r != TFA_OK && r != TFA_ERR_INVAL)
+			goto out;
+		if (r == TFA_OK && make_overlay(st, &cur, nfixed, payload,
+		    &len)) {
 			r = write_overlay(st, payload, len);
 			goto out;
 		}
@@ -1304,10 +1296,6 @@ tfa_store_save(struct tfa_store *st, const struct tfa_record *rec)
 	}
 	if ((r = tfa_record_encode(rec, collect_entry, &cur)) != TFA_OK)
 		goto out;
-	if (make_overlay(st, &cur, payload, &len)) {
-		r = write_overlay(st, payload, len);
-		goto out;
-	}
 	do {
 		if ((r = tfa_random(&gen, sizeof(gen))) != TFA_OK)
 			goto out;
@@ -1320,18 +1308,25 @@ tfa_store_save(struct tfa_store *st, const struct tfa_record *rec)
 	if ((r = open_overlay(st, &made)) != TFA_OK ||
 	    (r = write_db(st, &cur, gen)) != TFA_OK)
 		goto out;
-	/* the new database is the base now; the overlay's slots are void */
+	/*
+	 * The new database is the base now, rec what the next save compares
+	 * with; the overlay's slots are void.  Without memory for it, the
+	 * next save writes whole.
+	 */
 	base_drop(&st->base);
-	tfa_record_wipe(&st->seen);	/* its lists are in the database */
+	tfa_record_wipe(&st->seen);
 	st->gen = gen;
 	tfa_ovl_init(&st->ovl, gen);
-	/* without it (no memory) the next save writes whole */
 	st->current = false;
 	if ((st->base = base_new()) != NULL) {
 		st->base->gen = gen;
 		st->base->raw = cur;
+		st->base->n_fixed = cur.n - rec->n_apppw - rec->n_dev -
+		    rec->n_keys;
 		cur = (struct entries){ 0 };
-		st->current = entries_index(&st->base->raw) == TFA_OK;
+		st->current = entries_index(&st->base->raw) == TFA_OK &&
+		    tfa_record_copy(&st->seen, rec) == TFA_OK &&
+		    tfa_record_share(&st->seen) == TFA_OK;
 	}
 out:
 	if (payload != NULL) {

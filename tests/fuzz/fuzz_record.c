@@ -6,7 +6,9 @@
  * and that encoding decodes to a record that encodes the same (no record
  * that loads but cannot be saved, no field that changes on a round trip);
  * the same entries decoded over the record (tfa_record_decode_over, as an
- * overlay is) leave it encoding the same.
+ * overlay is) leave it encoding the same, and its elements the same bytes
+ * (tfa_record_encode_changed finds nothing); shared, the record encodes
+ * the same, and so does a copy, which shares its lists.
  */
 #include <string.h>
 
@@ -72,7 +74,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct tfa_record rec, again;
-	struct entries e1 = { 0 }, e2 = { 0 }, e3 = { 0 };
+	struct entries e1 = { 0 }, e2 = { 0 }, e3 = { 0 }, e4 = { 0 };
 
 	if (decode(&rec, (const char *)data, size) == TFA_OK) {
 		FUZZ_ASSERT(tfa_record_encode(&rec, collect, &e1) == TFA_OK);
@@ -87,11 +89,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(tfa_record_encode(&again, collect, &e3) == TFA_OK);
 		FUZZ_ASSERT(e1.len == e3.len &&
 		    memcmp(e1.text, e3.text, e1.len) == 0);
+		FUZZ_ASSERT(tfa_record_encode_changed(&again, &rec, collect,
+		    &e4) == TFA_OK && e4.len == 0);
+		tfa_record_wipe(&again);
+		FUZZ_ASSERT(tfa_record_share(&rec) == TFA_OK);
+		FUZZ_ASSERT(tfa_record_copy(&again, &rec) == TFA_OK);
+		FUZZ_ASSERT(again.dev == rec.dev && again.apppw == rec.apppw);
+		FUZZ_ASSERT(tfa_record_encode(&again, collect, &e4) == TFA_OK);
+		FUZZ_ASSERT(e1.len == e4.len &&
+		    memcmp(e1.text, e4.text, e1.len) == 0);
 		tfa_record_wipe(&again);
 	}
 	tfa_record_wipe(&rec);
 	free(e1.text);
 	free(e2.text);
 	free(e3.text);
+	free(e4.text);
 	return 0;
 }

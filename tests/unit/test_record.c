@@ -664,6 +664,44 @@ test_shared(void)
 	CHECK_EQ(tfa_record_finish(&c), TFA_ERR_CORRUPT);
 	tfa_record_wipe(&c);
 
+	/* what changed, element by element */
+	{
+		static struct entries es;
+
+		es = (struct entries){ 0 };
+		CHECK_EQ(tfa_record_copy(&c, &a), TFA_OK);
+		CHECK_EQ(tfa_record_encode_changed(&c, &a, collect, &es),
+		    TFA_OK);
+		CHECK_EQ(es.n, 0);		/* shared: nothing */
+		CHECK_EQ(tfa_record_own(&c), TFA_OK);
+		CHECK_EQ(tfa_record_encode_changed(&c, &a, collect, &es),
+		    TFA_OK);
+		CHECK_EQ(es.n, 0);		/* copied, the same bytes */
+		/* bytes no field holds (past a string's end) do not count */
+		d = tfa_record_device_at(&c, 0);
+		memset(d->rhost + strlen(d->rhost) + 1, 'x', 8);
+		CHECK_EQ(tfa_record_encode_changed(&c, &a, collect, &es),
+		    TFA_OK);
+		CHECK_EQ(es.n, 0);
+		tfa_record_device_at(&c, 2)->last_seen = 7;
+		tfa_record_key_at(&c, 0)->sign_count = 9;
+		CHECK_EQ(tfa_record_encode_changed(&c, &a, collect, &es),
+		    TFA_OK);
+		CHECK_EQ(es.n, 2);
+		CHECK(strcmp(es.e[0].key, "dev.3") == 0 &&
+		    strstr(es.e[0].val, "last_seen=7") != NULL);
+		CHECK(strcmp(es.e[1].key, "key.5") == 0 &&
+		    strstr(es.e[1].val, "count=9") != NULL);
+		/* another element in a place, or one fewer: not comparable */
+		tfa_record_device_at(&c, 1)->id = 9;
+		CHECK_EQ(tfa_record_encode_changed(&c, &a, collect, &es),
+		    TFA_ERR_INVAL);
+		CHECK_EQ(tfa_record_remove_device(&c, 0), TFA_OK);
+		CHECK_EQ(tfa_record_encode_changed(&c, &a, collect, &es),
+		    TFA_ERR_INVAL);
+		tfa_record_wipe(&c);
+	}
+
 	/* the lists live while any record shares them */
 	tfa_record_wipe(&a);
 	CHECK(b.dev[1].last_seen == 99);

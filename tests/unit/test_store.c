@@ -1430,6 +1430,36 @@ test_shared_lists(void)
 	n1 = slurp(fx_path(&fx, "alice.db"), db1, sizeof(db1));
 	CHECK(n0 > 0 && n1 == n0 && memcmp(db0, db1, (size_t)n0) == 0);
 	CHECK_EQ(read_failures(&fx, "alice"), 4);
+
+	/*
+	 * A new device writes a new database; a second save through the same
+	 * handle compares with what the first wrote, and goes to the overlay.
+	 */
+	{
+		struct tfa_store *st;
+		struct stat s0, s1, s2;
+
+		CHECK_EQ(stat(fx_path(&fx, "alice.db"), &s0), 0);
+		CHECK_EQ(tfa_store_lock(&fx.cfg, &tlog, "alice", &st), TFA_OK);
+		CHECK_EQ(tfa_store_load(st, &rec), TFA_OK);
+		CHECK((d = tfa_record_add_device(&rec)) != NULL);
+		snprintf(d->service, sizeof(d->service), "sshd");
+		d->first_seen = d->last_seen = t;
+		CHECK_EQ(tfa_store_save(st, &rec), TFA_OK);
+		CHECK_EQ(stat(fx_path(&fx, "alice.db"), &s1), 0);
+		CHECK(s1.st_ino != s0.st_ino);	/* renamed into place */
+		rec.failures = 5;
+		CHECK_EQ(tfa_store_save(st, &rec), TFA_OK);
+		CHECK_EQ(stat(fx_path(&fx, "alice.db"), &s2), 0);
+		CHECK(s2.st_ino == s1.st_ino);
+		tfa_record_wipe(&rec);
+		tfa_store_close(&st);
+	}
+	CHECK_EQ(tfa_store_read(&fx.cfg, &tlog, "alice", &rec), TFA_OK);
+	CHECK(rec.n_dev == 4 && rec.failures == 5);
+	CHECK(rec.n_dev == 4 && rec.dev[0].last_seen == t &&
+	    rec.dev[2].last_seen == t + 60);
+	tfa_record_wipe(&rec);
 	CHECK_EQ(log_count, 0);
 	fx_done(&fx);
 }
