@@ -45,7 +45,7 @@ tfa_err tfa_store_load(struct tfa_store *st, struct tfa_record *rec);
 /* Under the lock: replace the record atomically; durable on return. */
 tfa_err tfa_store_save(struct tfa_store *st, const struct tfa_record *rec);
 
-/* Under the lock: remove the record; durable on return. */
+/* Under the lock: remove the record; durable on return.  Then close st. */
 tfa_err tfa_store_delete(struct tfa_store *st);
 
 /* Release the lock and free; sets *stp to NULL. */

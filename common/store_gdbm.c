@@ -1,6 +1,7 @@
 /*
  * The gdbm store backend: StoreDir/<escaped user>.db, one database per user,
- * with StoreDir/<escaped user>.lock beside it.
+ * with its overlay StoreDir/<escaped user>.st beside it, which is also the
+ * user's lock.
  *
  * Invariants (MUST):
  *  - StoreDir is opened with O_DIRECTORY|O_NOFOLLOW and checked on that
@@ -9,7 +10,8 @@
  *  - Every file is opened with O_NOFOLLOW|O_NONBLOCK and checked on its
  *    descriptor, never on a path: a regular file, owned by the effective
  *    user, mode 0600 or stricter, exactly one link, of bounded size.
- *  - A record changes only under its user's flock().  A change to the
+ *  - A record changes only under its user's flock() of the overlay file,
+ *    taken again if the file lost its name while the lock was awaited.  A change to the
  *    entries a login updates (state, backup codes, devices, app passwords,
  *    keys; never the TOTP secret), with no entry added or removed, goes to
  *    the record's overlay, StoreDir/<escaped user>.st (overlay.h): one slot
@@ -98,10 +100,16 @@ struct place {
 
 struct tfa_store {
 	struct place at;
-	int lockfd;			/* -1 until locked */
-	int ovlfd;			/* the overlay, read-write, once open */
-	bool ovl_whole;			/* ovlfd is a whole file: the lock was
+	int lockfd;			/* the overlay, flock()ed; -1 until
+					   locked */
+	off_t lock_size;		/* its size when locked or made whole */
+	int ovlfd;			/* the overlay, read-write, once open;
+					   lockfd once locked */
+	bool ovl_whole;			/* ovlfd is a whole file: the lock is
 					   held, or peek found it whole */
+	bool peek_ovl;			/* the lock was taken on the overlay
+					   file peek read */
+	bool removed;			/* tfa_store_delete'd: close only */
 	GDBM_FILE peekdb;		/* the database tfa_store_peek read,
 					   held open: its inode stays its own;
 					   NULL when it came from kept_get */
@@ -502,11 +510,12 @@ forget(struct tfa_store *st)
 		st->peeked = false;
 	}
 	tfa_record_wipe(&st->seen);
-	if (st->ovlfd >= 0) {
+	if (st->ovlfd >= 0 && st->ovlfd != st->lockfd)
 		close(st->ovlfd);
-		st->ovlfd = -1;
-	}
-	st->ovl_whole = false;
+	/* under the lock, the overlay stays open: it is the lock */
+	st->ovlfd = st->lockfd;
+	st->ovl_whole = st->lockfd >= 0 && st->lock_size == TFA_OVL_FILE;
+	st->peek_ovl = false;
 }
 
 /* A database's generation: 16 hex digits, not all zero. */
@@ -530,11 +539,12 @@ parse_gen(const char *val, size_t len, uint64_t *gen)
 }
 
 /*
- * The overlay's newest slot for generation gen; none when no file.  With a
- * handle (its ovlfd closed), the file is opened read-write and left open
- * there for the write that may follow: always under the lock; for peek only
- * when it is whole, because a whole overlay stays the file at its name, of
- * its size, until its database is removed with it (load_kept relies on it).
+ * The overlay's newest slot for generation gen; none when no file.  Under
+ * the lock it is read from the locked file.  For peek (a handle not yet
+ * locked, its ovlfd closed), the file is opened read-write and left open
+ * for the lock and the write that may follow when it is whole, because a
+ * whole overlay stays the file at its name, of its size, until its
+ * database is removed with it (load_kept relies on it).
  */
 static tfa_err
 read_overlay(const struct place *at, const char *stem, uint64_t gen,
@@ -550,7 +560,12 @@ read_overlay(const struct place *at, const char *stem, uint64_t gen,
 		return TFA_OK;
 	if ((r = file_name(name, sizeof(name), stem, ".st")) != TFA_OK)
 		return r;
-	if (keeper != NULL && keeper->lockfd < 0) {
+	if (keeper != NULL && keeper->lockfd >= 0) {
+		r = tfa_ovl_read(keeper->lockfd, keeper->lock_size, gen, ovl);
+		keeper->ovlfd = keeper->lockfd;
+		goto out;
+	}
+	if (keeper != NULL) {
 		/* peek: read-write if it can (a read-only store still reads) */
 		struct place quiet = *at;
 
@@ -559,21 +574,20 @@ read_overlay(const struct place *at, const char *stem, uint64_t gen,
 		if (r != TFA_OK && r != TFA_ERR_NOENT)
 			keeper = NULL;	/* again read-only, saying why not */
 	}
-	if (keeper == NULL || keeper->lockfd >= 0)
-		r = open_file_st(at, name, keeper != NULL ? O_RDWR : O_RDONLY,
-		    &fd, &sb);
+	if (keeper == NULL)
+		r = open_file_st(at, name, O_RDONLY, &fd, &sb);
 	if (r == TFA_ERR_NOENT)
 		return TFA_OK;
 	if (r != TFA_OK)
 		return r;
 	r = tfa_ovl_read(fd, sb.st_size, gen, ovl);
-	if (keeper != NULL && r == TFA_OK && (keeper->lockfd >= 0 ||
-	    sb.st_size == TFA_OVL_FILE)) {
+	if (keeper != NULL && r == TFA_OK && sb.st_size == TFA_OVL_FILE) {
 		keeper->ovlfd = fd;
-		keeper->ovl_whole = sb.st_size == TFA_OVL_FILE;
+		keeper->ovl_whole = true;
 	} else {
 		close(fd);
 	}
+out:
 	if (r != TFA_OK)
 		tfa_log(at->log, LOG_ERR, "store %s/%s: %s; refusing the "
 		    "record", at->path, name, r == TFA_ERR_IO ?
@@ -943,27 +957,54 @@ tfa_store_peek(struct tfa_store *st, struct tfa_record *rec)
 	return r;
 }
 
+/*
+ * The lock is the overlay's file: a login opens it anyway.  A record is
+ * removed with its overlay (tfa_store_delete, under the lock), so a lock
+ * taken on a file that no longer has a name is let go and taken again on
+ * the file now at the name.
+ */
 tfa_err
 tfa_store_take_lock(struct tfa_store *st)
 {
 	char name[STEM_MAX + 8];
+	struct stat sb;
 	tfa_err r;
+	int fd;
 
 	if (st->lockfd >= 0)
 		return TFA_OK;
-	if ((r = file_name(name, sizeof(name), st->stem, ".lock")) ||
-	    (r = open_file(&st->at, name, O_RDWR | O_CREAT, &st->lockfd)))
-		return r == TFA_ERR_NOENT ? TFA_ERR_IO : r;
-	/* A waiting lock: two logins of one user take turns, never fail. */
-	while (flock(st->lockfd, LOCK_EX) != 0) {
-		if (errno != EINTR) {
+	if ((r = file_name(name, sizeof(name), st->stem, ".st")) != TFA_OK)
+		return r;
+	st->peek_ovl = false;
+	for (;;) {
+		if (st->ovlfd >= 0) {		/* peek's, checked, whole */
+			fd = st->ovlfd;
+			st->ovlfd = -1;
+			st->peek_ovl = true;
+		} else if ((r = open_file(&st->at, name, O_RDWR | O_CREAT,
+		    &fd)) != TFA_OK) {
+			return r == TFA_ERR_NOENT ? TFA_ERR_IO : r;
+		}
+		/* A waiting lock: two logins of one user take turns. */
+		while ((r = flock(fd, LOCK_EX) == 0 ? TFA_OK : TFA_ERR_IO) !=
+		    TFA_OK && errno == EINTR)
+			;
+		if (r == TFA_OK && fstat(fd, &sb) != 0)
+			r = TFA_ERR_IO;
+		if (r != TFA_OK) {
 			tfa_log(st->at.log, LOG_ERR, "store %s/%s: cannot "
 			    "lock: %s", st->dir, name, strerror(errno));
-			close(st->lockfd);
-			st->lockfd = -1;
-			return TFA_ERR_IO;
+			close(fd);
+			return r;
 		}
+		if (sb.st_nlink > 0)
+			break;
+		close(fd);			/* removed while we waited */
+		st->peek_ovl = false;
 	}
+	st->lockfd = st->ovlfd = fd;
+	st->lock_size = sb.st_size;
+	st->ovl_whole = sb.st_size == TFA_OVL_FILE;
 	return TFA_OK;
 }
 
@@ -999,15 +1040,14 @@ load_kept(struct tfa_store *st, struct tfa_record *rec)
 	struct stat sb;
 	tfa_err r = TFA_ERR_NOENT;
 
-	if (!st->peeked || st->ovlfd < 0 ||
+	if (!st->peeked || !st->peek_ovl ||
 	    file_name(name, sizeof(name), st->stem, ".db") != TFA_OK ||
 	    fstatat(st->at.fd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
-	    !same_db(&sb, &st->peek_sb) || fstat(st->ovlfd, &sb) != 0)
+	    !same_db(&sb, &st->peek_sb))
 		return TFA_ERR_NOENT;
 	if ((now = malloc(sizeof(*now))) == NULL)
 		return TFA_ERR_NOMEM;
-	st->ovl_whole = sb.st_size == TFA_OVL_FILE;
-	if (tfa_ovl_read(st->ovlfd, sb.st_size, st->gen, now) == TFA_OK &&
+	if (tfa_ovl_read(st->lockfd, st->lock_size, st->gen, now) == TFA_OK &&
 	    now->seq == st->ovl.seq &&
 	    now->slot == st->ovl.slot && now->len == st->ovl.len &&
 	    memcmp(now->payload, st->ovl.payload, now->len) == 0) {
@@ -1197,33 +1237,26 @@ make_overlay(const struct tfa_store *st, const struct entries *cur,
 }
 
 /*
- * Open the overlay read-write, making it (two empty slots, synced) when it
- * is missing or not whole; *made: the directory needs syncing.  A file
- * found whole under the lock is not looked at again.
+ * Under the lock: make the overlay (the locked file) whole, two empty
+ * slots, synced, unless it is; *made: the directory needs syncing (the
+ * file may be new).
  */
 static tfa_err
 open_overlay(struct tfa_store *st, bool *made)
 {
-	char name[STEM_MAX + 8];
 	tfa_err r;
 
 	*made = false;
-	if ((r = file_name(name, sizeof(name), st->stem, ".st")) != TFA_OK)
-		return r;
-	errno = 0;
-	if (st->ovlfd < 0 && (r = open_file(&st->at, name, O_RDWR | O_CREAT,
-	    &st->ovlfd)) != TFA_OK)
-		return r == TFA_ERR_NOENT ? TFA_ERR_IO : r;
 	if (st->ovl_whole)
 		return TFA_OK;
-	if ((r = tfa_ovl_prepare(st->ovlfd, made)) == TFA_OK) {
+	errno = 0;
+	if ((r = tfa_ovl_prepare(st->lockfd, made)) == TFA_OK) {
 		st->ovl_whole = true;
+		st->lock_size = TFA_OVL_FILE;
 	} else {
-		tfa_log(st->at.log, LOG_ERR, "store %s/%s: cannot write record: "
-		    "%s; it is unchanged", st->dir, name, errno ?
+		tfa_log(st->at.log, LOG_ERR, "store %s/%s.st: cannot write "
+		    "record: %s; it is unchanged", st->dir, st->stem, errno ?
 		    strerror(errno) : tfa_strerror(r));
-		close(st->ovlfd);
-		st->ovlfd = -1;
 	}
 	return r;
 }
@@ -1246,7 +1279,7 @@ write_overlay(struct tfa_store *st, const char *payload, size_t len)
 	if (made && (r = sync_dir(st)) != TFA_OK)
 		return r;
 	errno = 0;
-	if ((r = tfa_ovl_write(st->ovlfd, &st->ovl, payload, len)) != TFA_OK)
+	if ((r = tfa_ovl_write(st->lockfd, &st->ovl, payload, len)) != TFA_OK)
 		tfa_log(st->at.log, LOG_ERR, "store %s/%s.st: cannot write "
 		    "record: %s; it is unchanged", st->dir, st->stem, errno ?
 		    strerror(errno) : tfa_strerror(r));
@@ -1263,14 +1296,8 @@ tfa_store_save(struct tfa_store *st, const struct tfa_record *rec)
 	bool made;
 	tfa_err r;
 
-	if (st->lockfd < 0)
+	if (st->lockfd < 0 || st->removed)
 		return TFA_ERR_INVAL;	/* tfa_store_take_lock first */
-	if (!st->current && st->ovlfd >= 0) {
-		/* peek's, not looked at under the lock: open it afresh */
-		close(st->ovlfd);
-		st->ovlfd = -1;
-		st->ovl_whole = false;
-	}
 	if ((payload = malloc(TFA_OVL_PAYLOAD)) == NULL) {
 		r = TFA_ERR_NOMEM;
 		goto out;
@@ -1355,7 +1382,11 @@ tfa_store_delete(struct tfa_store *st)
 		return TFA_ERR_IO;
 	}
 	forget(st);
-	/* a leftover overlay belongs to no database: harmless, but tidy */
+	/*
+	 * The overlay goes too, though it is the lock: whoever waits for it
+	 * sees it has no name any more and locks the file made after it.
+	 */
+	st->removed = true;
 	if (file_name(db, sizeof(db), st->stem, ".st") == TFA_OK)
 		unlinkat(st->at.fd, db, 0);
 	return sync_dir(st);
@@ -1375,7 +1406,7 @@ tfa_store_close(struct tfa_store **stp)
 	if (st->peeked)
 		tfa_record_wipe(&st->peek_rec);
 	tfa_record_wipe(&st->seen);
-	if (st->ovlfd >= 0)
+	if (st->ovlfd >= 0 && st->ovlfd != st->lockfd)
 		close(st->ovlfd);
 	if (st->lockfd >= 0)
 		close(st->lockfd);	/* releases the flock */

@@ -269,7 +269,7 @@ test_read_only(void)
 
 	snprintf(mnt, sizeof(mnt), "%s", pamfx_path(fx.dir, "ro"));
 	snprintf(store, sizeof(store), "%s/store", mnt);
-	snprintf(lock, sizeof(lock), "%s/rita.lock", store);
+	snprintf(lock, sizeof(lock), "%s/rita.st", store);	/* the lock */
 	if (mkdir(mnt, 0700) != 0 || mount("tfa-test", mnt, "tmpfs",
 	    MS_NOSUID | MS_NODEV, "size=1m,mode=0700") != 0) {
 		printf("not ok - cannot mount a tmpfs: %s\n", strerror(errno));
@@ -292,7 +292,8 @@ test_read_only(void)
 	CHECK_EQ(login_in_child("tfa-ro", "rita", code, &prompts),
 	    PAM_SUCCESS);
 
-	/* the store behind a read-only bind mount, and no lock file yet */
+	/* the store behind a read-only bind mount, and no lock file (the
+	 * overlay) yet */
 	pamfx_now += 60;
 	snprintf(code, sizeof(code), "%s", pamtest_code(&t, pamfx_now));
 	CHECK(unlink(lock) == 0);
@@ -300,7 +301,7 @@ test_read_only(void)
 	CHECK(mount("none", store, "none", MS_REMOUNT | MS_BIND | MS_RDONLY,
 	    NULL) == 0);
 	fails_closed("read-only bind mount, no lock file", store, "rita",
-	    "tfa-ro", code, "rita.lock: cannot open: Read-only file system");
+	    "tfa-ro", code, "rita.st: cannot open: Read-only file system");
 	CHECK(umount2(store, 0) == 0);
 	CHECK_EQ(login_in_child("tfa-ro", "rita", code, &prompts),
 	    PAM_SUCCESS);

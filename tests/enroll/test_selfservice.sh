@@ -265,7 +265,7 @@ unchanged "tfa3b enrolling into its own store"
 # symbolic links in a store of its own, pointing into the root store
 runuser -u tfa3b -- sh -c 'mkdir -m 0700 "$0/s1" "$0/s2" &&
     ln -s "$1/tfa3a.db" "$0/s1/tfa3b.db" &&
-    ln -s "$1/tfa3a.lock" "$0/s2/tfa3b.lock" && ln -s "$1" "$0/root"' \
+    ln -s "$1/tfa3a.st" "$0/s2/tfa3b.st" && ln -s "$1" "$0/root"' \
     "$tmp/u/b" "$tmp/store"
 as_b "$E" --config "$bconf" --store "$tmp/u/b/s1" status >"$tmp/out" \
     2>"$tmp/err"
@@ -277,7 +277,7 @@ check "tfa3b: and nothing of tfa3a's record is shown" \
 drive -- runuser -u tfa3b -- "$E" --config "$bconf" --store "$tmp/u/b/s2" \
     totp >"$tmp/out" 2>"$tmp/err"
 check "tfa3b: a lock that is a symlink to tfa3a's is refused (exit 1)" \
-    sh -c '[ $0 -eq 1 ] && grep -q "tfa3b.lock: cannot open: is a symbolic link" "$1"' \
+    sh -c '[ $0 -eq 1 ] && grep -q "tfa3b.st: cannot open: is a symbolic link" "$1"' \
     $? "$tmp/err"
 as_b "$E" --config "$bconf" --store "$tmp/u/b/root" status >"$tmp/out" \
     2>"$tmp/err"

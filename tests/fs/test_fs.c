@@ -1,9 +1,9 @@
 /*
  * Filesystem attacks on the store, through the built module: symlinks in
- * place of the store, a record, its lock, its overlay or its temporary
+ * place of the store, a record, its overlay (the lock) or its temporary
  * file; hard links;
  * other owners; group or world access; a FIFO, a socket, a device, a
- * directory or a huge sparse file where a record or lock should be; a
+ * directory or a huge sparse file where a record or overlay should be; a
  * config file that is any of those.
  *
  * Every attempt uses the right code.  Each must be refused with
@@ -33,7 +33,7 @@
 
 static struct tfa_totp t_alice;
 static char code[16];
-static char db[PATH_MAX], lock[PATH_MAX], tmp[PATH_MAX], victim[PATH_MAX];
+static char db[PATH_MAX], tmp[PATH_MAX], victim[PATH_MAX];
 static char saved[PATH_MAX];
 static bool root;
 static int attacks, held;	/* attacks tried, and refused as they must be */
@@ -382,65 +382,10 @@ test_record_types(void)
 	}
 }
 
-static void
-test_lock_file(void)
-{
-	/* the lock is opened after the prompt, under the code check */
-	CHECK(unlink(lock) == 0);
-	CHECK(symlink(victim, lock) == 0);
-	refused("lock file is a symlink to a file outside the store",
-	    "alice.lock: cannot open: is a symbolic link", 1);
-	CHECK(unlink(lock) == 0);
-	works();
-
-	CHECK(unlink(lock) == 0);
-	CHECK(symlink(pamfx_path(fx.dir, "created-by-module"), lock) == 0);
-	refused("lock file is a dangling symlink",
-	    "alice.lock: cannot open: is a symbolic link", 1);
-	CHECK(access(pamfx_path(fx.dir, "created-by-module"), F_OK) != 0);
-	CHECK(unlink(lock) == 0);
-	works();
-
-	CHECK(unlink(lock) == 0);
-	CHECK(mkfifo(lock, 0600) == 0);
-	refused("lock file is a FIFO (must not hang)",
-	    "alice.lock: not a regular file", 1);
-	CHECK(unlink(lock) == 0);
-	works();
-
-	CHECK(unlink(lock) == 0);
-	CHECK(mkdir(lock, 0700) == 0);
-	refused("lock file is a directory",
-	    "alice.lock: cannot open: Is a directory", 1);
-	CHECK(rmdir(lock) == 0);
-	works();
-
-	CHECK(chmod(lock, 0666) == 0);
-	refused("lock file mode 0666",
-	    "alice.lock: mode allows group or other access", 1);
-	CHECK(chmod(lock, 0600) == 0);
-	works();
-
-	CHECK(link(lock, pamfx_path(fx.store, "lock-copy")) == 0);
-	refused("lock file has a second hard link",
-	    "alice.lock: has more than one link", 1);
-	CHECK(unlink(pamfx_path(fx.store, "lock-copy")) == 0);
-	works();
-
-	if (!root) {
-		tfa_skip("lock file owned by another user: needs root");
-	} else {
-		CHECK(chown(lock, 65534, 0) == 0);
-		refused("lock file owned by uid 65534", "alice.lock: wrong owner",
-		    1);
-		CHECK(chown(lock, 0, 0) == 0);
-		works();
-	}
-}
-
 /*
- * The overlay (the state a login writes in place) is held to the record's
- * rules; it is read with the record, before the prompt.
+ * The overlay (the state a login writes in place, and the user's lock) is
+ * held to the record's rules; it is read with the record, before the
+ * prompt.
  */
 static void
 test_overlay_file(void)
@@ -455,6 +400,11 @@ test_overlay_file(void)
 	CHECK(symlink(victim, ovl) == 0);
 	refused("overlay is a symlink to a file outside the store",
 	    "alice.st: cannot open: is a symbolic link", 0);
+	CHECK(unlink(ovl) == 0);
+	CHECK(symlink(pamfx_path(fx.dir, "created-by-module"), ovl) == 0);
+	refused("overlay is a dangling symlink",
+	    "alice.st: cannot open: is a symbolic link", 0);
+	CHECK(access(pamfx_path(fx.dir, "created-by-module"), F_OK) != 0);
 	CHECK(unlink(ovl) == 0);
 	CHECK(mkfifo(ovl, 0600) == 0);
 	refused("overlay is a FIFO (must not hang)",
@@ -593,8 +543,6 @@ main(void)
 	pamtest_stack("tfa-fs", "", "");
 	pamfx_enroll("alice", &t_alice, NULL, 0);
 	snprintf(db, sizeof(db), "%s", pamfx_path(fx.store, "alice.db"));
-	snprintf(lock, sizeof(lock), "%s", pamfx_path(fx.store,
-	    "alice.lock"));
 	snprintf(tmp, sizeof(tmp), "%s", pamfx_path(fx.store, "alice.tmp"));
 	snprintf(saved, sizeof(saved), "%s", pamfx_path(fx.dir,
 	    "alice.db.saved"));
@@ -612,13 +560,12 @@ main(void)
 		free(bytes);
 	}
 	next_code();
-	works();	/* creates the lock file */
+	works();	/* makes the overlay, the lock */
 
 	test_store_dir();
 	test_record_links();
 	test_record_attrs();
 	test_record_types();
-	test_lock_file();
 	test_overlay_file();
 	test_tmp_file();
 	test_config_file();

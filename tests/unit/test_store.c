@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -234,7 +235,7 @@ test_round_trip(void)
 	check_same(&rec, &back);
 	CHECK(stat(fx_path(&fx, "alice.db"), &st1) == 0);
 	CHECK_EQ(st1.st_mode & 07777, 0600);
-	CHECK(stat(fx_path(&fx, "alice.lock"), &st2) == 0);
+	CHECK(stat(fx_path(&fx, "alice.st"), &st2) == 0);	/* the lock */
 	CHECK_EQ(st2.st_mode & 07777, 0600);
 	CHECK(!exists(&fx, "alice.tmp"));
 
@@ -245,8 +246,8 @@ test_round_trip(void)
 	CHECK(st1.st_ino != st2.st_ino);
 	CHECK(!exists(&fx, "alice.tmp"));
 	CHECK_EQ(read_failures(&fx, "alice"), 9);
-	/* alice.db, alice.lock and alice.st, the overlay (made empty) */
-	CHECK_EQ(count_entries(fx.dir), 3);
+	/* alice.db, and alice.st: the overlay (made empty) and the lock */
+	CHECK_EQ(count_entries(fx.dir), 2);
 	CHECK_EQ(log_count, 0);
 	fx_done(&fx);
 }
@@ -277,7 +278,7 @@ test_file_names(void)
 	CHECK_EQ(tfa_store_lock(&fx.cfg, &tlog, "a/b", &st), TFA_ERR_USER);
 	CHECK(st == NULL);
 	CHECK_EQ(tfa_store_lock(&fx.cfg, &tlog, "..", &st), TFA_ERR_USER);
-	CHECK_EQ(count_entries(fx.dir), 12);	/* .db, .lock, .st each */
+	CHECK_EQ(count_entries(fx.dir), 8);	/* .db and .st each */
 	fx_done(&fx);
 }
 
@@ -530,6 +531,77 @@ fx_with_alice(struct fixture *fx, const char *tag)
 		abort();
 }
 
+/* True once /proc/locks shows a process waiting for a flock(). */
+static bool
+flock_awaited(void)
+{
+	char line[256];
+	bool seen = false;
+	FILE *f = fopen("/proc/locks", "r");
+
+	if (f == NULL)
+		return false;
+	while (!seen && fgets(line, sizeof(line), f) != NULL)
+		seen = strstr(line, "->") != NULL && strstr(line, "FLOCK");
+	fclose(f);
+	return seen;
+}
+
+/*
+ * The lock is the overlay's file, and a reset removes it: a login that was
+ * waiting for the lock then holds it on the file now at the name, never on
+ * the removed one (where a third login would not see it).
+ */
+static void
+test_lock_after_delete(void)
+{
+	struct fixture fx;
+	struct tfa_store *st = NULL, *other = NULL;
+	int start[2], ready[2], go[2], fd, i;
+	pid_t pid;
+	char c = 0;
+
+	fx_with_alice(&fx, "store-lock-delete");
+	if (pipe(start) != 0 || pipe(ready) != 0 || pipe(go) != 0)
+		abort();
+	fflush(stdout);
+	/* forked before the lock is taken: a child would share it */
+	if ((pid = fork()) == 0) {
+		if (read(start[0], &c, 1) != 1)
+			_exit(1);
+		c = tfa_store_lock(&fx.cfg, &tlog, "alice", &other) ==
+		    TFA_OK ? 'L' : 'E';
+		if (write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(1);
+		_exit(0);
+	}
+	alarm(30);
+	CHECK_EQ(tfa_store_lock(&fx.cfg, &tlog, "alice", &st), TFA_OK);
+	CHECK_EQ(write(start[1], "S", 1), 1);
+	for (i = 0; i < 500 && !flock_awaited(); i++)
+		usleep(10 * 1000);
+	CHECK(flock_awaited());		/* the child waits for the lock */
+	CHECK_EQ(tfa_store_delete(st), TFA_OK);
+	CHECK(!exists(&fx, "alice.db"));
+	tfa_store_close(&st);
+	CHECK_EQ(read(ready[0], &c, 1), 1);
+	CHECK_EQ(c, 'L');
+	fd = open(fx_path(&fx, "alice.st"), O_RDWR | O_NOFOLLOW);
+	CHECK(fd >= 0);
+	errno = 0;
+	CHECK(fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0 &&
+	    errno == EWOULDBLOCK);
+	CHECK_EQ(write(go[1], "G", 1), 1);
+	CHECK(waitpid(pid, NULL, 0) == pid);
+	CHECK(fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0);
+	alarm(0);
+	if (fd >= 0)
+		close(fd);
+	close(start[0]), close(start[1]), close(ready[0]), close(ready[1]);
+	close(go[0]), close(go[1]);
+	fx_done(&fx);
+}
+
 static void
 test_refuse_dir(void)
 {
@@ -654,7 +726,10 @@ test_refuse_record_types(void)
 	fx_done(&fx);
 }
 
-/* tfa_store_lock on alice must be refused and leave the lock file alone. */
+/*
+ * tfa_store_lock on alice must be refused and leave the lock file (the
+ * overlay) alone.
+ */
 static void
 check_lock_refused(const struct fixture *fx, const char *what)
 {
@@ -677,7 +752,7 @@ test_refuse_lock_file(void)
 	char buf[64], lock[PATH_MAX];
 
 	fx_with_alice(&fx, "store-lockfile");
-	fx_keep(&fx, "alice.lock", lock);
+	fx_keep(&fx, "alice.st", lock);
 	tfa_test_write(fx_path(&fx, "victim"), "victim", 0600);
 	CHECK(unlink(lock) == 0);
 	CHECK(symlink("victim", lock) == 0);
@@ -1607,6 +1682,7 @@ main(void)
 	test_peek_then_load();
 	test_kept();
 	test_shared_lists();
+	test_lock_after_delete();
 	test_kill_9();
 	return tfa_check_done();
 }
