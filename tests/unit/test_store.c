@@ -1332,6 +1332,31 @@ check_seen(const struct fixture *fx, int64_t a, int64_t b, int64_t c)
 }
 
 /*
+ * A store of alice with 3 devices (sshd, 192.0.2.0 to .2, seen at t); the
+ * first len bytes of her database into db, and how many there were.
+ */
+static ssize_t
+alice_with_devices(struct fixture *fx, const char *tag, int64_t t, char *db,
+    size_t len)
+{
+	struct tfa_record rec;
+	struct tfa_device *d;
+	size_t i;
+
+	fx_init(fx, tag);
+	make_record(&rec, 0);
+	for (i = 0; i < 3; i++) {
+		CHECK((d = tfa_record_add_device(&rec)) != NULL);
+		snprintf(d->service, sizeof(d->service), "sshd");
+		snprintf(d->rhost, sizeof(d->rhost), "192.0.2.%zu", i);
+		d->first_seen = d->last_seen = t;
+	}
+	CHECK_EQ(save(fx, "alice", &rec), TFA_OK);
+	tfa_record_wipe(&rec);
+	return slurp(fx_path(fx, "alice.db"), db, len);
+}
+
+/*
  * A login's change to one device goes to the overlay, and the next
  * login's overlay keeps the earlier change beside its own; a device set
  * back to what the database holds leaves the overlay.
@@ -1341,23 +1366,11 @@ test_overlay_lists(void)
 {
 	struct fixture fx;
 	struct tfa_record rec;
-	struct tfa_device *d;
 	char db0[8192], db1[8192];
 	ssize_t n0, n1;
-	size_t i;
 	int64_t t = tfa_now();
 
-	fx_init(&fx, "store-ovl-lists");
-	make_record(&rec, 0);
-	for (i = 0; i < 3; i++) {
-		CHECK((d = tfa_record_add_device(&rec)) != NULL);
-		snprintf(d->service, sizeof(d->service), "sshd");
-		snprintf(d->rhost, sizeof(d->rhost), "192.0.2.%zu", i);
-		d->first_seen = d->last_seen = t;
-	}
-	CHECK_EQ(save(&fx, "alice", &rec), TFA_OK);
-	tfa_record_wipe(&rec);
-	n0 = slurp(fx_path(&fx, "alice.db"), db0, sizeof(db0));
+	n0 = alice_with_devices(&fx, "store-ovl-lists", t, db0, sizeof(db0));
 	CHECK(n0 > 0);
 	seen(&fx, 0, t + 10);
 	check_seen(&fx, t + 10, t, t);
@@ -1443,20 +1456,9 @@ test_shared_lists(void)
 	struct tfa_device *d;
 	char db0[8192], db1[8192];
 	ssize_t n0, n1;
-	size_t i;
 	int64_t t = tfa_now();
 
-	fx_init(&fx, "store-shared");
-	make_record(&rec, 0);
-	for (i = 0; i < 3; i++) {
-		CHECK((d = tfa_record_add_device(&rec)) != NULL);
-		snprintf(d->service, sizeof(d->service), "sshd");
-		snprintf(d->rhost, sizeof(d->rhost), "192.0.2.%zu", i);
-		d->first_seen = d->last_seen = t;
-	}
-	CHECK_EQ(save(&fx, "alice", &rec), TFA_OK);
-	tfa_record_wipe(&rec);
-	n0 = slurp(fx_path(&fx, "alice.db"), db0, sizeof(db0));
+	n0 = alice_with_devices(&fx, "store-shared", t, db0, sizeof(db0));
 	settle();
 
 	/* two readers, one copy of the lists */
