@@ -129,8 +129,9 @@ tfa_err tfa_record_encode_fixed(const struct tfa_record *rec,
 /*
  * Emit the entries of rec's list elements that differ, field by field
  * (tfa_fields_equal), from the element in the same place in was;
- * TFA_ERR_INVAL when the lists do not hold the same ids in the same places.  Costs no encoding for an
- * element unchanged, nothing at all for lists rec shares with was.
+ * TFA_ERR_INVAL when the lists do not hold the same ids in the same
+ * places.  Costs no encoding for an element unchanged, nothing at all for
+ * lists rec shares with was.
  */
 tfa_err tfa_record_encode_changed(const struct tfa_record *rec,
     const struct tfa_record *was, tfa_entry_fn emit, void *arg);

@@ -11,16 +11,17 @@
  *    descriptor, never on a path: a regular file, owned by the effective
  *    user, mode 0600 or stricter, exactly one link, of bounded size.
  *  - A record changes only under its user's flock() of the overlay file,
- *    taken again if the file lost its name while the lock was awaited.  A change to the
- *    entries a login updates (state, backup codes, devices, app passwords,
- *    keys; never the TOTP secret), with no entry added or removed, goes to
- *    the record's overlay, StoreDir/<escaped user>.st (overlay.h): one slot
- *    rewritten in place and its data synced.  Any other change writes a new
- *    database beside the old one, syncs it, renames it over the old one and
- *    syncs the directory; the new database has a new random generation, so
- *    the overlay's slots, made for the old one, no longer count.  Either
- *    way a reader never needs the lock, a kill -9 at any instant leaves the
- *    old or the new record, and the lock dies with its holder.
+ *    StoreDir/<escaped user>.st, taken again if the file lost its name
+ *    while the lock was awaited.  A change to the entries a login updates
+ *    (state, backup codes, devices, app passwords, keys; never the TOTP
+ *    secret), with no entry added or removed, goes to the overlay
+ *    (overlay.h): one slot rewritten in place and its data synced.  Any
+ *    other change writes a new database beside the old one, syncs it,
+ *    renames it over the old one and syncs the directory; the new
+ *    database has a new random generation, so the overlay's slots, made
+ *    for the old one, no longer count.  Either way a reader never needs
+ *    the lock, a kill -9 at any instant leaves the old or the new record,
+ *    and the lock dies with its holder.
  *  - A process keeps the entries of a few databases it read (kept_get):
  *    only of a database unchanged for KEEP_SETTLED seconds, and used only
  *    while the name gives a file of the same device, inode, size, change

@@ -1,15 +1,16 @@
 /*
  * A store that cannot be written, through the built module: on a full
  * 64 KiB tmpfs, on a tmpfs remounted read-only, and behind a read-only
- * bind mount (with no lock file yet).  A login with the right code that
- * must write what it cannot (a new device entry on the full disk; anything
- * on a read-only one) must fail closed (PAM_AUTH_ERR) with a log line
- * naming the cause, leave the record and its overlay byte for byte as they
- * were and no temporary file; one that only changes what is there (a wrong
- * code's count, a known device's login) is written in place, full or
- * not.  Once space is freed or the store writable again, the same code
- * must log in: nothing was consumed and no lock was left behind.  Logins run in a child, so a
- * crash (SIGBUS on a full tmpfs) is a result, not the end of the test.
+ * bind mount (with no overlay, the lock file, yet).  A login with the right
+ * code that must write what it cannot (a new device entry on the full
+ * disk; anything on a read-only one) must fail closed (PAM_AUTH_ERR) with
+ * a log line naming the cause, leave the record and its overlay byte for
+ * byte as they were and no temporary file; one that only changes what is
+ * there (a wrong code's count, a known device's login) is written in
+ * place, full or not.  Once space is freed or the store writable again,
+ * the same code must log in: nothing was consumed and no lock was left
+ * behind.  Logins run in a child, so a crash (SIGBUS on a full tmpfs) is a
+ * result, not the end of the test.
  *
  * The mounts live in a private mount namespace, so none outlives the
  * test however it ends: root's own, or, without root, one inside a new
