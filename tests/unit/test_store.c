@@ -228,11 +228,13 @@ test_round_trip(void)
 	CHECK_EQ(tfa_store_save(st, &rec), TFA_OK);
 	CHECK_EQ(tfa_store_load(st, &back), TFA_OK);
 	check_same(&rec, &back);
+	tfa_record_wipe(&back);
 	tfa_store_close(&st);
 	CHECK(st == NULL);
 
 	CHECK_EQ(tfa_store_read(&fx.cfg, &tlog, "alice", &back), TFA_OK);
 	check_same(&rec, &back);
+	tfa_record_wipe(&back);
 	CHECK(stat(fx_path(&fx, "alice.db"), &st1) == 0);
 	CHECK_EQ(st1.st_mode & 07777, 0600);
 	CHECK(stat(fx_path(&fx, "alice.st"), &st2) == 0);	/* the lock */
@@ -441,6 +443,7 @@ test_lock_waits(void)
 	CHECK_EQ(tfa_store_lock(&fx.cfg, &tlog, "alice", &st), TFA_OK);
 	CHECK_EQ(tfa_store_load(st, &rec), TFA_OK);
 	CHECK_EQ(rec.failures, 1);
+	tfa_record_wipe(&rec);
 	tfa_store_close(&st);
 	alarm(0);
 	CHECK_EQ(wait_child(pid), 0);
@@ -939,6 +942,7 @@ test_kill_9(void)
 		ahead += rec.last_step > committed + 1;
 		if (rec.last_step > committed)
 			committed = rec.last_step;
+		tfa_record_wipe(&rec);
 	}
 	printf("# %d kills, %lld saves committed, %d stale .tmp files left\n",
 	    killed, (long long)committed, stale);
@@ -982,6 +986,7 @@ change(const struct fixture *fx, unsigned failures, bool touch_totp)
 		rec.failures = failures;
 		rec.totp.created += touch_totp;
 		r = tfa_store_save(st, &rec);
+		tfa_record_wipe(&rec);
 	}
 	tfa_store_close(&st);
 	return r;
