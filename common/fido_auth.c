@@ -133,7 +133,7 @@ tfa_fido_check(const struct tfa_config *cfg, struct tfa_record *rec,
     struct tfa_fido_result *res)
 {
 	const struct tfa_key *key;
-	struct tfa_key *changed;
+	struct tfa_key changed;
 	uint32_t count;
 	size_t idx;
 	tfa_err r;
@@ -164,11 +164,13 @@ tfa_fido_check(const struct tfa_config *cfg, struct tfa_record *rec,
 		tfa_auth_count_failure(cfg, rec, now);
 		return TFA_ERR_BADCODE;
 	}
-	if ((r = tfa_record_own(rec)) != TFA_OK)
+	changed = *key;
+	changed.sign_count = count;
+	changed.last_used = now;
+	r = tfa_record_set_key(rec, idx, &changed);
+	tfa_wipe_struct(&changed);
+	if (r != TFA_OK)
 		return r;
-	changed = tfa_record_key_at(rec, idx);
-	changed->sign_count = count;
-	changed->last_used = now;
 	rec->failures = 0;
 	rec->last_login = now;
 	rec->last_method = TFA_METHOD_KEY;

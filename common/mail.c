@@ -98,11 +98,10 @@ apppw_note_use(const struct tfa_config *cfg, const struct tfa_log *log,
 		goto out;
 	copy = rec.apppw[i];
 	tfa_apppw_touch(&copy, l->rhost, l->now);
-	if ((r = tfa_record_own(&rec)) != TFA_OK)
-		goto out;
-	*tfa_record_apppw_at(&rec, i) = copy;
-	r = tfa_store_save(st, &rec);
+	r = tfa_record_set_apppw(&rec, i, &copy);
 	tfa_wipe_struct(&copy);
+	if (r == TFA_OK)
+		r = tfa_store_save(st, &rec);
 out:
 	tfa_store_close(&st);
 	tfa_record_wipe(&rec);
@@ -209,13 +208,13 @@ verify_locked(const struct tfa_config *cfg, const struct tfa_log *log,
 		struct tfa_device d = rec->dev[i];
 
 		v->method = TFA_METHOD_DEVICE;
-		if (!tfa_device_touch(&d, l->rhost, l->now))
-			return TFA_OK;
-		if ((r = tfa_record_own(rec)) != TFA_OK)
-			return r;
-		*tfa_record_device_at(rec, i) = d;
-		*dirty = true;
-		return TFA_OK;
+		r = TFA_OK;
+		if (tfa_device_touch(&d, l->rhost, l->now)) {
+			r = tfa_record_set_device(rec, i, &d);
+			*dirty = r == TFA_OK;
+		}
+		tfa_wipe_struct(&d);
+		return r;
 	}
 	if (m == TFA_DEVICE_EXPIRED)
 		return TFA_ERR_EXPIRED;

@@ -291,6 +291,42 @@ tfa_record_key_at(struct tfa_record *rec, size_t i)
 	return list_at(rec, &lists[2], i);
 }
 
+static tfa_err
+list_set(struct tfa_record *rec, const struct list *l, size_t i,
+    const void *e)
+{
+	tfa_err r;
+
+	if (i >= *list_count(rec, l) || *(const uint32_t *)e !=
+	    *(const uint32_t *)(const void *)((const char *)*list_items(rec,
+	    l) + i * l->elem))
+		return TFA_ERR_INVAL;
+	if ((r = tfa_record_own(rec)) != TFA_OK)
+		return r;
+	memcpy(list_at(rec, l, i), e, l->elem);
+	return TFA_OK;
+}
+
+tfa_err
+tfa_record_set_apppw(struct tfa_record *rec, size_t i,
+    const struct tfa_apppw *e)
+{
+	return list_set(rec, &lists[0], i, e);
+}
+
+tfa_err
+tfa_record_set_device(struct tfa_record *rec, size_t i,
+    const struct tfa_device *e)
+{
+	return list_set(rec, &lists[1], i, e);
+}
+
+tfa_err
+tfa_record_set_key(struct tfa_record *rec, size_t i, const struct tfa_key *e)
+{
+	return list_set(rec, &lists[2], i, e);
+}
+
 bool
 tfa_record_has_factor(const struct tfa_record *rec, bool allow_app,
     bool allow_keys)

@@ -45,8 +45,8 @@ struct tfa_record {
 	/*
 	 * The lists are read-only through the record: they may be shared
 	 * with other records (a store keeps a user's decoded lists and lends
-	 * them out).  Change them only through tfa_record_own and the
-	 * functions below.
+	 * them out).  Change them only through the functions below
+	 * (tfa_record_set_device and the like, for a login's change).
 	 */
 	const struct tfa_apppw *apppw;
 	size_t n_apppw;
@@ -86,6 +86,18 @@ tfa_err tfa_record_own(struct tfa_record *rec);
 struct tfa_apppw *tfa_record_apppw_at(struct tfa_record *rec, size_t i);
 struct tfa_device *tfa_record_device_at(struct tfa_record *rec, size_t i);
 struct tfa_key *tfa_record_key_at(struct tfa_record *rec, size_t i);
+
+/*
+ * Replace element i of a list with *e (the same id), the lists becoming
+ * rec's own first: a login changes one element this way, after working
+ * on a copy of it.
+ */
+tfa_err tfa_record_set_apppw(struct tfa_record *rec, size_t i,
+    const struct tfa_apppw *e);
+tfa_err tfa_record_set_device(struct tfa_record *rec, size_t i,
+    const struct tfa_device *e);
+tfa_err tfa_record_set_key(struct tfa_record *rec, size_t i,
+    const struct tfa_key *e);
 
 /* Wipe rec and free its lists; rec is then as after tfa_record_init. */
 void tfa_record_wipe(struct tfa_record *rec);

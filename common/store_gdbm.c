@@ -733,11 +733,10 @@ apply_overlay(struct base *b, const struct tfa_ovl *ovl,
 {
 	const char *k, *v, *k2, *v2;
 	size_t pos = 0, pos2, len;
+	bool lists = false;
 	char *lp;
 	tfa_err r;
 
-	if (ovl->len == 0)
-		return tfa_record_copy(rec, &b->rec);
 	while (tfa_ovl_next(ovl->payload, ovl->len, &pos, &k, &v)) {
 		if (entries_find(&b->raw, k) == NULL)
 			return TFA_ERR_CORRUPT;
@@ -745,15 +744,19 @@ apply_overlay(struct base *b, const struct tfa_ovl *ovl,
 		    &k2, &v2);)
 			if (strcmp(k, k2) == 0)
 				return TFA_ERR_CORRUPT;
+		lists |= tfa_record_is_list_key(k, strlen(k));
 	}
-	if ((lp = malloc(TFA_OVL_PAYLOAD)) == NULL)
-		return TFA_ERR_NOMEM;
-	len = list_part(ovl, lp);
-	r = len == 0 ? tfa_record_copy(rec, &b->rec) :
-	    base_view(b, lp, len, rec);
-	explicit_bzero(lp, len);
-	free(lp);
-	if (r != TFA_OK)
+	if (!lists) {
+		r = tfa_record_copy(rec, &b->rec);
+	} else if ((lp = malloc(TFA_OVL_PAYLOAD)) == NULL) {
+		r = TFA_ERR_NOMEM;
+	} else {
+		len = list_part(ovl, lp);
+		r = base_view(b, lp, len, rec);
+		explicit_bzero(lp, len);
+		free(lp);
+	}
+	if (r != TFA_OK || ovl->len == 0)
 		return r;
 	for (pos = 0; tfa_ovl_next(ovl->payload, ovl->len, &pos, &k, &v);)
 		if (!tfa_record_is_list_key(k, strlen(k)) &&

@@ -84,11 +84,10 @@ mark_seen(struct ctx *c, struct tfa_record *rec, const char *host,
 			return TFA_OK;	/* nothing to write */
 		if (trust)
 			d.trusted_until = until;
-		if ((r = tfa_record_own(rec)) != TFA_OK)
-			return r;
-		*tfa_record_device_at(rec, i) = d;
-		*changed = true;
-		return TFA_OK;
+		r = tfa_record_set_device(rec, i, &d);
+		tfa_wipe_struct(&d);
+		*changed = r == TFA_OK;
+		return r;
 	}
 	if (only_touch)
 		return TFA_ERR_NOENT;	/* removed meanwhile */

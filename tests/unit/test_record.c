@@ -647,6 +647,21 @@ test_shared(void)
 	CHECK(a.n_dev == 3 && a.dev[0].last_seen == 10);
 	tfa_record_wipe(&c);
 
+	/* replacing an element: the same id, in place, owned first */
+	{
+		struct tfa_device e = a.dev[1];
+
+		CHECK_EQ(tfa_record_copy(&c, &a), TFA_OK);
+		e.last_seen = 77;
+		CHECK_EQ(tfa_record_set_device(&c, 0, &e), TFA_ERR_INVAL);
+		CHECK_EQ(tfa_record_set_device(&c, 3, &e), TFA_ERR_INVAL);
+		CHECK(c.shared == a.shared);
+		CHECK_EQ(tfa_record_set_device(&c, 1, &e), TFA_OK);
+		CHECK(c.shared == NULL && c.dev[1].last_seen == 77);
+		CHECK_EQ(a.dev[1].last_seen, 11);
+		tfa_record_wipe(&c);
+	}
+
 	/* decoding over a shared record: never into its lists */
 	CHECK_EQ(tfa_record_copy(&c, &a), TFA_OK);
 	CHECK_EQ(tfa_record_decode_over(&c, "dev.1", 5, "kind=host", 9),

@@ -1543,6 +1543,60 @@ test_shared_lists(void)
 	    rec.dev[2].last_seen == t + 60);
 	tfa_record_wipe(&rec);
 	CHECK_EQ(log_count, 0);
+
+	/*
+	 * Hostile device entries in a slot: refused and logged, and the
+	 * view the kept database holds for the good slot is not touched.
+	 */
+	settle();
+	seen(&fx, 1, t + 70);
+	CHECK_EQ(tfa_store_read(&fx.cfg, &tlog, "alice", &r1), TFA_OK);
+	{
+		static const struct {
+			const char *payload;
+			size_t len;
+		} bad[] = {
+			{ "dev.2\0kind=host\0", 16 },	/* fields missing */
+			{ "dev.9\0kind=host\0", 16 },	/* no such device */
+			{ NULL, 0 },	/* the good device entry twice */
+		};
+		struct tfa_ovl good;
+		char twice[2 * TFA_OVL_PAYLOAD];
+		const char *k0, *v0, *dev2 = NULL;
+		size_t k, pos = 0, n = 0;
+		int fd = open(fx_path(&fx, "alice.st"), O_RDONLY);
+
+		CHECK(fd >= 0 && tfa_ovl_read(fd, TFA_OVL_FILE, db_gen(&fx),
+		    &good) == TFA_OK && good.len > 0);
+		if (fd >= 0)
+			close(fd);
+		while (tfa_ovl_next(good.payload, good.len, &pos, &k0, &v0))
+			if (strcmp(k0, "dev.2") == 0) {
+				dev2 = k0;
+				n = strlen(k0) + strlen(v0) + 2;
+			}
+		CHECK(dev2 != NULL);
+		for (k = 0; dev2 != NULL && k < sizeof(bad) / sizeof(bad[0]);
+		    k++) {
+			log_count = 0;
+			if (bad[k].payload != NULL) {
+				plant_slot(&fx, bad[k].payload, bad[k].len);
+			} else {
+				memcpy(twice, dev2, n);
+				memcpy(twice + n, dev2, n);
+				plant_slot(&fx, twice, 2 * n);
+			}
+			CHECK_EQ(tfa_store_read(&fx.cfg, &tlog, "alice", &rec),
+			    TFA_ERR_CORRUPT);
+			CHECK_EQ(log_count, 1);
+			CHECK(strstr(log_last, "record is corrupt") != NULL);
+		}
+		plant_slot(&fx, good.payload, good.len);
+	}
+	CHECK_EQ(tfa_store_read(&fx.cfg, &tlog, "alice", &rec), TFA_OK);
+	CHECK(rec.dev == r1.dev && rec.dev[1].last_seen == t + 70);
+	tfa_record_wipe(&rec);
+	tfa_record_wipe(&r1);
 	fx_done(&fx);
 }
 
