@@ -1,7 +1,8 @@
 /*
  * The benchmark's output: a table on stdout and the same numbers as CSV.
- * "module-only" is a median minus the pam_permit floor's median, the part
- * of a login that is the module's own.
+ * "module-only" is a median minus the median of the pam_permit floor timed
+ * in turn with the case's modules, the part of a login that is the
+ * module's own.
  */
 #include <stdio.h>
 #include <string.h>
@@ -63,6 +64,20 @@ floor_median(const struct bench *b)
 	const struct bench_result *f = &b->res[0][CASE_FLOOR][MOD_FLOOR];
 
 	return f->run && f->na == NULL ? f->st.median : 0;
+}
+
+/*
+ * What module-only times of case c on site si are taken against: the
+ * floor timed in turn with that case's modules, else the floor run alone.
+ */
+static double
+case_floor(const struct bench *b, unsigned si, enum bench_case c)
+{
+	const struct bench_result *f = &b->res[si][c][MOD_FLOOR];
+
+	if (c < CASE_LOAD && f->run && f->na == NULL)
+		return f->st.median;
+	return floor_median(b);
 }
 
 static const struct bench_result *
@@ -132,8 +147,8 @@ print_checks(const struct bench *b)
 }
 
 static void
-print_row(const struct bench *b, const char *fs, enum bench_case c,
-    enum bench_mod m, const struct bench_result *r)
+print_row(const struct bench *b, unsigned si, const char *fs,
+    enum bench_case c, enum bench_mod m, const struct bench_result *r)
 {
 	char lines[16];
 
@@ -148,7 +163,8 @@ print_row(const struct bench *b, const char *fs, enum bench_case c,
 		snprintf(lines, sizeof(lines), "%.2f", r->lines);
 	printf("%5u %9.1f %9.1f %9.1f %11.1f %7.2f %5s %-13s %u/%u\n",
 	    r->st.n, r->st.median, r->st.p90, r->st.p99, m == MOD_FLOOR ? 0 :
-	    r->st.median - floor_median(b), r->prompts, lines, rc_name(r->rc),
+	    r->st.median - case_floor(b, si, c), r->prompts, lines,
+	    rc_name(r->rc),
 	    r->bad, r->checked);
 }
 
@@ -163,22 +179,26 @@ print_latency(const struct bench *b)
 	    "fs", "case", "module", "n", "median", "p90", "p99", "module-only",
 	    "prompts", "log", "result", "bad/checked");
 	if (b->res[0][CASE_FLOOR][MOD_FLOOR].run)
-		print_row(b, "-", CASE_FLOOR, MOD_FLOOR,
+		print_row(b, 0, "-", CASE_FLOOR, MOD_FLOOR,
 		    &b->res[0][CASE_FLOOR][MOD_FLOOR]);
 	for (k = 0; k < 3; k++)
 		if (b->res[0][CASE_LOAD][table_mods[k]].run)
-			print_row(b, "-", CASE_LOAD, table_mods[k],
+			print_row(b, 0, "-", CASE_LOAD, table_mods[k],
 			    &b->res[0][CASE_LOAD][table_mods[k]]);
 	for (si = 0; si < b->nsites; si++)
-		for (c = 0; c < CASE_LOAD; c++)
+		for (c = 0; c < CASE_LOAD; c++) {
+			if (b->res[si][c][MOD_FLOOR].run)
+				print_row(b, si, b->sites[si].fs, c,
+				    MOD_FLOOR, &b->res[si][c][MOD_FLOOR]);
 			for (k = 0; k < NTABLE; k++) {
 				const struct bench_result *r =
 				    &b->res[si][c][table_mods[k]];
 
 				if (r->run)
-					print_row(b, b->sites[si].fs, c,
+					print_row(b, si, b->sites[si].fs, c,
 					    table_mods[k], r);
 			}
+		}
 }
 
 static void
@@ -187,7 +207,7 @@ print_ratio(const struct bench *b, unsigned si, enum bench_case c,
 {
 	const struct bench_result *t = measured(b, si, c, MOD_TFA);
 	const struct bench_result *p = measured(b, si, c, peer);
-	double fl = floor_median(b);
+	double fl = case_floor(b, si, c);
 
 	if (t == NULL || p == NULL || p->st.median - fl <= 0)
 		printf(" %13s", "n/a");
@@ -345,8 +365,9 @@ bench_report(const struct bench *b)
 }
 
 static void
-csv_result(FILE *f, const struct bench *b, const char *fs, enum bench_case c,
-    enum bench_mod m, const struct bench_result *r, const char *section)
+csv_result(FILE *f, const struct bench *b, unsigned si, const char *fs,
+    enum bench_case c, enum bench_mod m, const struct bench_result *r,
+    const char *section)
 {
 	fprintf(f, "%s,%s,%s,%s,1,", section, fs, bench_case_name(c),
 	    bench_mod_name(m));
@@ -356,7 +377,7 @@ csv_result(FILE *f, const struct bench *b, const char *fs, enum bench_case c,
 	}
 	fprintf(f, "%u,%.2f,%.2f,%.2f,%.2f,%.2f,%.3f,", r->st.n, r->st.median,
 	    r->st.p90, r->st.p99, r->st.mean, m == MOD_FLOOR ? 0 :
-	    r->st.median - floor_median(b), r->prompts);
+	    r->st.median - case_floor(b, si, c), r->prompts);
 	if (r->lines >= 0)
 		fprintf(f, "%.3f", r->lines);
 	fprintf(f, ",%s,%u,%u,,,,,\n", rc_name(r->rc), r->bad, r->checked);
@@ -375,20 +396,25 @@ bench_csv(const struct bench *b, const char *path)
 	    "result,mismatches,checked,ok_logins_per_s,replay_passed_after,"
 	    "users_broken_after,auth_median_us,note\n");
 	if (b->res[0][CASE_FLOOR][MOD_FLOOR].run)
-		csv_result(f, b, "-", CASE_FLOOR, MOD_FLOOR,
+		csv_result(f, b, 0, "-", CASE_FLOOR, MOD_FLOOR,
 		    &b->res[0][CASE_FLOOR][MOD_FLOOR], "latency");
 	for (k = 0; k < 3; k++)
 		if (b->res[0][CASE_LOAD][table_mods[k]].run)
-			csv_result(f, b, "-", CASE_LOAD, table_mods[k],
+			csv_result(f, b, 0, "-", CASE_LOAD, table_mods[k],
 			    &b->res[0][CASE_LOAD][table_mods[k]], "latency");
 	for (si = 0; si < b->nsites; si++)
-		for (c = 0; c < CASE_LOAD; c++)
+		for (c = 0; c < CASE_LOAD; c++) {
+			if (b->res[si][c][MOD_FLOOR].run)
+				csv_result(f, b, si, b->sites[si].fs, c,
+				    MOD_FLOOR, &b->res[si][c][MOD_FLOOR],
+				    "latency");
 			for (k = 0; k < NTABLE; k++)
 				if (b->res[si][c][table_mods[k]].run)
-					csv_result(f, b, b->sites[si].fs, c,
-					    table_mods[k],
+					csv_result(f, b, si, b->sites[si].fs,
+					    c, table_mods[k],
 					    &b->res[si][c][table_mods[k]],
 					    "latency");
+		}
 	for (si = 0; si < b->nsites; si++)
 		for (p = 0; p < BENCH_NPROCS; p++)
 			for (k = 0; k < NCONC; k++) {
@@ -413,8 +439,8 @@ bench_csv(const struct bench *b, const char *path)
 	for (si = 0; si < b->nsites; si++)
 		for (k = 0; k < 2; k++)
 			if (b->scale[si][k].run)
-				csv_result(f, b, b->sites[si].fs, CASE_RIGHT,
-				    MOD_TFA, &b->scale[si][k], k ? "scale-1000" :
-				    "scale-1");
+				csv_result(f, b, si, b->sites[si].fs,
+				    CASE_RIGHT, MOD_TFA, &b->scale[si][k], k ?
+				    "scale-1000" : "scale-1");
 	return fclose(f) == 0 ? 0 : -1;
 }
