@@ -10,7 +10,14 @@
  * hold the newest valid one and syncs the data: a write torn by a crash
  * fails its checksum and the other slot, the previous state, stays the
  * newest.  Slots of another generation are ignored, so writing the database
- * whole voids the overlay without touching this file.
+ * whole voids the overlay.
+ *
+ * Sequence numbers grow across the file, whatever the generation: every
+ * write takes the highest valid one plus one.  Before a database is
+ * replaced or removed, its writer marks the overlay (tfa_ovl_mark): a slot
+ * of another generation, newer than any.  So, under the lock, an overlay
+ * whose two headers are as they were when it was read, at a moment its
+ * newest slot was its database's, tells that the database is the same too.
  */
 #ifndef TFA_OVERLAY_H
 #define TFA_OVERLAY_H
@@ -30,8 +37,14 @@
 struct tfa_ovl {
 	uint64_t gen;			/* database generation; 0: none */
 	uint64_t seq;			/* newest valid slot's number; 0: none */
+	uint64_t top;			/* the file's highest valid number, of
+					   any generation; 0: none */
+	bool latest;			/* that slot is newer than any other
+					   valid one: its database was the
+					   newest when it was read */
 	int slot;			/* where it is: 0, 1, or -1 */
 	size_t len;
+	uint8_t head[2][TFA_OVL_HEADER];	/* both headers as read */
 	char payload[TFA_OVL_PAYLOAD];
 };
 
@@ -42,6 +55,14 @@ struct tfa_ovl {
  * valid slot's payload is not well-formed pairs.
  */
 tfa_err tfa_ovl_read(int fd, off_t size, uint64_t gen, struct tfa_ovl *ovl);
+
+/*
+ * True when the file fd still holds the two headers and the newest slot's
+ * payload that tfa_ovl_read put in ovl, and the other slot is no valid
+ * slot as new: nobody wrote it since.  False also when ovl found no slot,
+ * or one of another generation was newer.
+ */
+bool tfa_ovl_unchanged(int fd, const struct tfa_ovl *ovl);
 
 /*
  * Make fd a usable file (TFA_OVL_FILE zero bytes, synced) unless it is one;
@@ -55,6 +76,20 @@ tfa_err tfa_ovl_prepare(int fd, bool *made);
  */
 tfa_err tfa_ovl_write(int fd, struct tfa_ovl *ovl, const char *payload,
     size_t len);
+
+/*
+ * Before a database replaces or removes the one of ovl->gen: write an empty
+ * slot of generation gen, newer than any, into the slot the newest of
+ * ovl->gen does not occupy.  It is not synced: it is there for the logins
+ * running now (tfa_ovl_unchanged), and a crash leaves the other slot as it
+ * was.  *seq and *slot: where it went; ovl->top follows.
+ */
+tfa_err tfa_ovl_mark(int fd, struct tfa_ovl *ovl, uint64_t gen,
+    uint64_t *seq, int *slot);
+
+/* After a mark for gen at seq, slot: its database is the newest, ovl its. */
+void tfa_ovl_adopt(struct tfa_ovl *ovl, uint64_t gen, uint64_t seq,
+    int slot);
 
 /*
  * Set the checksum of a slot (TFA_OVL_SLOT bytes) from its header and

@@ -110,6 +110,8 @@ struct tfa_store {
 					   held, or peek found it whole */
 	bool peek_ovl;			/* the lock was taken on the overlay
 					   file peek read */
+	bool lock_same;			/* and, under the lock, that file was
+					   still as peek read it */
 	bool removed;			/* tfa_store_delete'd: close only */
 	GDBM_FILE peekdb;		/* the database tfa_store_peek read,
 					   held open: its inode stays its own;
@@ -517,6 +519,7 @@ forget(struct tfa_store *st)
 	st->ovlfd = st->lockfd;
 	st->ovl_whole = st->lockfd >= 0 && st->lock_size == TFA_OVL_FILE;
 	st->peek_ovl = false;
+	st->lock_same = false;
 }
 
 /* A database's generation: 16 hex digits, not all zero. */
@@ -937,6 +940,7 @@ tfa_store_open(const struct tfa_config *cfg, const struct tfa_log *log,
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return TFA_ERR_NOMEM;
 	st->at.fd = st->lockfd = st->ovlfd = -1;
+	tfa_ovl_init(&st->ovl, 0);
 	if ((r = tfa_user_escape(user, st->stem, sizeof(st->stem))) ||
 	    (r = tfa_strlcpy(st->dir, cfg->store_dir, sizeof(st->dir))) ||
 	    (r = open_dir(cfg, log, &st->at))) {
@@ -959,6 +963,20 @@ tfa_store_peek(struct tfa_store *st, struct tfa_record *rec)
 	if (r == TFA_OK)
 		st->peeked = tfa_record_copy(&st->peek_rec, rec) == TFA_OK;
 	return r;
+}
+
+/*
+ * Under the lock, on the file peek read: true when nobody wrote it since.
+ * Peek found its newest slot newer than any of another generation, and
+ * whoever replaces or removes the database marks the overlay first
+ * (overlay.h), so the database is still the one peek read, and the file
+ * still has its name (tfa_store_delete marks it before it removes it).
+ */
+static bool
+same_since_peek(const struct tfa_store *st, int fd)
+{
+	return st->peek_ovl && st->peeked && st->peek_base &&
+	    st->ovl.latest && tfa_ovl_unchanged(fd, &st->ovl);
 }
 
 /*
@@ -993,6 +1011,11 @@ tfa_store_take_lock(struct tfa_store *st)
 		while ((r = flock(fd, LOCK_EX) == 0 ? TFA_OK : TFA_ERR_IO) !=
 		    TFA_OK && errno == EINTR)
 			;
+		if (r == TFA_OK && same_since_peek(st, fd)) {
+			st->lock_same = true;
+			sb.st_size = TFA_OVL_FILE;	/* as peek found it */
+			break;
+		}
 		if (r == TFA_OK && fstat(fd, &sb) != 0)
 			r = TFA_ERR_IO;
 		if (r != TFA_OK) {
@@ -1044,6 +1067,14 @@ load_kept(struct tfa_store *st, struct tfa_record *rec)
 	struct stat sb;
 	tfa_err r = TFA_ERR_NOENT;
 
+	if (st->lock_same && st->peeked) {
+		/* the overlay as peek read it: the database is too */
+		*rec = st->peek_rec;
+		tfa_record_init(&st->peek_rec);
+		st->peeked = false;
+		st->lock_same = false;
+		return TFA_OK;
+	}
 	if (!st->peeked || !st->peek_ovl ||
 	    file_name(name, sizeof(name), st->stem, ".db") != TFA_OK ||
 	    fstatat(st->at.fd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
@@ -1055,6 +1086,10 @@ load_kept(struct tfa_store *st, struct tfa_record *rec)
 	    now->seq == st->ovl.seq &&
 	    now->slot == st->ovl.slot && now->len == st->ovl.len &&
 	    memcmp(now->payload, st->ovl.payload, now->len) == 0) {
+		/* a mark a failed writer left is newer: the next write is */
+		st->ovl.top = now->top;
+		st->ovl.latest = now->latest;
+		memcpy(st->ovl.head, now->head, sizeof(now->head));
 		*rec = st->peek_rec;
 		tfa_record_init(&st->peek_rec);
 		st->peeked = false;
@@ -1117,9 +1152,32 @@ store_entry(GDBM_FILE db, const char *k, const char *v)
 	    TFA_ERR_IO;
 }
 
-/* Write cur as a new database of generation gen, replacing the old one. */
+/*
+ * Under the lock, before the database is replaced by one of generation gen
+ * (or removed): mark the overlay (overlay.h), so that a login that read the
+ * record before does not take it for unchanged.
+ */
 static tfa_err
-write_db(struct tfa_store *st, const struct entries *cur, uint64_t gen)
+mark_overlay(struct tfa_store *st, uint64_t gen, uint64_t *seq, int *slot)
+{
+	tfa_err r;
+
+	errno = 0;
+	if ((r = tfa_ovl_mark(st->lockfd, &st->ovl, gen, seq, slot)) !=
+	    TFA_OK)
+		tfa_log(st->at.log, LOG_ERR, "store %s/%s.st: cannot write "
+		    "record: %s; it is unchanged", st->dir, st->stem, errno ?
+		    strerror(errno) : tfa_strerror(r));
+	return r;
+}
+
+/*
+ * Write cur as a new database of generation gen, replacing the old one,
+ * after marking the overlay (*mseq, *mslot: where the mark went).
+ */
+static tfa_err
+write_db(struct tfa_store *st, const struct entries *cur, uint64_t gen,
+    uint64_t *mseq, int *mslot)
 {
 	char tmp[STEM_MAX + 8], db[STEM_MAX + 8], genbuf[17];
 	GDBM_FILE dbf = NULL;
@@ -1161,6 +1219,11 @@ write_db(struct tfa_store *st, const struct entries *cur, uint64_t gen)
 		goto fail;
 	}
 	dbf = NULL;
+	/* only now: a full disk fails above and leaves the overlay as it is */
+	if ((r = mark_overlay(st, gen, mseq, mslot)) != TFA_OK) {
+		unlinkat(st->at.fd, tmp, 0);
+		return r;
+	}
 	if (renameat(st->at.fd, tmp, st->at.fd, db) != 0) {
 		r = TFA_ERR_IO;
 		goto fail;
@@ -1296,7 +1359,8 @@ tfa_store_save(struct tfa_store *st, const struct tfa_record *rec)
 	struct entries cur = { 0 };
 	char *payload = NULL;
 	size_t len;
-	uint64_t gen;
+	uint64_t gen, mseq;
+	int mslot;
 	bool made;
 	tfa_err r;
 
@@ -1337,7 +1401,7 @@ tfa_store_save(struct tfa_store *st, const struct tfa_record *rec)
 	 * the directory covers its name.
 	 */
 	if ((r = open_overlay(st, &made)) != TFA_OK ||
-	    (r = write_db(st, &cur, gen)) != TFA_OK)
+	    (r = write_db(st, &cur, gen, &mseq, &mslot)) != TFA_OK)
 		goto out;
 	/*
 	 * The new database is the base now, rec what the next save compares
@@ -1347,7 +1411,7 @@ tfa_store_save(struct tfa_store *st, const struct tfa_record *rec)
 	base_drop(&st->base);
 	tfa_record_wipe(&st->seen);
 	st->gen = gen;
-	tfa_ovl_init(&st->ovl, gen);
+	tfa_ovl_adopt(&st->ovl, gen, mseq, mslot);
 	st->current = false;
 	if ((st->base = base_new()) != NULL) {
 		st->base->gen = gen;
@@ -1385,11 +1449,24 @@ tfa_store_delete(struct tfa_store *st)
 		    st->dir, db, strerror(errno));
 		return TFA_ERR_IO;
 	}
-	forget(st);
 	/*
 	 * The overlay goes too, though it is the lock: whoever waits for it
-	 * sees it has no name any more and locks the file made after it.
+	 * sees it has no name any more and locks the file made after it.  It
+	 * is marked first, for a login that read it before and would take it
+	 * for unchanged otherwise (same_since_peek); only a whole file can be
+	 * one that such a login holds.  The record is gone already, so the
+	 * mark can take either slot, and a mark that fails changes nothing.
 	 */
+	if (st->ovl_whole) {
+		uint64_t gen, seq;
+		int slot;
+
+		if (tfa_random(&gen, sizeof(gen)) == TFA_OK && gen != 0 &&
+		    gen != st->ovl.gen)
+			(void)tfa_ovl_mark(st->lockfd, &st->ovl, gen, &seq,
+			    &slot);
+	}
+	forget(st);
 	st->removed = true;
 	if (file_name(db, sizeof(db), st->stem, ".st") == TFA_OK)
 		unlinkat(st->at.fd, db, 0);

@@ -960,16 +960,28 @@ test_kill_9(void)
 }
 
 /* Every byte of the file is zero. */
+/*
+ * The header of slot i of the overlay at path (its checksum not checked):
+ * false when it is not a slot's.
+ */
 static bool
-holds_no_slot(const char *path)
+slot_head(const char *path, int i, uint64_t *gen, uint64_t *seq,
+    uint64_t *len)
 {
-	char buf[TFA_OVL_FILE];
-	ssize_t n = slurp(path, buf, sizeof(buf));
+	uint8_t buf[TFA_OVL_FILE];
+	const uint8_t *s = buf + i * TFA_OVL_SLOT;
+	uint64_t v[3] = { 0, 0, 0 };
 
-	for (ssize_t i = 0; i < n; i++)
-		if (buf[i] != 0)
-			return false;
-	return n == TFA_OVL_FILE;
+	if (slurp(path, (char *)buf, sizeof(buf)) != TFA_OVL_FILE ||
+	    memcmp(s, "tfa-ovl1", 8) != 0)
+		return false;
+	for (int k = 0; k < 3; k++)
+		for (int b = 7; b >= 0; b--)
+			v[k] = v[k] << 8 | s[8 + 8 * k + b];
+	*gen = v[0];
+	*seq = v[1];
+	*len = v[2];
+	return true;
 }
 
 /* Lock, load, set alice's failure count (and maybe touch TOTP), save. */
@@ -1109,9 +1121,19 @@ test_overlay(void)
 	fx_keep(&fx, "alice.st", ovl);
 	n0 = slurp(fx_path(&fx, "alice.db"), db0, sizeof(db0));
 	CHECK(stat(fx_path(&fx, "alice.db"), &a) == 0);
-	/* made with the database, so that a login never needs a new block */
+	/*
+	 * made with the database, so that a login never needs a new block,
+	 * and marked before it: one empty slot of its generation, slot 1
+	 * still zero
+	 */
 	CHECK(stat(ovl, &b) == 0 && b.st_size == TFA_OVL_FILE);
-	CHECK(holds_no_slot(ovl));
+	{
+		uint64_t g, q, l;
+
+		CHECK(slot_head(ovl, 0, &g, &q, &l) && g == db_gen(&fx) &&
+		    q == 1 && l == 0);
+		CHECK(!slot_head(ovl, 1, &g, &q, &l));
+	}
 
 	CHECK_EQ(change(&fx, 1, false), TFA_OK);
 	CHECK(exists(&fx, "alice.st"));
@@ -1129,10 +1151,11 @@ test_overlay(void)
 	CHECK(stat(ovl, &b) == 0 && a.st_mtim.tv_nsec == b.st_mtim.tv_nsec &&
 	    a.st_mtim.tv_sec == b.st_mtim.tv_sec);
 
-	/* the first went to slot 0, the second to slot 1: tear the second */
-	flip_byte(ovl, TFA_OVL_SLOT + TFA_OVL_HEADER + 2);
-	CHECK_EQ(read_failures(&fx, "alice"), 1);
+	/* after the mark in slot 0, the first went to slot 1, the second to
+	 * slot 0: tear the second */
 	flip_byte(ovl, TFA_OVL_HEADER + 2);
+	CHECK_EQ(read_failures(&fx, "alice"), 1);
+	flip_byte(ovl, TFA_OVL_SLOT + TFA_OVL_HEADER + 2);
 	CHECK_EQ(read_failures(&fx, "alice"), 7);	/* the database's */
 	CHECK_EQ(change(&fx, 3, false), TFA_OK);
 	CHECK_EQ(read_failures(&fx, "alice"), 3);
@@ -1299,6 +1322,59 @@ test_peek_then_load(void)
 	CHECK_EQ(tfa_store_take_lock(st), TFA_OK);
 	CHECK_EQ(tfa_store_load(st, &rec), TFA_ERR_NOENT);
 	tfa_store_close(&st);
+	fx_done(&fx);
+}
+
+/*
+ * A writer that died between marking the overlay and renaming its new
+ * database in: the mark, of a generation no database has, is the newest
+ * slot.  The record still reads with its own newest slot (the mark took
+ * the other one), and a login that read the record then cannot tell from
+ * the overlay alone that the database stayed the same: it looks, and sees
+ * a database changed outside the lock.  The next save is the newest slot
+ * again.
+ */
+static void
+test_dead_mark(void)
+{
+	struct fixture fx;
+	struct tfa_store *st;
+	struct tfa_record rec;
+	struct tfa_ovl *ovl = malloc(sizeof(*ovl));
+	uint64_t seq;
+	int fd, slot;
+
+	fx_with_alice(&fx, "store-dead-mark");
+	CHECK_EQ(change(&fx, 8, false), TFA_OK);
+	fd = open(fx_path(&fx, "alice.st"), O_RDWR);
+	CHECK(ovl != NULL && fd >= 0);
+	CHECK_EQ(tfa_ovl_read(fd, TFA_OVL_FILE, db_gen(&fx), ovl), TFA_OK);
+	CHECK(ovl->latest && ovl->slot >= 0);
+	CHECK_EQ(tfa_ovl_mark(fd, ovl, db_gen(&fx) ^ 0x5a5a, &seq, &slot),
+	    TFA_OK);
+	CHECK(slot == 1 - ovl->slot && seq == ovl->seq + 1);
+	CHECK_EQ(tfa_ovl_read(fd, TFA_OVL_FILE, db_gen(&fx), ovl), TFA_OK);
+	CHECK(!ovl->latest && ovl->top == seq);
+	close(fd);
+	free(ovl);
+	CHECK_EQ(read_failures(&fx, "alice"), 8);
+
+	CHECK_EQ(tfa_store_open(&fx.cfg, &tlog, "alice", &st), TFA_OK);
+	CHECK_EQ(tfa_store_peek(st, &rec), TFA_OK);
+	CHECK_EQ(rec.failures, 8);
+	tfa_record_wipe(&rec);
+	set_gen(&fx, "0123456789abcdef");	/* edited in place meanwhile */
+	CHECK_EQ(tfa_store_take_lock(st), TFA_OK);
+	CHECK_EQ(tfa_store_load(st, &rec), TFA_OK);
+	CHECK_EQ(rec.failures, 7);		/* the database's own */
+	rec.failures = 9;
+	CHECK_EQ(tfa_store_save(st, &rec), TFA_OK);
+	tfa_record_wipe(&rec);
+	tfa_store_close(&st);
+	CHECK_EQ(read_failures(&fx, "alice"), 9);
+	peek_change_load(&fx, 10, false);
+	CHECK_EQ(read_failures(&fx, "alice"), 11);
+	CHECK_EQ(log_count, 0);
 	fx_done(&fx);
 }
 
@@ -1699,7 +1775,12 @@ test_kept(void)
 	CHECK_EQ(rec.failures, 3);
 	tfa_record_wipe(&rec);
 	tfa_store_close(&st);
-	/* peek from what was kept; the database edited in place before it */
+	/*
+	 * peek from what was kept; the database edited in place, outside the
+	 * lock, before the lock: the login's own change goes to the overlay
+	 * of the generation it read, which the edited database does not
+	 * have, and the next reader sees the edit, not a mixture
+	 */
 	CHECK_EQ(change(&fx, 4, false), TFA_OK);
 	CHECK_EQ(tfa_store_open(&fx.cfg, &tlog, "alice", &st), TFA_OK);
 	CHECK_EQ(tfa_store_peek(st, &rec), TFA_OK);
@@ -1708,9 +1789,11 @@ test_kept(void)
 	set_gen(&fx, "0123456789abcdef");	/* no longer the overlay's */
 	CHECK_EQ(tfa_store_take_lock(st), TFA_OK);
 	CHECK_EQ(tfa_store_load(st, &rec), TFA_OK);
-	CHECK_EQ(rec.failures, 3);
+	rec.failures = 5;
+	CHECK_EQ(tfa_store_save(st, &rec), TFA_OK);
 	tfa_record_wipe(&rec);
 	tfa_store_close(&st);
+	CHECK_EQ(read_failures(&fx, "alice"), 3);
 	/* peek from what was kept; a new database before the lock */
 	settle();
 	CHECK_EQ(reads_opening(&fx, 2, 3), 1);
@@ -1728,6 +1811,7 @@ main(void)
 	test_file_names();
 	test_list();
 	test_delete();
+	test_dead_mark();
 	test_lock_waits();
 	test_no_lost_update();
 	test_refuse_dir();
