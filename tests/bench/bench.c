@@ -35,7 +35,7 @@
 #endif
 
 static const enum bench_mod measured[] = { MOD_TFA, MOD_GA, MOD_OATH,
-    MOD_GA_NOREUSE };
+    MOD_GA_NOREUSE, MOD_TFA_B };
 #define NMEASURED (sizeof(measured) / sizeof(measured[0]))
 /* throughput: the floor too, to tell libpam's scaling from a module's */
 static const enum bench_mod conc_mods[] = { MOD_FLOOR, MOD_TFA, MOD_GA,
@@ -149,7 +149,8 @@ run_case(unsigned si, enum bench_case c)
 	unsigned n = 0, k;
 
 	for (k = 0; k < NMEASURED; k++) {
-		if (measured[k] == MOD_GA_NOREUSE && c != CASE_RIGHT)
+		if ((measured[k] == MOD_GA_NOREUSE && c != CASE_RIGHT) ||
+		    (measured[k] == MOD_TFA_B && !bench.have[MOD_TFA_B]))
 			continue;
 		j.m = measured[k];
 		j.res = &bench.res[si][c][j.m];
@@ -266,6 +267,11 @@ find_modules(void)
 			bench.have[i] = access(bench.module, R_OK) == 0;
 			continue;
 		}
+		if (i == MOD_TFA_B) {
+			bench.have[i] = bench.module_b[0] != '\0' &&
+			    access(bench.module_b, R_OK) == 0;
+			continue;
+		}
 		snprintf(path, sizeof(path), "%s/%s", BENCH_PAMDIR, files[i]);
 		bench.have[i] = access(path, R_OK) == 0;
 	}
@@ -288,6 +294,7 @@ setup(const char *module, const char *out)
 	static const char *const fs[BENCH_SITES] = { "disk", "tmpfs" };
 	static const unsigned scale[2] = { 1, BENCH_SCALE };
 	const char *iter = getenv("BENCH_ITER");
+	const char *module_b = getenv("BENCH_TFA_B");
 	unsigned i, k;
 
 	bench.iter = iter != NULL && atoi(iter) >= 10 ? (unsigned)atoi(iter) :
@@ -299,7 +306,9 @@ setup(const char *module, const char *out)
 	    4;
 	bench.scale_iter = bench.iter / 4 < 10 ? 10 : bench.iter / 4;
 	read_load(&bench.load[0]);
-	if (realpath(module, bench.module) == NULL ||
+	if ((module_b != NULL && *module_b != '\0' &&
+	    realpath(module_b, bench.module_b) == NULL) ||
+	    realpath(module, bench.module) == NULL ||
 	    (mkdir(out, 0755) != 0 && errno != EEXIST) ||
 	    realpath(out, bench.out) == NULL) {
 		fprintf(stderr, "bench: %s or %s: %s\n", module, out,

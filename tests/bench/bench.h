@@ -29,6 +29,7 @@ enum bench_mod {
 	MOD_GA,
 	MOD_OATH,
 	MOD_GA_NOREUSE,		/* GA without DISALLOW_REUSE, for reference */
+	MOD_TFA_B,		/* another build of pam_tfa (BENCH_TFA_B) */
 	MOD_COUNT
 };
 
@@ -120,6 +121,7 @@ struct bench {
 	double seconds;			/* a case stops after this long */
 	char out[PATH_MAX];		/* results directory */
 	char module[PATH_MAX];		/* the built pam_tfa.so */
+	char module_b[PATH_MAX];	/* BENCH_TFA_B's, or "" */
 	bool have[MOD_COUNT];		/* module installed */
 	struct bench_user users[BENCH_USERS];
 	unsigned nusers_real;
@@ -141,6 +143,7 @@ extern time_t bench_vnow;		/* the clock the modules see */
 /* login.c */
 const char *bench_service(enum bench_mod m);
 const char *bench_mod_name(enum bench_mod m);
+bool bench_is_tfa(enum bench_mod m);		/* either build of pam_tfa */
 int bench_login(const struct bench_site *s, enum bench_mod m,
     const char *user, struct bench_login *l);
 uint64_t bench_ns(void);

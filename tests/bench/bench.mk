@@ -1,6 +1,7 @@
 # The login benchmark (issue 7), included from the top-level Makefile.
 #   make bench                    # BENCH_ITER=N logins per case (2000)
 #   make BUILD=build-bench bench  # in a build directory of its own
+#   BENCH_TFA_B=OTHER/pam_tfa.so make bench  # and another build, in turn
 # Results: a table on stdout and $(BUILD)/bench/results.csv.
 
 BENCH_SRC	:= $(sort $(wildcard tests/bench/*.c))

@@ -45,6 +45,7 @@ static const char *const services[MOD_COUNT] = {
 	[MOD_GA] = "bench-ga",
 	[MOD_OATH] = "bench-oath",
 	[MOD_GA_NOREUSE] = "bench-ga-noreuse",
+	[MOD_TFA_B] = "bench-tfa-b",
 };
 
 static const char *const names[MOD_COUNT] = {
@@ -53,6 +54,7 @@ static const char *const names[MOD_COUNT] = {
 	[MOD_GA] = "pam_google_auth",
 	[MOD_OATH] = "pam_oath",
 	[MOD_GA_NOREUSE] = "GA no-reuse-check",
+	[MOD_TFA_B] = "pam_tfa-B",
 };
 
 const char *
@@ -65,6 +67,12 @@ const char *
 bench_mod_name(enum bench_mod m)
 {
 	return names[m];
+}
+
+bool
+bench_is_tfa(enum bench_mod m)
+{
+	return m == MOD_TFA || m == MOD_TFA_B;
 }
 
 /*

@@ -21,7 +21,7 @@ struct state {
 static void
 refill(const struct bench_job *j)
 {
-	int r = j->m == MOD_TFA ? bench_tfa_backup_refill(j->s, j->u) :
+	int r = bench_is_tfa(j->m) ? bench_tfa_backup_refill(j->s, j->u) :
 	    bench_ga_refill(j->s, j->u);
 
 	if (r != 0) {
@@ -51,7 +51,7 @@ prepare(const struct bench_job *j, struct bench_login *l, const char **user,
 		bench_wrong_code(u, bench_vnow, code);
 		return false;
 	case CASE_BACKUP:	/* new codes are made between logins */
-		if (j->m == MOD_TFA) {
+		if (bench_is_tfa(j->m)) {
 			if (u->backup_left[si] == 0)
 				refill(j);
 			snprintf(code, TFA_BACKUP_SHOWN, "%s",

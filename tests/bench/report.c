@@ -21,7 +21,7 @@ static const enum bench_mod conc_mods[] = { MOD_FLOOR, MOD_TFA, MOD_GA,
 #define NCONC (sizeof(conc_mods) / sizeof(conc_mods[0]))
 
 static const enum bench_mod table_mods[] = { MOD_TFA, MOD_GA, MOD_OATH,
-    MOD_GA_NOREUSE };
+    MOD_GA_NOREUSE, MOD_TFA_B };
 #define NTABLE (sizeof(table_mods) / sizeof(table_mods[0]))
 
 const char *
@@ -121,6 +121,9 @@ print_header(const struct bench *b)
 	    "(reference only)\n"
 	    "conversation: every prompt is answered with the code, so "
 	    "pam_tfa's \"Trust this device?\" gets no\n", BENCH_SCRATCH);
+	if (b->have[MOD_TFA_B])
+		printf("  pam_tfa-B        %s (BENCH_TFA_B), the same "
+		    "configuration and store as pam_tfa\n", b->module_b);
 }
 
 static void
@@ -215,14 +218,31 @@ print_ratio(const struct bench *b, unsigned si, enum bench_case c,
 		printf(" %13.2f", (t->st.median - fl) / (p->st.median - fl));
 }
 
+/* pam_tfa-B / pam_tfa: the other build over this one */
+static void
+print_ratio_b(const struct bench *b, unsigned si, enum bench_case c)
+{
+	const struct bench_result *t = measured(b, si, c, MOD_TFA);
+	const struct bench_result *o = measured(b, si, c, MOD_TFA_B);
+	double fl = case_floor(b, si, c);
+
+	if (t == NULL || o == NULL || t->st.median - fl <= 0)
+		printf(" %13s", "n/a");
+	else
+		printf(" %13.2f", (o->st.median - fl) / (t->st.median - fl));
+}
+
 static void
 print_ratios(const struct bench *b)
 {
+	bool two = b->have[MOD_TFA_B];
 	unsigned si, c;
 
 	printf("\npam_tfa / peer, module-only medians (below 1: pam_tfa is "
-	    "faster)\n");
-	printf("%-5s %-10s %13s %13s\n", "fs", "case", "/ GA", "/ pam_oath");
+	    "faster)%s\n", two ? "; pam_tfa-B / pam_tfa: the other build "
+	    "(BENCH_TFA_B) over this one" : "");
+	printf("%-5s %-10s %13s %13s", "fs", "case", "/ GA", "/ pam_oath");
+	printf(two ? " %13s\n" : "\n", "B / pam_tfa");
 	for (si = 0; si < b->nsites; si++)
 		for (c = 0; c < CASE_LOAD; c++) {
 			if (!b->res[si][c][MOD_TFA].run)
@@ -231,6 +251,8 @@ print_ratios(const struct bench *b)
 			    bench_case_name(c));
 			print_ratio(b, si, c, MOD_GA);
 			print_ratio(b, si, c, MOD_OATH);
+			if (two)
+				print_ratio_b(b, si, c);
 			printf("\n");
 		}
 }

@@ -146,8 +146,10 @@ write_services(const struct bench *b, const struct bench_site *s)
 			    "auth required pam_permit.so\n");
 			break;
 		case MOD_TFA:
+		case MOD_TFA_B:
 			snprintf(text, sizeof(text), "auth required %s "
-			    "config=%s\n", b->module, s->conf);
+			    "config=%s\n", i == MOD_TFA_B && b->module_b[0] ?
+			    b->module_b : b->module, s->conf);
 			break;
 		case MOD_GA:
 		case MOD_GA_NOREUSE:
