@@ -67,12 +67,12 @@ tfa_totp_match(const struct tfa_totp *t, int64_t now, unsigned tolerance,
 			continue;
 		if ((r = tfa_totp_code(t, s, want, sizeof(want))) != TFA_OK)
 			break;
-		/* keep the first new match but compare every step anyway */
+		/* keep the newest new match; compare every step anyway */
 		if (!tfa_ct_equal(want, code, t->digits))
 			continue;
 		if (s <= after)
 			used = true;
-		else if (found < 0)
+		else
 			found = s;
 	}
 	tfa_wipe_array(want);

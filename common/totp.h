@@ -23,9 +23,10 @@ int64_t tfa_totp_step(const struct tfa_totp *t, int64_t now);
  * Look for code in the steps now-tolerance .. now+tolerance that come after
  * step `after` (the newest step accepted before; -1 for none).  Every step
  * is computed and compared in constant time, whatever matches.  On a
- * match, *step is the first such step.  TFA_ERR_REPLAY when code is only
- * that of steps up to `after`: a code can be that of two steps, and the
- * newer one must still count.
+ * match, *step is the newest such step: a code can be that of two steps
+ * of the window, and once accepted it must not pass again for the other
+ * (RFC 6238, 5.2).  TFA_ERR_REPLAY when code is only that of steps up to
+ * `after`.
  */
 tfa_err tfa_totp_match(const struct tfa_totp *t, int64_t now,
     unsigned tolerance, const char *code, int64_t after, int64_t *step);

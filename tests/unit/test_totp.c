@@ -293,8 +293,10 @@ test_generate(void)
 /*
  * Two steps can share a code.  Fixed vectors for the RFC 6238 SHA-1 key:
  * steps 57766335 and 57766336 have one code, and so do 57017782 and
- * 57017784.  Once the older step was used, the code still counts for the
- * newer one; once both were, it is a replay.
+ * 57017784.  With both in the window the newer step is taken, so that
+ * the code does not pass twice; once only the older step was used (an
+ * earlier login), the code still counts for the newer one; once both
+ * were, it is a replay.
  */
 static void
 test_match_shared_code(void)
@@ -303,7 +305,7 @@ test_match_shared_code(void)
 	    { 57017782, 57017784 } };
 	struct tfa_totp t;
 	char a[TFA_TOTP_CODE_MAX + 1], b[TFA_TOTP_CODE_MAX + 1];
-	int64_t step, now;
+	int64_t step, now, first;
 	size_t i;
 
 	make_totp(&t, TFA_HASH_SHA1, 6);
@@ -312,8 +314,17 @@ test_match_shared_code(void)
 		code_at(&t, pairs[i][1], b);
 		CHECK_STR(a, b);		/* the vector holds */
 		now = pairs[i][1] * 30 + 5;
+		/* both in the window: the newer one is taken, so the code
+		 * cannot pass a second time for it */
 		CHECK_EQ(tfa_totp_match(&t, now, 2, b, -1, &step), TFA_OK);
-		CHECK_EQ(step, pairs[i][0]);
+		CHECK_EQ(step, pairs[i][1]);
+		first = step;
+		step = -7;
+		CHECK_EQ(tfa_totp_match(&t, now + 1, 2, b, first, &step),
+		    TFA_ERR_REPLAY);
+		CHECK_EQ(step, -7);
+		/* the older step used before (an earlier login): the code
+		 * still counts once, for the newer one */
 		step = -7;
 		CHECK_EQ(tfa_totp_match(&t, now, 2, b, pairs[i][0], &step),
 		    TFA_OK);
