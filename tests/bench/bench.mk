@@ -26,3 +26,6 @@ bench: bench-deps
 	@$(MAKE) --no-print-directory $(MODULE) $(BENCH_BIN)
 	@BUILD=$(BUILD) sh scripts/bench.sh run $(BENCH_BIN) $(MODULE) \
 	    $(BUILD)/bench
+
+# tests/bench/test_bench.sh runs the harness in miniature in `make check`.
+tests-build: $(BENCH_BIN)
