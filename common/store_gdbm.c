@@ -1451,11 +1451,21 @@ tfa_store_delete(struct tfa_store *st)
 	}
 	/*
 	 * The overlay goes too, though it is the lock: whoever waits for it
-	 * sees it has no name any more and locks the file made after it.  It
-	 * is marked first, for a login that read it before and would take it
-	 * for unchanged otherwise (same_since_peek); only a whole file can be
-	 * one that such a login holds.  The record is gone already, so the
-	 * mark can take either slot, and a mark that fails changes nothing.
+	 * sees it has no name any more and locks the file made after it.
+	 */
+	forget(st);
+	st->removed = true;
+	if (file_name(db, sizeof(db), st->stem, ".st") == TFA_OK)
+		unlinkat(st->at.fd, db, 0);
+	r = sync_dir(st);
+	/*
+	 * Marked for a login that read it before and would take it for
+	 * unchanged otherwise (same_since_peek); only a whole file can be one
+	 * that such a login holds.  Not before the names are gone for good:
+	 * this handle may not know which slot is the newest, and a power cut
+	 * that brought the database back must find its overlay as it was.
+	 * The file has no name now, so a mark that fails changes nothing on
+	 * disk.
 	 */
 	if (st->ovl_whole) {
 		uint64_t gen, seq;
@@ -1466,11 +1476,7 @@ tfa_store_delete(struct tfa_store *st)
 			(void)tfa_ovl_mark(st->lockfd, &st->ovl, gen, &seq,
 			    &slot);
 	}
-	forget(st);
-	st->removed = true;
-	if (file_name(db, sizeof(db), st->stem, ".st") == TFA_OK)
-		unlinkat(st->at.fd, db, 0);
-	return sync_dir(st);
+	return r;
 }
 
 void

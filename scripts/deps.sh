@@ -6,7 +6,7 @@ set -u
 build="gcc make pkg-config libpam0g-dev liboath-dev libqrencode-dev libgdbm-dev libssl-dev libfido2-dev"
 # libpam-google-authenticator and openssl: tests/import makes real
 # ~/.google_authenticator files and P-256 keys for pam_u2f authfiles
-test="tmux mandoc zbar-tools python3 autoconf automake libpam-google-authenticator openssl
+test="tmux mandoc zbar-tools python3 strace autoconf automake libpam-google-authenticator openssl
 	clang libclang-rt-14-dev valgrind"
 # the mail servers tests/e2e starts on loopback (make check, as root)
 e2e="dovecot-core dovecot-imapd postfix sasl2-bin"

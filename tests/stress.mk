@@ -1,11 +1,12 @@
 # Reliability and security tests (issue 6), included from the top-level
 # Makefile.  Short versions run in `make check`; long ones in `make stress`.
 #
-#   make check                  # races (8 x 20 rounds), 60 kills, full and
+#   make check                  # races (8 x 20 rounds), 60 kills, power
+#                               # cuts (8 random mixes a point), full and
 #                               # read-only disks, fs attacks, hostile input,
 #                               # secrets, valgrind, fuzzers (32 CPU-s)
 #   make stress                 # the whole suite with TFA_RACE_N=16 x 200
-#                               # rounds, 400 kills, every fuzzer
+#                               # rounds, 400 kills, 100 mixes, every fuzzer
 #                               # STRESS_FUZZ_SECONDS, valgrind on more;
 #                               # then the figures (docs/SECURITY.md)
 #   make fuzz FUZZ_SECONDS=60   # only the libFuzzer harnesses (clang)
@@ -103,9 +104,9 @@ fuzz:
 stress: test-deps
 	@$(MAKE) --no-print-directory tests-build
 	@TFA_RACE_N=16 TFA_RACE_ROUNDS=200 TFA_CRASH_KILLS=400 TFA_STRESS=1 \
-	    FUZZ_SECONDS=$(STRESS_FUZZ_SECONDS) BUILD=$(BUILD) \
+	    TFA_POWERLOSS_TRIALS=100 FUZZ_SECONDS=$(STRESS_FUZZ_SECONDS) BUILD=$(BUILD) \
 	    sh tests/run.sh; rc=$$?; \
 	echo "---- stress figures ----"; \
-	grep -h -E '^(# [a-z-]+: [0-9]+ of [0-9]+ rounds bad|logins|double-accepts|lockout miscounts|crash |corrupt records|unwritable store|fs attacks|hostile input|fuzz |valgrind )' \
+	grep -h -E '^(# [a-z-]+: [0-9]+ of [0-9]+ rounds bad|logins|double-accepts|lockout miscounts|crash |corrupt records|unwritable store|fs attacks|hostile input|fuzz |valgrind |(not )?ok - .*power cuts)' \
 	    $(BUILD)/tests/logs/*.log; \
 	exit $$rc

@@ -13,6 +13,10 @@
  *   tfa-testrec STORE expire USER           every device: trust ended
  *   tfa-testrec STORE forget USER           remove every device
  *   tfa-testrec STORE age USER DAYS         move every date DAYS back
+ *   tfa-testrec STORE fail USER             count one failed login
+ *   tfa-testrec STORE dump USER             the record as a login loads it
+ *                                           (under the lock), an entry a
+ *                                           line; "absent" when there is none
  */
 #include <err.h>
 #include <stdio.h>
@@ -146,6 +150,42 @@ do_age(struct tfa_record *rec, const char *days)
 	}
 }
 
+static void
+do_fail(struct tfa_record *rec, const char *arg)
+{
+	(void)arg;
+	rec->failures++;
+}
+
+static tfa_err
+print_entry(void *arg, const char *key, const char *val)
+{
+	(void)arg;
+	printf("%s %s\n", key, val);
+	return TFA_OK;
+}
+
+static void
+dump(const char *user)
+{
+	struct tfa_store *st;
+	struct tfa_record rec;
+	tfa_err r;
+
+	if ((r = tfa_store_lock(&cfg, NULL, user, &st)) != TFA_OK)
+		die("lock", r);
+	if ((r = tfa_store_load(st, &rec)) == TFA_ERR_NOENT) {
+		printf("absent\n");
+	} else if (r != TFA_OK) {
+		die("load", r);
+	} else {
+		if ((r = tfa_record_encode(&rec, print_entry, NULL)) != TFA_OK)
+			die("encode", r);
+		tfa_record_wipe(&rec);
+	}
+	tfa_store_close(&st);
+}
+
 /*
  * The oldest step the module will still take: newer than the last one
  * used, and at least one step inside ClockTolerance (tol) of now, so it is
@@ -218,6 +258,10 @@ main(int argc, char **argv)
 		edit(user, do_expire, NULL);
 	else if (strcmp(cmd, "forget") == 0)
 		edit(user, do_forget, NULL);
+	else if (strcmp(cmd, "fail") == 0)
+		edit(user, do_fail, NULL);
+	else if (strcmp(cmd, "dump") == 0)
+		dump(user);
 	else if (strcmp(cmd, "age") == 0 && argc == 5)
 		edit(user, do_age, argv[4]);
 	else
