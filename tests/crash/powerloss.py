@@ -42,6 +42,9 @@ import sys
 
 PIECE = 64
 EXHAUSTIVE = 256
+# a rename that would fail rather than replace; the trace has only those
+# that succeeded
+NOREPLACE = ("0", "RENAME_NOREPLACE")
 O_CREAT = 0o100
 O_TRUNC = 0o1000
 
@@ -219,8 +222,8 @@ def events_of(trace, store, before):
             d1, d2 = arg_fd(a[0])[1], arg_fd(a[2])[1]
             if d1 != store and d2 != store:
                 continue
-            if d1 != store or d2 != store or \
-                    (call == "renameat2" and a[4] != "0"):
+            if d1 != store or d2 != store or (call == "renameat2" and
+                                              a[4] not in NOREPLACE):
                 raise TraceError("a rename this model does not know")
             old, new = arg_str(a[1]).decode(), arg_str(a[3]).decode()
             ev.append(("rename", old, new))
@@ -426,6 +429,12 @@ def main():
         print("not ok - %s: the operation changed nothing" % o.name)
         return 1
 
+    # the store's own files (.device-key): as before, or as after
+    sides = (dir_state(o.before), dir_state(o.after))
+    shared = {name: {side.get(name) for side in sides}
+              for side in sides for name in side if name.startswith(".")}
+    final = {name: sides[1].get(name) for name in shared}
+
     disk = Disk(o.before)
     seen = {}
     cuts = 0
@@ -441,6 +450,12 @@ def main():
                     state != dir_state(o.after):
                 problems.append("the trace does not replay to the "
                                 "directory the operation left")
+            for name, allowed in shared.items():
+                got = state.get(name)
+                if got not in allowed or \
+                        k == len(events) and got != final[name]:
+                    problems.append("cut after event %d: %s is neither as "
+                                    "before nor as after" % (k, name))
             cuts += 1
             h = hashlib.sha256(repr(sorted(state.items())).encode()) \
                 .hexdigest()

@@ -1,15 +1,17 @@
 #!/bin/sh
 # Power cuts at every point of the store's writes, through the built module
 # and tools.  Each operation (logins with a right, a wrong and a backup
-# code through pam_tfa.so and the real libpam; tfa-enroll making new backup
-# codes, disabling, resetting; a new app password; a first enrollment)
-# runs once under strace on a real store.  tests/crash/powerloss.py reads
-# the trace as a list of writes, syncs, renames and removals, makes every
-# state a power cut could leave (unsynced writes lost, done or torn in
-# 64-byte pieces, in any mix; unsynced name changes lost from some point
-# on, in journal order), and reads each with the store's own code: it must
-# be the record before or the record after, the one after once the
-# operation had returned, and must take a further write.
+# code through pam_tfa.so and the real libpam, and through its mail stack
+# with a password and code and with an app password; tfa-enroll making
+# new backup codes, disabling, resetting; a new app password; a first
+# enrollment) runs once under strace on a real store.
+# tests/crash/powerloss.py reads the trace as a list of writes, syncs,
+# renames and removals, makes every state a power cut could leave
+# (unsynced writes lost, done or torn in 64-byte pieces, in any mix;
+# unsynced name changes lost from some point on, in journal order), and
+# reads each with the store's own code: it must be the record before or
+# the record after, the one after once the operation had returned, and
+# must take a further write.
 #
 # A process killed mid-write keeps the page cache (tests/crash/test_crash.c
 # covers that); this covers what only a power cut loses.  The model is of
@@ -41,8 +43,15 @@ printf 'StoreDir = %s\n' "$S" >"$conf"
 chmod 0600 "$conf"
 printf 'auth required %s/pam_tfa.so config=%s\n' "$B" "$conf" \
     >"$tmp/pam.d/tfa-pl"
+# the mail stack (contrib/pam.d/mail), pam_permit standing in for the
+# password module
+m="$B/pam_tfa.so config=$conf service=imap"
+printf 'auth [success=done ignore=ignore default=die] %s mode=split
+auth requisite pam_permit.so
+auth required %s mode=verify\n' "$m" "$m" >"$tmp/pam.d/tfa-mail"
 rec() { "$B/tests/tfa-testrec" "$S" "$@"; }
 LOGIN="$B/tests/pam-login $tmp/pam.d tfa-pl alice"
+MAIL="$B/tests/pam-login -r 192.0.2.7 $tmp/pam.d tfa-mail alice"
 ENROLL="$B/tfa-enroll --config $conf --user alice"
 
 if ! rec enroll alice >/dev/null || ! rec backup alice >"$tmp/codes"; then
@@ -95,6 +104,11 @@ powercut "an app password added (a new database)" 0 "" \
     "$B/tests/tfa-testrec" "$S" apppw alice imap
 code=$(rec code alice)
 powercut "login, right code, after a new database" 0 "$code" $LOGIN
+app=$(rec apppw alice imap) || app=none
+code=$(rec code alice)
+powercut "mail login, password and code (a new device)" 0 "hunter2$code" \
+    $MAIL
+powercut "mail login, app password (its first use)" 0 "$app" $MAIL
 powercut "tfa-enroll disable" 0 "" $ENROLL disable
 powercut "tfa-enroll reset (the record removed)" 0 "" $ENROLL reset
 powercut "a first enrollment" 0 "" "$B/tests/tfa-testrec" "$S" enroll alice
