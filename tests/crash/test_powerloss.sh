@@ -112,5 +112,13 @@ powercut "mail login, app password (its first use)" 0 "$app" $MAIL
 powercut "tfa-enroll disable" 0 "" $ENROLL disable
 powercut "tfa-enroll reset (the record removed)" 0 "" $ENROLL reset
 powercut "a first enrollment" 0 "" "$B/tests/tfa-testrec" "$S" enroll alice
+# a reset again, with the newest state in the other slot of the overlay
+# (a new record's overlay is a mark in slot 0; logins then alternate)
+code=$(rec code alice)
+printf '%s\n' "$code" | $LOGIN >/dev/null 2>&1 ||
+	not_ok "a login after a first enrollment"
+code=$(rec code alice)
+powercut "login, right code, the second after a first enrollment" 0 "$code" $LOGIN
+powercut "tfa-enroll reset, the newest state in the other overlay slot" 0 "" $ENROLL reset
 
 done_testing
