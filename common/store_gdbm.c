@@ -1432,15 +1432,60 @@ out:
 	return r;
 }
 
+/*
+ * Under the lock, before the record is removed: mark the overlay for a
+ * login that read the record and waits for the lock, which would take it
+ * for unchanged otherwise (same_since_peek).  Only a whole file can be one
+ * such a login holds.  The mark must not go over the newest state (a power
+ * cut that brings the database back must find it), so the record is read
+ * first, unless this handle loaded it.  *marked: it went in.  A record
+ * that cannot be read now is marked once it has no name
+ * (tfa_store_delete).
+ */
+static tfa_err
+mark_removal(struct tfa_store *st, bool *marked)
+{
+	struct tfa_record rec;
+	uint64_t gen, seq;
+	int slot;
+	tfa_err r;
+
+	*marked = false;
+	if (!st->ovl_whole)
+		return TFA_OK;
+	if (!st->current) {
+		const struct tfa_log *log = st->at.log;
+
+		forget(st);
+		st->at.log = NULL;	/* a record it refuses is still reset */
+		r = read_db(&st->at, st->stem, &rec, st);
+		st->at.log = log;
+		if (r != TFA_OK)
+			return TFA_OK;
+		tfa_record_wipe(&rec);
+	}
+	do {
+		if ((r = tfa_random(&gen, sizeof(gen))) != TFA_OK)
+			return r;
+	} while (gen == 0 || gen == st->ovl.gen);
+	if ((r = mark_overlay(st, gen, &seq, &slot)) == TFA_OK)
+		*marked = true;
+	return r;
+}
+
 tfa_err
 tfa_store_delete(struct tfa_store *st)
 {
-	char db[STEM_MAX + 8];
+	char db[STEM_MAX + 8], ovl[STEM_MAX + 8];
+	bool marked;
 	tfa_err r;
 
 	if (st->lockfd < 0)
 		return TFA_ERR_INVAL;	/* tfa_store_take_lock first */
-	if ((r = file_name(db, sizeof(db), st->stem, ".db")) != TFA_OK)
+	if ((r = file_name(db, sizeof(db), st->stem, ".db")) != TFA_OK ||
+	    (r = file_name(ovl, sizeof(ovl), st->stem, ".st")) != TFA_OK)
+		return r;
+	if ((r = mark_removal(st, &marked)) != TFA_OK)
 		return r;
 	if (unlinkat(st->at.fd, db, 0) != 0) {
 		if (errno == ENOENT)
@@ -1455,19 +1500,14 @@ tfa_store_delete(struct tfa_store *st)
 	 */
 	forget(st);
 	st->removed = true;
-	if (file_name(db, sizeof(db), st->stem, ".st") == TFA_OK)
-		unlinkat(st->at.fd, db, 0);
+	unlinkat(st->at.fd, ovl, 0);
 	r = sync_dir(st);
 	/*
-	 * Marked for a login that read it before and would take it for
-	 * unchanged otherwise (same_since_peek); only a whole file can be one
-	 * that such a login holds.  Not before the names are gone for good:
-	 * this handle may not know which slot is the newest, and a power cut
-	 * that brought the database back must find its overlay as it was.
-	 * The file has no name now, so a mark that fails changes nothing on
-	 * disk.
+	 * Not marked before (unreadable): now, when it has no name and a
+	 * power cut cannot bring it back, so any slot will do and a mark that
+	 * fails changes nothing on disk.
 	 */
-	if (st->ovl_whole) {
+	if (!marked && st->ovl_whole) {
 		uint64_t gen, seq;
 		int slot;
 

@@ -11,9 +11,11 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/file.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -39,6 +41,22 @@ openat(int dirfd, const char *path, int flags, ...)
 	fd = tfa_test_openat(dirfd, path, flags, ap);
 	va_end(ap);
 	return fd;
+}
+
+/*
+ * Every unlinkat() too: a child that removes die_after exits right after,
+ * as a writer killed at that point would.
+ */
+static const char *die_after;
+
+int
+unlinkat(int dirfd, const char *path, int flags)
+{
+	int r = (int)syscall(SYS_unlinkat, dirfd, path, flags);
+
+	if (r == 0 && die_after != NULL && strcmp(path, die_after) == 0)
+		_exit(0);
+	return r;
 }
 
 struct fixture {
@@ -1396,6 +1414,44 @@ test_dead_mark(void)
 	fx_done(&fx);
 }
 
+/*
+ * A reset killed once the record's names are gone, while a login that read
+ * the record waits for the lock: the login must find the record removed,
+ * not go on with what it read (a code of the old record accepted once).
+ * So the overlay it holds is marked before the names go.
+ */
+static void
+test_reset_killed(void)
+{
+	struct fixture fx;
+	struct tfa_store *st, *other;
+	struct tfa_record rec;
+	int status = -1;
+	pid_t pid;
+
+	fx_with_alice(&fx, "store-reset-killed");
+	CHECK_EQ(change(&fx, 8, false), TFA_OK);
+	CHECK_EQ(tfa_store_open(&fx.cfg, &tlog, "alice", &st), TFA_OK);
+	CHECK_EQ(tfa_store_peek(st, &rec), TFA_OK);
+	CHECK_EQ(rec.failures, 8);
+	tfa_record_wipe(&rec);
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		die_after = "alice.st";
+		if (tfa_store_lock(&fx.cfg, &tlog, "alice", &other) == TFA_OK)
+			(void)tfa_store_delete(other);
+		_exit(1);		/* not killed where it should be */
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK(!exists(&fx, "alice.db") && !exists(&fx, "alice.st"));
+	CHECK_EQ(tfa_store_take_lock(st), TFA_OK);
+	CHECK_EQ(tfa_store_load(st, &rec), TFA_ERR_NOENT);
+	tfa_store_close(&st);
+	CHECK_EQ(log_count, 0);
+	fx_done(&fx);
+}
+
 /* Lock, load, set device i's last use, save. */
 static void
 seen(const struct fixture *fx, size_t i, int64_t when)
@@ -1834,6 +1890,7 @@ main(void)
 	test_list();
 	test_delete();
 	test_dead_mark();
+	test_reset_killed();
 	test_lock_waits();
 	test_no_lost_update();
 	test_refuse_dir();
