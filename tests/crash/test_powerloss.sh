@@ -94,10 +94,7 @@ symlink,symlinkat,mkdir,mkdirat,rmdir,copy_file_range,sendfile,splice \
 
 code=$(rec code alice)
 powercut "login, right code (the overlay written in place)" 0 "$code" $LOGIN
-code=$(rec code alice)
-last=${code#?????}
-wrong=${code%?}$(( (last + 1) % 10 ))
-powercut "login, wrong code (the failure count)" 1 "$wrong" $LOGIN
+powercut "login, wrong code (the failure count)" 1 "$(rec wrong alice)" $LOGIN
 powercut "login, backup code" 0 "$(head -1 "$tmp/codes")" $LOGIN
 powercut "tfa-enroll backup-codes" 0 "" $ENROLL backup-codes
 powercut "an app password added (a new database)" 0 "" \

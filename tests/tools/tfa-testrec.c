@@ -7,6 +7,8 @@
  *
  *   tfa-testrec STORE enroll USER           TOTP secret, SHA1/6/30
  *   tfa-testrec STORE code USER [TOL]       next acceptable code (waits)
+ *   tfa-testrec STORE wrong USER            a code right for no step within
+ *                                           five minutes of now
  *   tfa-testrec STORE backup USER           10 backup codes, one a line
  *   tfa-testrec STORE apppw USER SERVICES   an app password, printed
  *   tfa-testrec STORE show USER             failures= last_step= ...
@@ -215,6 +217,41 @@ next_code(const char *user, int64_t tol)
 	tfa_record_wipe(&rec);
 }
 
+/* The first code right for no step within five minutes of now. */
+static void
+wrong_code(const char *user)
+{
+	struct tfa_record rec;
+	char near[21][16], code[16];
+	int64_t now;
+	size_t len;
+	unsigned n;
+	tfa_err r;
+	int i;
+
+	if ((r = tfa_store_read(&cfg, NULL, user, &rec)) != TFA_OK)
+		die("read", r);
+	now = tfa_totp_step(&rec.totp, tfa_now());
+	for (i = 0; i < 21; i++)
+		if (tfa_totp_code(&rec.totp, now - 10 + i, near[i],
+		    sizeof(near[i])) != TFA_OK)
+			die("code", TFA_ERR_CRYPTO);
+	len = strlen(near[0]);
+	for (n = 0;; n++) {
+		unsigned v = n;
+
+		for (size_t k = len; k-- > 0; v /= 10)
+			code[k] = (char)('0' + v % 10);
+		code[len] = '\0';
+		for (i = 0; i < 21 && strcmp(code, near[i]) != 0; i++)
+			;
+		if (i == 21)
+			break;
+	}
+	printf("%s\n", code);
+	tfa_record_wipe(&rec);
+}
+
 static void
 show(const char *user)
 {
@@ -248,6 +285,8 @@ main(int argc, char **argv)
 	else if (strcmp(cmd, "code") == 0)
 		next_code(user, argc == 5 && atoi(argv[4]) > 0 ? atoi(argv[4]) :
 		    2);
+	else if (strcmp(cmd, "wrong") == 0)
+		wrong_code(user);
 	else if (strcmp(cmd, "backup") == 0)
 		edit(user, do_backup, NULL);
 	else if (strcmp(cmd, "apppw") == 0 && argc == 5)
