@@ -1353,6 +1353,17 @@ write_overlay(struct tfa_store *st, const char *payload, size_t len)
 	return r;
 }
 
+/* A new database generation: random, not 0, not old. */
+static tfa_err
+new_gen(uint64_t old, uint64_t *gen)
+{
+	do {
+		if (tfa_random(gen, sizeof(*gen)) != TFA_OK)
+			return TFA_ERR_IO;
+	} while (*gen == 0 || *gen == old);
+	return TFA_OK;
+}
+
 tfa_err
 tfa_store_save(struct tfa_store *st, const struct tfa_record *rec)
 {
@@ -1391,10 +1402,8 @@ tfa_store_save(struct tfa_store *st, const struct tfa_record *rec)
 	}
 	if ((r = tfa_record_encode(rec, collect_entry, &cur)) != TFA_OK)
 		goto out;
-	do {
-		if ((r = tfa_random(&gen, sizeof(gen))) != TFA_OK)
-			goto out;
-	} while (gen == 0 || gen == st->gen);
+	if ((r = new_gen(st->gen, &gen)) != TFA_OK)
+		goto out;
 	/*
 	 * Make the overlay now, if it is not there, so that a login never
 	 * needs a new block (it goes on on a full disk); write_db's sync of
@@ -1464,10 +1473,8 @@ mark_removal(struct tfa_store *st, bool *marked)
 			return TFA_OK;
 		tfa_record_wipe(&rec);
 	}
-	do {
-		if ((r = tfa_random(&gen, sizeof(gen))) != TFA_OK)
-			return r;
-	} while (gen == 0 || gen == st->ovl.gen);
+	if ((r = new_gen(st->ovl.gen, &gen)) != TFA_OK)
+		return r;
 	if ((r = mark_overlay(st, gen, &seq, &slot)) == TFA_OK)
 		*marked = true;
 	return r;
@@ -1511,8 +1518,7 @@ tfa_store_delete(struct tfa_store *st)
 		uint64_t gen, seq;
 		int slot;
 
-		if (tfa_random(&gen, sizeof(gen)) == TFA_OK && gen != 0 &&
-		    gen != st->ovl.gen)
+		if (new_gen(st->ovl.gen, &gen) == TFA_OK)
 			(void)tfa_ovl_mark(st->lockfd, &st->ovl, gen, &seq,
 			    &slot);
 	}

@@ -1452,6 +1452,42 @@ test_reset_killed(void)
 	fx_done(&fx);
 }
 
+/*
+ * A record the store refuses (a slot naming an entry the database lacks,
+ * then a database that is no gdbm file) is still reset, quietly: the
+ * reset's read of it, for its mark, says nothing and stops nothing.
+ */
+static void
+test_reset_refused(void)
+{
+	struct fixture fx;
+	struct tfa_store *st;
+	struct tfa_record rec;
+	int fd;
+
+	for (int i = 0; i < 2; i++) {
+		fx_with_alice(&fx, "store-reset-refused");
+		CHECK_EQ(change(&fx, 8, false), TFA_OK);
+		if (i == 0) {
+			plant_slot(&fx, "nosuch\0x\0", 9);
+		} else {
+			fd = open(fx_path(&fx, "alice.db"), O_WRONLY);
+			CHECK(fd >= 0 && pwrite(fd, "junk", 4, 0) == 4);
+			if (fd >= 0)
+				close(fd);
+		}
+		CHECK_EQ(tfa_store_read(&fx.cfg, NULL, "alice", &rec),
+		    TFA_ERR_CORRUPT);
+		log_count = 0;
+		CHECK_EQ(tfa_store_lock(&fx.cfg, &tlog, "alice", &st), TFA_OK);
+		CHECK_EQ(tfa_store_delete(st), TFA_OK);
+		tfa_store_close(&st);
+		CHECK_EQ(log_count, 0);
+		CHECK(!exists(&fx, "alice.db") && !exists(&fx, "alice.st"));
+		fx_done(&fx);
+	}
+}
+
 /* Lock, load, set device i's last use, save. */
 static void
 seen(const struct fixture *fx, size_t i, int64_t when)
@@ -1891,6 +1927,7 @@ main(void)
 	test_delete();
 	test_dead_mark();
 	test_reset_killed();
+	test_reset_refused();
 	test_lock_waits();
 	test_no_lost_update();
 	test_refuse_dir();
