@@ -71,6 +71,21 @@ tfa_ops_look(const struct tfa_ops_ctx *c, struct tfa_op_res *res,
 }
 
 /*
+ * A wrong proof whose failure could not be saved: answered exactly as a
+ * right one whose change could not be saved (the store's error, no proof
+ * verdict, no counts), so a store that cannot be written tells nothing of
+ * which guesses were right while none of them is counted.
+ */
+static tfa_err
+unsaved(struct tfa_op_res *res, tfa_err saved)
+{
+	res->check = TFA_CHECK_NONE;
+	res->failures = 0;
+	res->locked_until = 0;
+	return saved;
+}
+
+/*
  * A touch of one of the user's keys over the session's challenge, checked
  * as a key login on rec.  Like a login it may come from any relying party
  * among the user's keys (keys made before Origin changed, keys imported
@@ -111,7 +126,7 @@ prove_touch(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
 		return TFA_OK;
 	res->check = TFA_CHECK_PROOF;
 	if (r == TFA_ERR_BADCODE && (saved = tfa_store_save(st, rec)) != TFA_OK)
-		return saved;
+		return unsaved(res, saved);
 	return r;
 }
 
@@ -142,7 +157,7 @@ prove(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
 	res->check = TFA_CHECK_PROOF;
 	if ((r == TFA_ERR_BADCODE || r == TFA_ERR_REPLAY) &&
 	    (saved = tfa_store_save(st, rec)) != TFA_OK)
-		return saved;
+		return unsaved(res, saved);
 	return r;
 }
 

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -83,14 +84,73 @@ syslog_sink(void *arg, int prio, const char *msg)
 }
 
 /*
- * The user owns our environment, descriptors, umask and terminal; keep
- * none of them but the socket.  Ctrl-C and a hang-up end the child, and
- * the monitor ends when the child's socket closes, after any write it is
- * doing.
+ * Limits the caller set survive execve of a set-uid program.  A low file
+ * size limit (with SIGXFSZ ignored) would fail every write the monitor
+ * makes, a wrong code's failure count included, so codes could be guessed
+ * without ever being counted; low memory, CPU or descriptor limits would
+ * fail it at points of the caller's choosing.  The monitor is root: lift
+ * them, and allow no core dump.  False when the file size limit stays:
+ * a hard limit that root without CAP_SYS_RESOURCE cannot raise.
+ */
+static bool
+reset_limits(void)
+{
+	static const int unlimited[] = { RLIMIT_FSIZE, RLIMIT_CPU,
+	    RLIMIT_DATA, RLIMIT_AS, RLIMIT_STACK };
+	const struct rlimit inf = { RLIM_INFINITY, RLIM_INFINITY };
+	const struct rlimit none = { 0, 0 };
+	struct rlimit rl;
+	size_t i;
+
+	for (i = 0; i < sizeof(unlimited) / sizeof(unlimited[0]); i++)
+		if (setrlimit(unlimited[i], &inf) != 0 &&
+		    getrlimit(unlimited[i], &rl) == 0) {
+			rl.rlim_cur = rl.rlim_max;	/* as far as it goes */
+			(void)setrlimit(unlimited[i], &rl);
+		}
+	(void)setrlimit(RLIMIT_CORE, &none);
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 1024) {
+		rl.rlim_cur = 1024;
+		if (rl.rlim_max < 1024)
+			rl.rlim_max = 1024;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0 &&
+		    getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+			rl.rlim_cur = rl.rlim_max;
+			(void)setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
+	return getrlimit(RLIMIT_FSIZE, &rl) == 0 &&
+	    rl.rlim_cur == RLIM_INFINITY;
+}
+
+/*
+ * Signal dispositions set to ignore and the signal mask survive execve
+ * too: every signal back to its default, none blocked.
  */
 static void
+reset_signals(void)
+{
+	sigset_t all;
+	int sig;
+
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)signal(sig, SIG_DFL);
+	sigemptyset(&all);
+	(void)sigprocmask(SIG_SETMASK, &all, NULL);
+}
+
+/*
+ * The user owns our environment, descriptors, umask, limits, signal
+ * dispositions, groups and terminal; keep none of them but the socket.
+ * Ctrl-C and a hang-up end the child, and the monitor ends when the
+ * child's socket closes, after any write it is doing.  Files it creates
+ * are root's, group root.
+ */
+static bool
 detach_monitor(int sock)
 {
+	bool limits;
 	int fd;
 
 	/* syslog's socket goes too: reopened by the next line logged */
@@ -101,6 +161,10 @@ detach_monitor(int sock)
 	openlog("tfa-enroll", LOG_PID, LOG_AUTHPRIV);
 	clearenv();
 	umask(077);
+	limits = reset_limits();
+	if (setgroups(0, NULL) != 0 || setresgid(0, 0, 0) != 0)
+		_exit(TFA_EXIT_FAIL);	/* the child says it stopped */
+	reset_signals();
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
@@ -112,6 +176,7 @@ detach_monitor(int sock)
 		if (fd > STDERR_FILENO)
 			close(fd);
 	}
+	return limits;
 }
 
 static tfa_err
@@ -174,7 +239,15 @@ monitor(int fd, const char *user, pid_t child)
 	bool loaded = false, sent;
 	int got, rc;
 
-	detach_monitor(fd);
+	if (!detach_monitor(fd)) {
+		/* it could save nothing, a wrong code's count included */
+		tfa_log(&log, LOG_ERR, "set-uid tfa-enroll: uid %u started it "
+		    "with a file size limit that cannot be lifted; refusing "
+		    "its requests", (unsigned)getuid());
+		close(fd);
+		(void)wait_child(child);
+		return TFA_EXIT_FAIL;
+	}
 	memset(&session, 0, sizeof(session));
 	while ((got = recv_request(fd, &req)) > 0) {
 		if (!loaded) {
@@ -271,6 +344,7 @@ tfa_privsep_start(struct tfa_enroll *e)
 static tfa_err
 call_monitor(int fd, const struct tfa_op_req *req, struct tfa_op_res *res)
 {
+	struct rlimit fsize;
 	ssize_t n;
 
 	do {
@@ -287,6 +361,10 @@ call_monitor(int fd, const struct tfa_op_req *req, struct tfa_op_res *res)
 	res->op = req->op;
 	res->err = (int32_t)TFA_ERR_IO;
 	tfa_enroll_error("the privileged part of tfa-enroll has stopped");
+	if (getrlimit(RLIMIT_FSIZE, &fsize) == 0 &&
+	    fsize.rlim_cur != RLIM_INFINITY)
+		tfa_enroll_error("it cannot work under a file size limit "
+		    "(ulimit -f); run it without one");
 	return TFA_ERR_IO;
 }
 

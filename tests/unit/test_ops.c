@@ -9,11 +9,13 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <linux/fs.h>
 
@@ -305,6 +307,42 @@ set_immutable(const char *path, bool on)
 	return ok;
 }
 
+/*
+ * A store that takes no write (a file size limit of 0 with SIGXFSZ
+ * ignored; the set-uid monitor lifts such a limit, this is the defence
+ * behind it): a right code whose change cannot be saved and a wrong one
+ * whose failure cannot be saved get the same answer, byte for byte, and
+ * neither is counted.
+ */
+static void
+test_unsaved_proof(void)
+{
+	struct tfa_op_res right, wrong;
+	struct rlimit old, none;
+	int failures = view(&alice).failures;
+	tfa_err r1, r2;
+
+	if (getrlimit(RLIMIT_FSIZE, &old) != 0)
+		abort();
+	none = old;
+	none.rlim_cur = 0;
+	signal(SIGXFSZ, SIG_IGN);
+	if (setrlimit(RLIMIT_FSIZE, &none) != 0)
+		abort();
+	fake_now += 30;
+	r1 = run(&alice, TFA_OP_BACKUP_NEW, code_at(fake_now), &right);
+	r2 = run(&alice, TFA_OP_BACKUP_NEW, "22222-22222", &wrong);
+	if (setrlimit(RLIMIT_FSIZE, &old) != 0)
+		abort();
+	signal(SIGXFSZ, SIG_DFL);
+	CHECK_EQ(r1, TFA_ERR_IO);
+	CHECK_EQ(r2, TFA_ERR_IO);
+	CHECK_EQ(wrong.check, TFA_CHECK_NONE);
+	CHECK(memcmp(&right, &wrong, sizeof(right)) == 0);
+	CHECK(no_codes(&right));
+	CHECK_EQ(view(&alice).failures, failures);
+}
+
 static void
 test_backup(void)
 {
@@ -373,6 +411,7 @@ test_backup(void)
 	rmdir(path);
 	CHECK_EQ(view(&alice).backup_left, TFA_BACKUP_COUNT);
 	explicit_bzero(&first, sizeof(first));
+	test_unsaved_proof();
 }
 
 static void
