@@ -70,16 +70,17 @@ enum tfa_device_match
 tfa_device_find_host(const struct tfa_record *rec, const char *service,
     const char *host, int64_t now, size_t *idx)
 {
-	char kept[TFA_RHOST_MAX + 1];
 	size_t i;
 
-	snprintf(kept, sizeof(kept), "%s", host);
+	/* cut to fit, it would match another host sharing its beginning */
+	if (strlen(host) > TFA_RHOST_MAX)
+		return TFA_DEVICE_NONE;
 	for (i = 0; i < rec->n_dev; i++) {
 		const struct tfa_device *d = &rec->dev[i];
 
 		if (d->kind == TFA_DEVICE_HOST &&
 		    strcmp(d->service, service) == 0 &&
-		    strcmp(d->rhost, kept) == 0) {
+		    strcmp(d->rhost, host) == 0) {
 			*idx = i;
 			return match_of(d, now);
 		}
@@ -94,7 +95,9 @@ tfa_device_add(struct tfa_record *rec, enum tfa_device_kind kind,
 {
 	struct tfa_device *d;
 
-	if (strlen(service) > TFA_SERVICE_MAX)
+	/* a host device is its host; a mail client's rhost is only shown */
+	if (strlen(service) > TFA_SERVICE_MAX ||
+	    (kind == TFA_DEVICE_HOST && strlen(rhost) > TFA_RHOST_MAX))
 		return TFA_ERR_INVAL;
 	if ((d = tfa_record_add_device(rec)) == NULL)
 		return TFA_ERR_NOMEM;
@@ -116,6 +119,10 @@ tfa_device_touch(struct tfa_device *d, const char *rhost, int64_t now)
 	char host[TFA_RHOST_MAX + 1];
 	bool moved, stale;
 
+	/*
+	 * As it is kept: a host device was found by its exact host, so only
+	 * a mail client's rhost, which is shown and decides nothing, is cut.
+	 */
 	snprintf(host, sizeof(host), "%s", rhost);
 	moved = strcmp(d->rhost, host) != 0;
 	stale = now < d->last_seen ||

@@ -56,16 +56,26 @@ enum tfa_device_match tfa_device_find_mail(const struct tfa_record *rec,
     const char *service, const uint8_t hash[TFA_TOKEN_HASH], int64_t now,
     size_t *idx);
 
-/* The interactive device (service class + host or tty). */
+/*
+ * The interactive device (service class + host or tty), by the exact host:
+ * none for a host longer than TFA_RHOST_MAX, which a record cannot hold.
+ */
 enum tfa_device_match tfa_device_find_host(const struct tfa_record *rec,
     const char *service, const char *host, int64_t now, size_t *idx);
 
-/* Append a device seen now; *out is it.  NULL hash for a host device. */
+/*
+ * Append a device seen now; *out is it.  NULL hash for a host device.
+ * TFA_ERR_INVAL for a host device whose rhost does not fit; a mail
+ * client's rhost is shown only, and cut to fit.
+ */
 tfa_err tfa_device_add(struct tfa_record *rec, enum tfa_device_kind kind,
     const char *service, const char *rhost, const uint8_t *hash,
     int64_t now, int64_t trusted_until, struct tfa_device **out);
 
-/* Note a use; true when the record should be written (see apppw.h). */
+/*
+ * Note a use (rhost cut to fit, as it is shown); true when the record
+ * should be written (see apppw.h).
+ */
 bool tfa_device_touch(struct tfa_device *d, const char *rhost, int64_t now);
 
 /*

@@ -204,20 +204,28 @@ verify_locked(const struct tfa_config *cfg, const struct tfa_log *log,
 		return TFA_ERR_LOCKED;
 	if (hash != NULL)
 		m = tfa_device_find_mail(rec, l->service, hash, l->now, &i);
-	if (m == TFA_DEVICE_TRUSTED) {
+	if (m != TFA_DEVICE_NONE) {
 		struct tfa_device d = rec->dev[i];
 
-		v->method = TFA_METHOD_DEVICE;
+		/*
+		 * An expired client is seen too, its trust left as it is:
+		 * pruned TFA_DEVICE_KEEP_DAYS after it was last seen, a
+		 * client still polling with its string would then count
+		 * wrong codes and lock the user out of every service.
+		 */
 		r = TFA_OK;
 		if (tfa_device_touch(&d, l->rhost, l->now)) {
 			r = tfa_record_set_device(rec, i, &d);
 			*dirty = r == TFA_OK;
 		}
 		tfa_wipe_struct(&d);
-		return r;
+		if (r != TFA_OK)
+			return r;
+		if (m == TFA_DEVICE_EXPIRED)
+			return TFA_ERR_EXPIRED;
+		v->method = TFA_METHOD_DEVICE;
+		return TFA_OK;
 	}
-	if (m == TFA_DEVICE_EXPIRED)
-		return TFA_ERR_EXPIRED;
 	r = tfa_auth_check(cfg, rec, factor, l->now, v);
 	*dirty = r == TFA_OK || r == TFA_ERR_BADCODE || r == TFA_ERR_REPLAY;
 	if (r == TFA_OK && v->method == TFA_METHOD_TOTP && hash != NULL)

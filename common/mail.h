@@ -24,7 +24,12 @@ enum tfa_factor_kind {
 struct tfa_mail_login {
 	const char *user;
 	const char *service;	/* the service class: imap, smtp ... */
-	const char *rhost;	/* "-" when unknown */
+	/*
+	 * "-" when unknown.  Rewritten to printable ASCII and cut for the log:
+	 * it is only shown (last_rhost, a mail client's rhost) and decides
+	 * when those are rewritten, never whether a login is accepted.
+	 */
+	const char *rhost;
 	int64_t now;
 };
 
@@ -56,7 +61,9 @@ tfa_err tfa_mail_apppw(const struct tfa_config *cfg,
  * checked and counted by tfa_auth_check under the lock; a good fresh code
  * is remembered for this service class when AllowUsedDevices and
  * TrustDevicesForDays > 0.  A code whose remembered client has expired is
- * TFA_ERR_EXPIRED and is not counted: that is a stale client, not a guess.
+ * TFA_ERR_EXPIRED and is not counted: that is a stale client, not a guess;
+ * its last use is still noted (not its trust), so it is not pruned while
+ * the client keeps trying.
  * snap is a lockless read used for the common case (a remembered client
  * whose last use was written recently) without taking the lock.
  */

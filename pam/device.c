@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 #include <syslog.h>
 
@@ -30,28 +31,38 @@ tfa_pam_class(struct ctx *c)
 	return c->class;
 }
 
-/* "192.0.2.7", or "tty:/dev/tty1" for a local login; false when neither. */
+/*
+ * "192.0.2.7", or "tty:/dev/tty1" for a local login: the exact PAM_RHOST
+ * or PAM_TTY, never c->rhost, which is rewritten and cut for the log.
+ * False when neither is set, and when the item holds a byte outside
+ * 0x21..0x7e or does not fit the record: a rewritten or cut host would
+ * make two hosts one device, and a reverse DNS name an attacker picks can
+ * share its first 63 bytes with the victim's.  Such a login has no device:
+ * it is asked for the code, and nothing is listed or trusted for it.
+ */
 static bool
 device_host(struct ctx *c, char *buf, size_t len)
 {
-	const void *tty = NULL;
-	const char *t;
-	size_t i, o;
+	const void *item = NULL;
+	const unsigned char *s;
+	const char *prefix = "";
+	size_t i;
+	int n;
 
-	if (strcmp(c->rhost, "-") != 0) {
-		for (i = 0; i + 1 < len && c->rhost[i] != '\0'; i++)
-			buf[i] = c->rhost[i];
-		buf[i] = '\0';
-		return true;
-	}
-	if (pam_get_item(c->pamh, PAM_TTY, &tty) != PAM_SUCCESS ||
-	    tty == NULL || *(t = tty) == '\0')
-		return false;
-	o = (size_t)snprintf(buf, len, "tty:");
-	for (i = 0; t[i] != '\0' && o + 1 < len; i++)
-		buf[o++] = (t[i] > 0x20 && t[i] < 0x7f) ? t[i] : '?';
-	buf[o] = '\0';
-	return true;
+	if (pam_get_item(c->pamh, PAM_RHOST, &item) != PAM_SUCCESS ||
+	    item == NULL || *(const char *)item == '\0') {
+		item = NULL;
+		if (pam_get_item(c->pamh, PAM_TTY, &item) != PAM_SUCCESS ||
+		    item == NULL || *(const char *)item == '\0')
+			return false;
+		prefix = "tty:";
+	} else if (strncmp(item, "tty:", 4) == 0)
+		return false;	/* a remote host posing as a local tty */
+	for (s = item, i = 0; s[i] != '\0'; i++)
+		if (s[i] < 0x21 || s[i] > 0x7e)
+			return false;
+	n = snprintf(buf, len, "%s%s", prefix, (const char *)item);
+	return n >= 0 && (size_t)n < len;
 }
 
 static bool

@@ -335,6 +335,58 @@ test_expiry(void)
 	pamtest_conf("");
 }
 
+/*
+ * An expired client that keeps polling with its string is refused without
+ * counting for as long as it polls: each try notes it as seen (at most
+ * every TFA_DEVICE_TOUCH_SECS, its trust untouched), so it is not pruned
+ * TFA_DEVICE_KEEP_DAYS after its last good login and then counted.
+ */
+static void
+test_stale_client(void)
+{
+	char first[64];
+	struct tfa_record rec;
+	int64_t until = 0, seen;
+	int i, ok = 1;
+
+	fake_now += 600;
+	pamtest_conf("TrustDevicesForDays = 2\n");
+	edit("alice", drop_devices, NULL);
+	snprintf(first, sizeof(first), "%s", pw_code());
+	CHECK_EQ(mail("imap", "alice", first), PAM_SUCCESS);
+	rec = rec_of("alice");
+	if (rec.n_dev == 1)
+		until = rec.dev[0].trusted_until;
+	tfa_record_wipe(&rec);
+	fake_now = (time_t)until + 60;
+	for (i = 0; i < 3 * TFA_DEVICE_KEEP_DAYS / 10; i++) {
+		if (i > 0)
+			fake_now += 10 * 86400;
+		ok &= mail("imap", "alice", first) == PAM_AUTH_ERR;
+	}
+	CHECK(ok);
+	CHECK(logged("method=device result=expired"));
+	CHECK_EQ(failures_of("alice"), 0);
+	seen = (int64_t)fake_now;
+	rec = rec_of("alice");
+	CHECK_EQ(rec.n_dev, 1);
+	CHECK_EQ(rec.n_dev ? rec.dev[0].trusted_until : 0, until);
+	CHECK_EQ(rec.n_dev ? rec.dev[0].last_seen : 0, seen);
+	tfa_record_wipe(&rec);
+	/* seen a moment ago: not written again */
+	fake_now += 60;
+	CHECK_EQ(mail("imap", "alice", first), PAM_AUTH_ERR);
+	rec = rec_of("alice");
+	CHECK_EQ(rec.n_dev ? rec.dev[0].last_seen : 0, seen);
+	tfa_record_wipe(&rec);
+	CHECK_EQ(failures_of("alice"), 0);
+	/* once it stops, it goes on the next write */
+	fake_now += (TFA_DEVICE_KEEP_DAYS + 1) * 86400;
+	CHECK_EQ(mail("imap", "alice", pw_code()), PAM_SUCCESS);
+	CHECK_EQ(devices_of("alice"), 1);	/* only the new one */
+	pamtest_conf("");
+}
+
 static void
 test_no_remembering(void)
 {
@@ -598,6 +650,90 @@ test_interactive_trust(void)
 	write_interactive("");
 }
 
+/* A good code from rhost or tty, answering yes; how many questions came. */
+static int
+trust_from(const char *rhost, const char *tty)
+{
+	struct script s = { 0 };
+
+	fake_now += 60;
+	s.echo_on = "y";
+	CHECK_EQ(login_as("tfa-ssh", "alice", code_now(), rhost, tty, 0, &s),
+	    PAM_SUCCESS);
+	return s.questions;
+}
+
+/* A wrong code from rhost or tty is asked for and refused. */
+static bool
+refused_from(const char *rhost, const char *tty)
+{
+	struct script s = { 0 };
+
+	s.echo_on = "y";
+	return login_as("tfa-ssh", "alice", pamtest_wrong(&alice, fake_now),
+	    rhost, tty, 0, &s) == PAM_AUTH_ERR && s.prompts == 1;
+}
+
+/*
+ * A device is its exact PAM_RHOST or PAM_TTY.  One that does not fit a
+ * record, or holds a byte outside 0x21..0x7e, is no device: asked for the
+ * code, never listed or trusted, so it cannot be cut or rewritten into
+ * another host's device.
+ */
+static void
+test_device_identity(void)
+{
+	static const char victim[] = "cpe-198-51-100-23.dynamic.residential."
+	    "customers.bigisp.example.net";
+	static const char attacker[] = "cpe-198-51-100-23.dynamic.residential."
+	    "customers.bigisp.example.nXYZ.attacker.example";
+	char fits[TFA_RHOST_MAX + 1], longer[TFA_RHOST_MAX + 2];
+	char tty1[80], tty2[80];
+	struct tfa_record rec;
+
+	fake_now += 600;
+	edit("alice", drop_devices, NULL);
+	write_interactive("");
+	/* the reverse DNS case: the same first 63 bytes, another host */
+	CHECK_EQ(trust_from(victim, NULL), 0);
+	CHECK_EQ(devices_of("alice"), 0);
+	CHECK(refused_from(attacker, NULL));
+	CHECK(refused_from(victim, NULL));
+	/* 63 bytes fit and are trusted; one more is another host */
+	memset(fits, 'h', TFA_RHOST_MAX);
+	fits[TFA_RHOST_MAX] = '\0';
+	snprintf(longer, sizeof(longer), "%sZ", fits);
+	CHECK_EQ(trust_from(fits, NULL), 1);
+	rec = rec_of("alice");
+	CHECK(rec.n_dev == 1 && strcmp(rec.dev[0].rhost, fits) == 0 &&
+	    rec.dev[0].trusted_until != 0);
+	tfa_record_wipe(&rec);
+	CHECK(refused_from(longer, NULL));
+	CHECK(!refused_from(fits, NULL));	/* trusted: no prompt */
+	/* bytes the log shows as '?' are not rewritten into a device */
+	CHECK_EQ(trust_from("a\x01", NULL), 0);
+	CHECK(refused_from("a\x02", NULL));
+	CHECK(refused_from("a?", NULL));
+	CHECK_EQ(trust_from("h\xc3\xa9.example", NULL), 0);
+	CHECK_EQ(trust_from("a b", NULL), 0);
+	CHECK_EQ(devices_of("alice"), 1);
+	/* the same for a tty */
+	snprintf(tty1, sizeof(tty1), "/dev/%060d1", 0);
+	snprintf(tty2, sizeof(tty2), "/dev/%060d2", 0);
+	CHECK_EQ(trust_from(NULL, tty1), 0);
+	CHECK(refused_from(NULL, tty2));
+	CHECK_EQ(trust_from(NULL, "/dev/tty\x01"), 0);
+	CHECK(refused_from(NULL, "/dev/tty\x02"));
+	CHECK_EQ(devices_of("alice"), 1);
+	/* a remote host named like a tty is not that local login */
+	CHECK_EQ(trust_from(NULL, "/dev/tty4"), 1);
+	CHECK(refused_from("tty:/dev/tty4", NULL));
+	CHECK(!refused_from(NULL, "/dev/tty4"));
+	CHECK_EQ(devices_of("alice"), 2);
+	/* none of that locked the user out (good codes in between) */
+	CHECK_EQ(failures_of("alice"), 1);
+}
+
 int
 main(void)
 {
@@ -611,6 +747,7 @@ main(void)
 
 	test_code_then_remembered();
 	test_expiry();
+	test_stale_client();
 	test_no_remembering();
 	test_wrong_password();
 	test_lockout();
@@ -618,6 +755,7 @@ main(void)
 	test_backup();
 	test_not_enrolled();
 	test_interactive_trust();
+	test_device_identity();
 
 	/* the password never reached the log */
 	CHECK(!leaked);
