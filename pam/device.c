@@ -32,6 +32,19 @@ tfa_pam_class(struct ctx *c)
 }
 
 /*
+ * A pseudo-terminal names no device: the next session to open one, of any
+ * account, gets the same name (su or sudo in a terminal window or over
+ * ssh).  Trusting /dev/pts/3 would trust whoever has it next.
+ */
+static bool
+pseudo_tty(const char *tty)
+{
+	if (strncmp(tty, "/dev/", 5) == 0)
+		tty += 5;
+	return strncmp(tty, "pts/", 4) == 0;
+}
+
+/*
  * "192.0.2.7", or "tty:/dev/tty1" for a local login: the exact PAM_RHOST
  * or PAM_TTY, never c->rhost, which is rewritten and cut for the log.
  * False when neither is set, and when the item holds a byte outside
@@ -53,7 +66,8 @@ device_host(struct ctx *c, char *buf, size_t len)
 	    item == NULL || *(const char *)item == '\0') {
 		item = NULL;
 		if (pam_get_item(c->pamh, PAM_TTY, &item) != PAM_SUCCESS ||
-		    item == NULL || *(const char *)item == '\0')
+		    item == NULL || *(const char *)item == '\0' ||
+		    pseudo_tty(item))
 			return false;
 		prefix = "tty:";
 	} else if (strncmp(item, "tty:", 4) == 0)

@@ -725,6 +725,12 @@ test_device_identity(void)
 	CHECK_EQ(trust_from(NULL, "/dev/tty\x01"), 0);
 	CHECK(refused_from(NULL, "/dev/tty\x02"));
 	CHECK_EQ(devices_of("alice"), 1);
+	/* a pseudo-terminal goes to the next session, of any account */
+	CHECK_EQ(trust_from(NULL, "/dev/pts/3"), 0);
+	CHECK(refused_from(NULL, "/dev/pts/3"));
+	CHECK_EQ(trust_from(NULL, "pts/3"), 0);
+	CHECK(refused_from(NULL, "pts/3"));
+	CHECK_EQ(devices_of("alice"), 1);
 	/* a remote host named like a tty is not that local login */
 	CHECK_EQ(trust_from(NULL, "/dev/tty4"), 1);
 	CHECK(refused_from("tty:/dev/tty4", NULL));
