@@ -83,11 +83,13 @@ parse_add(const struct tfa_enroll *e, struct add_args *a)
 	return -1;
 }
 
-/* -1 when the user may have app passwords, else the exit status. */
+/*
+ * -1 when the user may have app passwords (*v: the record now), else the
+ * exit status.
+ */
 static int
-check_can_add(const struct tfa_enroll *e)
+check_can_add(const struct tfa_enroll *e, struct tfa_op_view *v)
 {
-	struct tfa_op_view v;
 	int rc;
 
 	if (!e->cfg.allow_app_passwords) {
@@ -95,9 +97,9 @@ check_can_add(const struct tfa_enroll *e)
 		    "passwords (AllowAppPasswords=false)");
 		return TFA_EXIT_FAIL;
 	}
-	if ((rc = tfa_enroll_view(e, &v)) >= 0)
+	if ((rc = tfa_enroll_view(e, v)) >= 0)
 		return rc;
-	if (v.exists && v.has_factor && !v.disabled)
+	if (v->exists && v->has_factor && !v->disabled)
 		return -1;
 	tfa_enroll_error("an app password stands in for password + second "
 	    "factor, so it needs a second factor first: tfa-enroll totp");
@@ -121,27 +123,28 @@ show_new(const struct tfa_enroll *e, const struct add_args *a,
 
 /*
  * An app password gets past the second factor, so making one takes a
- * current code (or backup code), checked and counted like a login under
- * the same lock as the change; root acting with --user is not asked.
+ * current code (or backup code), or a key's touch when the user has no
+ * code, checked and counted like a login under the same lock as the
+ * change; root acting with --user is not asked.
  */
 int
 tfa_enroll_apppw_add(struct tfa_enroll *e)
 {
 	struct add_args a = { "", "", -1 };
+	struct tfa_op_view v;
 	struct tfa_op_req req;
 	struct tfa_op_res res;
 	int rc;
 
 	memset(&req, 0, sizeof(req));
 	memset(&res, 0, sizeof(res));
-	if ((rc = parse_add(e, &a)) >= 0 || (rc = check_can_add(e)) >= 0)
+	if ((rc = parse_add(e, &a)) >= 0 || (rc = check_can_add(e, &v)) >= 0)
 		goto out;
 	req.op = TFA_OP_APPPW_ADD;
 	memcpy(req.apppw.name, a.name, strlen(a.name) + 1);
 	memcpy(req.apppw.services, a.services, strlen(a.services) + 1);
 	req.apppw.days = a.days >= 0 ? (uint32_t)a.days : TFA_OP_DAYS_DEFAULT;
-	if (e->admin[0] == '\0' &&
-	    (rc = tfa_enroll_read_proof(req.proof, sizeof(req.proof))) >= 0)
+	if ((rc = tfa_enroll_get_proof(e, &v, NULL, &req)) >= 0)
 		goto out;
 	rc = TFA_EXIT_FAIL;
 	if (tfa_enroll_op(e, &req, &res) != TFA_OK) {

@@ -99,14 +99,11 @@ tfa_enroll_backup_codes(struct tfa_enroll *e)
 	req.op = TFA_OP_BACKUP_NEW;
 	if ((rc = check_can_make(e, &v)) >= 0)
 		goto out;
-	if (e->admin[0] == '\0') {
-		if (v.backup)
-			printf("New codes replace the %u backup code%s left.\n",
-			    v.backup_left, v.backup_left == 1 ? "" : "s");
-		if ((rc = tfa_enroll_read_proof(req.proof,
-		    sizeof(req.proof))) >= 0)
-			goto out;
-	}
+	if (e->admin[0] == '\0' && v.backup)
+		printf("New codes replace the %u backup code%s left.\n",
+		    v.backup_left, v.backup_left == 1 ? "" : "s");
+	if ((rc = tfa_enroll_get_proof(e, &v, NULL, &req)) >= 0)
+		goto out;
 	rc = TFA_EXIT_FAIL;
 	if (tfa_enroll_op(e, &req, &res) != TFA_OK) {
 		explain_refusal(e, &res);

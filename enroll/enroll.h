@@ -110,6 +110,26 @@ int tfa_enroll_view(const struct tfa_enroll *e, struct tfa_op_view *v);
  */
 int tfa_enroll_read_proof(char *line, size_t len);
 
+/*
+ * A user changing their own record that has a second factor proves it:
+ * with a code when there is an app or backup codes, else with a touch of a
+ * registered key over cdh, the challenge the request will carry (NULL: ask
+ * for one now, so the request must come next).  Root acting on --user
+ * proves nothing.  Into req->proof or req->touch; -1 to go on, else the
+ * exit status.
+ */
+int tfa_enroll_get_proof(const struct tfa_enroll *e,
+    const struct tfa_op_view *v, const uint8_t *cdh, struct tfa_op_req *req);
+
+/*
+ * key.c: a challenge from the operation layer for the one request to come;
+ * and a touch of one of the user's keys in v over it.  -1 to go on, else
+ * the exit status.
+ */
+int tfa_enroll_key_challenge(const struct tfa_enroll *e, uint8_t *cdh);
+int tfa_enroll_key_touch(const struct tfa_enroll *e,
+    const struct tfa_op_view *v, const uint8_t *cdh, struct tfa_op_touch *t);
+
 /* Say why an operation was refused (the proof, the policy, the store). */
 void tfa_enroll_explain(const struct tfa_enroll *e,
     const struct tfa_op_res *res);

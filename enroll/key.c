@@ -54,9 +54,8 @@ keys_for(const struct view_keys *vk, const char *rp, size_t *idx)
 	return n;
 }
 
-/* A challenge from the operation layer for the one key request to come. */
-static int
-get_challenge(const struct tfa_enroll *e, uint8_t *cdh)
+int
+tfa_enroll_key_challenge(const struct tfa_enroll *e, uint8_t *cdh)
 {
 	struct tfa_op_req req;
 	struct tfa_op_res res;
@@ -297,27 +296,15 @@ touch_proof(const struct tfa_enroll *e, const struct view_keys *vk,
 	return TFA_EXIT_FAIL;
 }
 
-/*
- * A user changing their own record that has a second factor proves it:
- * with a code when there is an app or backup codes, else with a touch of a
- * registered key over cdh.  Root acting on --user proves nothing.  -1 to
- * go on, else the exit status.
- */
-static int
-get_proof(const struct tfa_enroll *e, const struct tfa_op_view *v,
-    const uint8_t *cdh, struct tfa_op_req *req)
+int
+tfa_enroll_key_touch(const struct tfa_enroll *e, const struct tfa_op_view *v,
+    const uint8_t *cdh, struct tfa_op_touch *t)
 {
-	bool codes = (e->cfg.allow_app && v->totp) ||
-	    (e->cfg.allow_backup && v->backup_left > 0);
 	struct view_keys vk;
 	int rc;
 
-	if (e->admin[0] != '\0' || !v->has_factor)
-		return -1;
-	if (codes)
-		return tfa_enroll_read_proof(req->proof, sizeof(req->proof));
 	view_keys(v, &vk);
-	rc = touch_proof(e, &vk, cdh, &req->touch);
+	rc = touch_proof(e, &vk, cdh, t);
 	tfa_wipe_struct(&vk);
 	return rc;
 }
@@ -518,8 +505,8 @@ tfa_enroll_key_add(struct tfa_enroll *e)
 		snprintf(a.name, sizeof(a.name), "key%u", v.n_keys + 1);
 	/* the challenge is good for the one request after it: KEY_ADD */
 	if ((rc = check_can_add(e, &v)) >= 0 ||
-	    (rc = get_challenge(e, cdh)) >= 0 ||
-	    (rc = get_proof(e, &v, cdh, &req)) >= 0 ||
+	    (rc = tfa_enroll_key_challenge(e, cdh)) >= 0 ||
+	    (rc = tfa_enroll_get_proof(e, &v, cdh, &req)) >= 0 ||
 	    (rc = make_key(e, &v, &a, cdh, &req)) >= 0)
 		goto out;
 	req.op = TFA_OP_KEY_ADD;
@@ -640,8 +627,8 @@ tfa_enroll_key_remove(struct tfa_enroll *e)
 		return tfa_enroll_usage("give the ID of one key (see "
 		    "'tfa-enroll key list')");
 	if ((rc = tfa_enroll_view(e, &v)) >= 0 ||
-	    (rc = get_challenge(e, cdh)) >= 0 ||
-	    (rc = get_proof(e, &v, cdh, &req)) >= 0)
+	    (rc = tfa_enroll_key_challenge(e, cdh)) >= 0 ||
+	    (rc = tfa_enroll_get_proof(e, &v, cdh, &req)) >= 0)
 		goto out;
 	req.op = TFA_OP_KEY_REMOVE;
 	req.key.id = (uint32_t)id;

@@ -1,7 +1,7 @@
 /*
  * What the commands that change a record share: the summary of the record
- * before anything is asked, the prompt for a current second factor, and
- * the words for a refusal.
+ * before anything is asked, the current second factor (a typed code or a
+ * key's touch), and the words for a refusal.
  */
 #include "enroll.h"
 
@@ -45,6 +45,36 @@ tfa_enroll_read_proof(char *line, size_t len)
 		break;
 	}
 	return TFA_EXIT_FAIL;
+}
+
+/*
+ * A code only when the user can have one: an app or backup codes the
+ * policy allows.  Anything else would be a try they cannot win, counted
+ * towards the lockout of their keys as well.
+ */
+int
+tfa_enroll_get_proof(const struct tfa_enroll *e, const struct tfa_op_view *v,
+    const uint8_t *cdh, struct tfa_op_req *req)
+{
+	bool codes = (e->cfg.allow_app && v->totp) ||
+	    (e->cfg.allow_backup && v->backup_left > 0);
+	uint8_t own[TFA_FIDO_CDH_LEN];
+	int rc;
+
+	explicit_bzero(req->proof, sizeof(req->proof));
+	explicit_bzero(&req->touch, sizeof(req->touch));
+	if (e->admin[0] != '\0' || !v->has_factor)
+		return -1;
+	if (codes)
+		return tfa_enroll_read_proof(req->proof, sizeof(req->proof));
+	if (cdh == NULL) {
+		if ((rc = tfa_enroll_key_challenge(e, own)) >= 0)
+			return rc;
+		cdh = own;
+	}
+	rc = tfa_enroll_key_touch(e, v, cdh, &req->touch);
+	tfa_wipe_array(own);
+	return rc;
 }
 
 static void

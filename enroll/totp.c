@@ -89,10 +89,13 @@ out:
 	return r;
 }
 
-/* Offer the app and one typed code for storing; ops.c checks the code. */
+/*
+ * Offer the app, one typed code and proof's current second factor for
+ * storing; ops.c checks both.
+ */
 static tfa_err
 offer(const struct tfa_enroll *e, const struct tfa_totp *t, const char *code,
-    const char *proof, struct tfa_op_res *res)
+    const struct tfa_op_req *proof, struct tfa_op_res *res)
 {
 	struct tfa_op_req req;
 
@@ -103,8 +106,9 @@ offer(const struct tfa_enroll *e, const struct tfa_totp *t, const char *code,
 	req.algo = (uint32_t)t->algo;
 	req.digits = t->digits;
 	req.period = t->period;
-	if (tfa_strlcpy(req.code, code, sizeof(req.code)) != TFA_OK ||
-	    tfa_strlcpy(req.proof, proof, sizeof(req.proof)) != TFA_OK) {
+	memcpy(req.proof, proof->proof, sizeof(req.proof));
+	req.touch = proof->touch;
+	if (tfa_strlcpy(req.code, code, sizeof(req.code)) != TFA_OK) {
 		explicit_bzero(&req, sizeof(req));
 		memset(res, 0, sizeof(*res));
 		res->err = TFA_ERR_INVAL;
@@ -131,12 +135,13 @@ explain_add_refusal(const struct tfa_enroll *e, const struct tfa_op_res *res)
 }
 
 /*
- * Up to three codes from the app; the first right one stores it.  -1 when
- * stored, else the exit status.
+ * Up to three codes from the app; the first right one stores it.  A touch
+ * proves one request only (its challenge is spent), so each try after a
+ * wrong code takes a new one.  -1 when stored, else the exit status.
  */
 static int
-confirm(const struct tfa_enroll *e, const struct tfa_totp *t,
-    const char *proof)
+confirm(const struct tfa_enroll *e, const struct tfa_op_view *v,
+    const struct tfa_totp *t, struct tfa_op_req *proof)
 {
 	char line[TFA_CODE_INPUT_MAX + 1], prompt[80];
 	struct tfa_op_res res;
@@ -147,6 +152,9 @@ confirm(const struct tfa_enroll *e, const struct tfa_totp *t,
 	snprintf(prompt, sizeof(prompt), "Enter the %u-digit code from your "
 	    "app to confirm: ", t->digits);
 	for (tries = 1; tries <= CONFIRM_TRIES; tries++) {
+		if (tries > 1 && proof->touch.authdata_len != 0 &&
+		    tfa_enroll_get_proof(e, v, NULL, proof) >= 0)
+			goto out;
 		switch (tfa_enroll_read_line(prompt, line, sizeof(line))) {
 		case TFA_LINE_EOF:
 			tfa_enroll_error("no code given; nothing was stored");
@@ -189,43 +197,43 @@ out:
  */
 static int
 read_add_proof(const struct tfa_enroll *e, const struct tfa_op_view *v,
-    char *proof, size_t len)
+    struct tfa_op_req *proof)
 {
-	proof[0] = '\0';
 	if (!v->has_factor || e->admin[0] != '\0')
 		return -1;
 	printf("%s already has a second factor; confirm it is you first.\n",
 	    e->user);
-	return tfa_enroll_read_proof(proof, len);
+	return tfa_enroll_get_proof(e, v, NULL, proof);
 }
 
 int
 tfa_enroll_totp_add(struct tfa_enroll *e)
 {
-	char proof[TFA_OP_CODE_MAX + 1];
+	struct tfa_op_req proof;
 	struct tfa_op_view v;
 	struct tfa_totp t;
 	tfa_err r;
 	int rc;
 
 	memset(&t, 0, sizeof(t));
-	proof[0] = '\0';
+	memset(&proof, 0, sizeof(proof));
 	if ((rc = check_can_add(e, &v)) >= 0 ||
-	    (rc = read_add_proof(e, &v, proof, sizeof(proof))) >= 0)
+	    (rc = read_add_proof(e, &v, &proof)) >= 0)
 		goto out;
 	rc = TFA_EXIT_FAIL;
 	if ((r = tfa_totp_generate(&t, tfa_now())) != TFA_OK) {
 		tfa_enroll_error("cannot make a secret: %s", tfa_strerror(r));
 		goto out;
 	}
-	if (show_secret(e, &t) != TFA_OK || (rc = confirm(e, &t, proof)) >= 0)
+	if (show_secret(e, &t) != TFA_OK ||
+	    (rc = confirm(e, &v, &t, &proof)) >= 0)
 		goto out;
 	printf("The authenticator app is set up for %s.\nFrom now on, "
 	    "logins through pam_tfa ask for \"Verification code: \";\ntype "
 	    "the code the app shows at that moment.\n", e->user);
 	rc = TFA_EXIT_OK;
 out:
-	tfa_wipe_array(proof);
+	tfa_wipe_struct(&proof);
 	tfa_wipe_struct(&t);
 	return rc;
 }

@@ -6,7 +6,9 @@
 # tests/fido/preload.c's fido_dev_info_manifest linked in (Makefile), built
 # with a temporary configuration and store like test_selfservice.sh.  The
 # fake holds its credentials only for one run, so a second run cannot
-# answer for the first one's key: that is the touch proof refused.
+# answer for the first one's key: that is the touch proof refused.  Last,
+# a user with only a key proves totp, backup-codes and app-password add
+# with a touch too, and is never asked for a code they cannot have.
 set -u
 . "$TOP/tests/lib/lib.sh"
 
@@ -212,5 +214,97 @@ check "tfakb has key 2 only, for the new Origin" \
     "$tmp/out"
 origin=pam://keys.example
 setconf ""
+
+# ---- a key-only user: a touch proves an app, backup codes, app passwords --
+
+# tfakb has key 2 and no code, so no code is asked for: a line on standard
+# input stays unread, and the failure count stays 0 (a code asked for could
+# only be wrong, and counted towards the lockout, key logins included)
+touches() { grep -c "Touch your registered security key" "$tmp/out"; }
+no_code_asked() { ! grep -q "backup code:" "$tmp/out"; }
+nofailure() {	# nofailure WHAT — tfakb's status: no failure, no lockout
+	"$E" --user tfakb status 2>&1 | grep -E '^(Failed tries|Locked)' \
+	    >"$tmp/failures"
+	check "$1: no failure counted" \
+	    [ "$(cat "$tmp/failures")" = "Failed tries in a row: 0" ]
+}
+echo 000000 | as_bkey "$E" app-password add mail >"$tmp/out" 2>"$tmp/err"
+check "key only: app-password add takes a touch (exit 0)" \
+    sh -c '[ $0 -eq 0 ] && grep -q "^App password [0-9]*, \"mail\"" "$1"' \
+    $? "$tmp/out"
+check "app-password add: one touch" [ "$(touches)" -eq 1 ]
+check "app-password add: no code asked" no_code_asked
+nofailure "app-password add"
+as_b env FAKE_KEYS=0 "$E" app-password add mail2 </dev/null >"$tmp/out" \
+    2>"$tmp/err"
+check "no key plugged: app-password add refused for want of the key" \
+    sh -c '[ $0 -eq 1 ] && grep -q "no security key found" "$1"' $? \
+    "$tmp/err"
+check "no key plugged: no code asked" no_code_asked
+nofailure "app-password add without a key"
+
+# totp: a touch before the secret is shown, and again after each wrong code
+# from the app (a touch proves one request only)
+timeout 30 python3 "$TOP/tests/enroll/enroll_drive.py" --wrong -- \
+    runuser -u tfakb -- env FAKE_STATE="$tmp/bkey/state" "$E" totp \
+    >"$tmp/out" 2>"$tmp/err"
+check "key only: totp with three wrong codes stores nothing (exit 1)" \
+    sh -c '[ $0 -eq 1 ] && grep -q "wrong code 3 times" "$1"' $? "$tmp/err"
+check "totp: a touch for each of the three tries" [ "$(touches)" -eq 3 ]
+check "totp: no current code asked" no_code_asked
+nofailure "totp with wrong codes"
+timeout 30 python3 - "$TOP/tests/enroll" runuser -u tfakb -- \
+    env FAKE_STATE="$tmp/bkey/state" "$E" totp >"$tmp/out" 2>"$tmp/err" <<'PY'
+# a wrong code from the app, then the right one
+import re, subprocess, sys, time
+sys.path.insert(0, sys.argv[1])
+from enroll_drive import read_until_prompt
+from totp import totp, wrong
+p = subprocess.Popen(sys.argv[2:], stdin=subprocess.PIPE,
+                     stdout=subprocess.PIPE)
+out = read_until_prompt(p)
+m = re.search(rb"[?&]secret=([A-Z2-7]+)", out)
+if m is None:
+    p.kill()
+    p.wait()
+    sys.stdout.write(out.decode("utf-8", "replace"))
+    sys.exit(3)
+s = m.group(1).decode()
+rest, _ = p.communicate((wrong(s) + "\n" + totp(s, time.time()) +
+                         "\n").encode(), timeout=20)
+sys.stdout.write((out + rest).decode("utf-8", "replace"))
+sys.exit(p.returncode)
+PY
+check "key only: totp, a wrong code then the right one: set up (exit 0)" \
+    sh -c '[ $0 -eq 0 ] && grep -q "authenticator app is set up for tfakb" \
+    "$1"' $? "$tmp/out"
+check "totp: a touch for each of the two tries" [ "$(touches)" -eq 2 ]
+nofailure "totp"
+"$E" --user tfakb totp remove </dev/null >"$tmp/out" 2>&1
+check "root removes tfakb's app again (exit 0)" [ $? -eq 0 ]
+
+echo 000000 | as_bkey "$E" backup-codes >"$tmp/out" 2>"$tmp/err"
+check "key only: backup-codes takes a touch (exit 0)" \
+    sh -c '[ $0 -eq 0 ] && [ "$1" -eq 1 ]' $? "$(touches)"
+grep -oE '[0-9]+\. [a-z2-9]{5}-[a-z2-9]{5}' "$tmp/out" |
+    sed 's/^[0-9]*\. //' >"$tmp/bcodes"
+check "backup-codes: 10 codes shown" [ "$(wc -l <"$tmp/bcodes")" -eq 10 ]
+check "backup-codes: no code asked" no_code_asked
+nofailure "backup-codes"
+
+# with backup codes the proof is a code again; not allowed, they are none
+setconf "AllowBackupCodes = false"
+echo 000000 | as_bkey "$E" app-password add dav >"$tmp/out" 2>"$tmp/err"
+check "AllowBackupCodes=false: app-password add takes a touch (exit 0)" \
+    sh -c '[ $0 -eq 0 ] && [ "$1" -eq 1 ]' $? "$(touches)"
+check "AllowBackupCodes=false: no code asked" no_code_asked
+setconf ""
+sed -n 1p "$tmp/bcodes" | as_bkey "$E" app-password add cal >"$tmp/out" \
+    2>"$tmp/err"
+check "with backup codes: app-password add takes one (exit 0)" \
+    sh -c '[ $0 -eq 0 ] && [ "$1" -eq 0 ]' $? "$(touches)"
+check "with backup codes: the code is asked for" \
+    grep -q "backup code:" "$tmp/out"
+nofailure "the key-only commands"
 
 done_testing
