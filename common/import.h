@@ -21,7 +21,8 @@
 #define TFA_IMPORT_LINE_MAX	(64 * 1024)	/* one line of a users file */
 #define TFA_IMPORT_WHY_MAX	256
 #define TFA_IMPORT_NOTES_MAX	1024
-#define TFA_IMPORT_KEYS_MAX	32		/* credentials of one user */
+#define TFA_IMPORT_KEYS_MAX	20	/* credentials of one user: the
+					   largest MaxKeys (config.c) */
 
 enum tfa_import_format {
 	TFA_IMPORT_GA = 0,	/* pam_google_authenticator */
@@ -54,6 +55,12 @@ struct tfa_import_problem {
 };
 
 struct tfa_import {
+	/*
+	 * Set by the caller before parsing: MaxKeys, the keys a user may
+	 * have; a pam-u2f user with more is refused.  0 (as after
+	 * tfa_import_init): TFA_IMPORT_KEYS_MAX.
+	 */
+	unsigned max_keys;
 	struct tfa_import_user *users;
 	size_t n_users;
 	struct tfa_import_problem *problems;

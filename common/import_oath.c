@@ -75,6 +75,15 @@ parse_time(struct tfa_span s, int64_t *out)
 	    v[3] > 23 || v[4] > 59 || v[5] > 60 ||
 	    (t = mktime(&tm)) == (time_t)-1 || t < 0)
 		return -1;
+	/*
+	 * mktime rolls an impossible day over (February 31 becomes March 3):
+	 * liboath never wrote one, so the file was edited.  The hour may move
+	 * (a time in a DST gap, written before the zone changed); the day
+	 * may not.
+	 */
+	if (tm.tm_year != v[0] - 1900 || tm.tm_mon != v[1] - 1 ||
+	    tm.tm_mday != v[2])
+		return -1;
 	*out = (int64_t)t;
 	return 0;
 }

@@ -218,16 +218,22 @@ parse_cred(struct tfa_import_user *u, struct tfa_span c, size_t idx,
 	u->n_keys++;
 }
 
+/*
+ * At most max_keys (MaxKeys) credentials: tfa-enroll lets no one add a key
+ * past it, and lists at most TFA_IMPORT_KEYS_MAX.
+ */
 static void
 parse_creds(struct tfa_import_user *u, struct tfa_span rest,
-    const char *origin, const char *appid)
+    unsigned max_keys, const char *origin, const char *appid)
 {
 	struct tfa_span c[TFA_IMPORT_KEYS_MAX];
 	size_t n = tfa_span_split(rest, ':', c, TFA_IMPORT_KEYS_MAX), i;
 
-	if (n > TFA_IMPORT_KEYS_MAX) {
-		tfa_import_refuse(u, "line %u: more than %d credentials",
-		    u->line, TFA_IMPORT_KEYS_MAX);
+	if (max_keys == 0 || max_keys > TFA_IMPORT_KEYS_MAX)
+		max_keys = TFA_IMPORT_KEYS_MAX;
+	if (n > max_keys) {
+		tfa_import_refuse(u, "line %u: %zu credentials, more than "
+		    "MaxKeys (%u) allows", u->line, n, max_keys);
 		return;
 	}
 	if (n == 0 || (n == 1 && c[0].n == 0)) {
@@ -256,6 +262,12 @@ drop_keys(struct tfa_import_user *u)
 	u->n_keys = 0;
 }
 
+static bool
+is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
 static tfa_err
 parse_line(struct tfa_import *imp, struct tfa_span line, unsigned no,
     const char *origin, const char *appid)
@@ -273,6 +285,11 @@ parse_line(struct tfa_import *imp, struct tfa_span line, unsigned no,
 	name.n = (size_t)(colon - line.p);
 	rest.p = colon + 1;
 	rest.n = line.n - name.n - 1;
+	/* pam_u2f compares the name as it stands: " alice" was nobody */
+	if (name.n > 0 && (is_blank(name.p[0]) ||
+	    is_blank(name.p[name.n - 1])))
+		return tfa_import_problem(imp, no, "spaces or tabs around the "
+		    "user name");
 	r = tfa_import_user_get(imp, name, no, &u, &seen);
 	if (r != TFA_OK || u == NULL)
 		return r;
@@ -282,7 +299,7 @@ parse_line(struct tfa_import *imp, struct tfa_span line, unsigned no,
 		    "this user (pam_u2f uses only the last); keep one", u->line,
 		    no);
 	} else {
-		parse_creds(u, rest, origin, appid);
+		parse_creds(u, rest, imp->max_keys, origin, appid);
 	}
 	if (u->refused)
 		drop_keys(u);

@@ -41,10 +41,14 @@ backup_chars(const char *s, size_t n, char *out)
 static bool
 split_dashed_backup(const char *s, size_t n, size_t *pwlen, char *factor)
 {
-	const char *t = s + n - (TFA_BACKUP_CHARS + 1);
+	const char *t;
 
-	if (n < TFA_BACKUP_CHARS + 1 || t[5] != '-' ||
-	    !backup_chars(t, 5, factor) || !backup_chars(t + 6, 5, factor + 5))
+	/* s + n - 11 on a shorter s would point before it: undefined */
+	if (n < TFA_BACKUP_CHARS + 1)
+		return false;
+	t = s + n - (TFA_BACKUP_CHARS + 1);
+	if (t[5] != '-' || !backup_chars(t, 5, factor) ||
+	    !backup_chars(t + 6, 5, factor + 5))
 		return false;
 	factor[TFA_BACKUP_CHARS] = '\0';
 	*pwlen = n - (TFA_BACKUP_CHARS + 1);

@@ -13,7 +13,10 @@
 /*
  * Check a user name: 1..TFA_USER_MAX bytes, no '/', no leading '.', no
  * control bytes, and an escaped form of at most TFA_USER_FILE_MAX bytes.
- * Everything else (mail addresses, UTF-8) is allowed.
+ * Everything else (mail addresses, UTF-8) is allowed.  The escaped length
+ * is the limit that binds (a byte outside [A-Za-z0-9._@+-] counts 3), so
+ * no accepted name is longer than TFA_USER_FILE_MAX bytes; the man pages
+ * and README state this rule.
  */
 tfa_err tfa_user_check(const char *user);
 

@@ -520,6 +520,7 @@ tfa_enroll_import(struct tfa_enroll *e)
 
 	memset(&o, 0, sizeof(o));
 	tfa_import_init(&imp);
+	imp.max_keys = e->cfg.max_keys;	/* MaxKeys, as key add keeps it */
 	if ((rc = parse_args(e, &o)) >= 0 || (rc = check_caller(e, &o)) >= 0 ||
 	    (rc = read_file(&o, &buf, &len, &owner)) >= 0 ||
 	    (rc = parse_file(e, &o, buf, len, &imp)) >= 0)

@@ -317,8 +317,11 @@ judge(struct key_login *k, const struct tfa_fido_assertion *a)
 	}
 	pam_error(k->pamh, "The security key was refused.");
 	if (v.locked_until != 0) {
+		/* no code prompt now; like the wrong code that starts a
+		   lockout (pam_tfa.c), this try is PAM_AUTH_ERR, the tries
+		   it refuses PAM_MAXTRIES */
 		pam_error(k->pamh, "Too many failed tries. Try again later.");
-		return PAM_MAXTRIES;
+		return PAM_AUTH_ERR;
 	}
 	return PAM_IGNORE;
 }

@@ -28,6 +28,7 @@
 /* What split leaves for verify; wiped by libpam's cleanup. */
 struct split {
 	char user[TFA_USER_MAX + 1];
+	bool skipped;			/* no second factor to take off */
 	enum tfa_factor_kind kind;
 	char factor[TFA_FACTOR_MAX];
 };
@@ -159,6 +160,26 @@ split_secret(struct ctx *c, const struct tfa_record *rec, const char *tok)
 	return PAM_IGNORE;
 }
 
+/*
+ * The user had no second factor when split ran: say so to verify, which
+ * otherwise could not tell an admin's change since from a stack without
+ * split.  Without the note verify only blames the stack, so a failure to
+ * leave it does not fail this login.
+ */
+static void
+split_skip(struct ctx *c)
+{
+	struct split *d;
+
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return;
+	memcpy(d->user, c->user, strlen(c->user) + 1);	/* checked length */
+	d->skipped = true;
+	if (pam_set_data(c->pamh, SPLIT_DATA, d, split_cleanup) !=
+	    PAM_SUCCESS)
+		split_cleanup(c->pamh, d, 0);
+}
+
 static int
 split(struct ctx *c)
 {
@@ -177,12 +198,16 @@ split(struct ctx *c)
 		tfa_pam_report(c, LOG_NOTICE, TFA_METHOD_NONE, "no-answer");
 		return pr == PAM_SUCCESS ? PAM_AUTH_ERR : pr;
 	}
-	if ((r = tfa_pam_read(c, &rec, NULL)) == TFA_ERR_NOENT)
+	if ((r = tfa_pam_read(c, &rec, NULL)) == TFA_ERR_NOENT) {
+		split_skip(c);
 		return PAM_IGNORE;	/* verify decides (Enforce) */
+	}
 	if (r != TFA_OK)
 		return PAM_AUTH_ERR;
-	if (rec.disabled || !tfa_auth_enrolled(&c->cfg, &rec))
+	if (rec.disabled || !tfa_auth_enrolled(&c->cfg, &rec)) {
+		split_skip(c);
 		goto out;
+	}
 	l = login_of(c);
 	r = tfa_mail_apppw(&c->cfg, &c->log, &l, &rec, tok, &id);
 	if (r != TFA_ERR_BADCODE)
@@ -250,6 +275,12 @@ split_data(struct ctx *c)
 	}
 	if (strcmp(((const struct split *)d)->user, c->user) != 0) {
 		tfa_pam_report(c, LOG_NOTICE, TFA_METHOD_NONE, "user-changed");
+		return NULL;
+	}
+	if (((const struct split *)d)->skipped) {
+		/* enrolled or enabled by an admin since split: try again */
+		tfa_pam_report(c, LOG_NOTICE, TFA_METHOD_NONE,
+		    "changed-during-login");
 		return NULL;
 	}
 	if (((const struct split *)d)->kind == TFA_FACTOR_NONE) {

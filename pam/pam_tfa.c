@@ -24,16 +24,46 @@ log_sink(void *arg, int prio, const char *msg)
 	pam_syslog(arg, prio, "%s", msg);
 }
 
-/* PAM items come from clients; keep only printable ASCII for the log. */
-static void
-printable(char *dst, size_t len, const void *item, const char *none)
+static bool
+log_plain(unsigned char c)
 {
-	const char *s = item != NULL && *(const char *)item ? item : none;
-	size_t i;
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '@' ||
+	    c == '+' || c == '-' || c == ':';
+}
 
-	for (i = 0; i + 1 < len && s[i] != '\0'; i++)
-		dst[i] = (s[i] > 0x20 && s[i] < 0x7f) ? s[i] : '?';
-	dst[i] = '\0';
+/*
+ * PAM items come from clients ("x?rhost=203.0.113.9"): in the log they are
+ * escaped as user names are (tfa_user_escape), bytes outside
+ * [A-Za-z0-9._@+:-] as %XX, ':' kept for IPv6, so no value holds a space,
+ * '=' or a bare '%' and none can pass for another field.  A long value is
+ * cut before an escape that does not fit; a value of just "-" is %2D, as
+ * "-" means unset.
+ */
+static void
+log_value(char *dst, size_t len, const void *item, const char *none)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const char *s = item != NULL && *(const char *)item ? item : none;
+	bool lone_dash = s != none && strcmp(s, "-") == 0;
+	size_t o = 0;
+
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (log_plain(c) && !lone_dash) {
+			if (o + 1 >= len)
+				break;
+			dst[o++] = (char)c;
+		} else {
+			if (o + 3 >= len)
+				break;
+			dst[o++] = '%';
+			dst[o++] = hex[c >> 4];
+			dst[o++] = hex[c & 0xf];
+		}
+	}
+	dst[o] = '\0';
 }
 
 /* Defaults, then the file (config=PATH or the default), then arguments. */
@@ -237,10 +267,10 @@ authenticate(struct ctx *c)
 	    c->user == NULL)
 		return PAM_USER_UNKNOWN;
 	(void)pam_get_item(c->pamh, PAM_SERVICE, &item);
-	printable(c->service, sizeof(c->service), item, "-");
+	log_value(c->service, sizeof(c->service), item, "-");
 	item = NULL;
 	(void)pam_get_item(c->pamh, PAM_RHOST, &item);
-	printable(c->rhost, sizeof(c->rhost), item, "-");
+	log_value(c->rhost, sizeof(c->rhost), item, "-");
 	if (tfa_user_escape(c->user, c->user_log, sizeof(c->user_log))) {
 		pam_syslog(c->pamh, LOG_NOTICE, "refusing a user name that "
 		    "cannot be stored (service=%s rhost=%s)", c->service,

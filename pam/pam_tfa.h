@@ -30,8 +30,8 @@ struct ctx {
 	struct tfa_log log;
 	const char *user;
 	char user_log[TFA_USER_FILE_MAX + 1];	/* escaped: no spaces or '=' */
-	char service[64];
-	char rhost[128];
+	char service[64];			/* escaped for the log as */
+	char rhost[128];			/* user_log is (pam_tfa.c) */
 	enum tfa_pam_mode mode;			/* mode= */
 	char class[TFA_SERVICE_MAX + 1];	/* service=, else PAM_SERVICE */
 	int device_listed;		/* by tfa_pam_device_list: 1 yes, -1

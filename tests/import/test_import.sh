@@ -225,6 +225,46 @@ EOF
 	imp --from pam-u2f --user kim "$tmp/u2f_keys"
 	check "kim again without --replace: keys kept" \
 	    has "security keys are already registered"
+	# more keys than MaxKeys can allow: oz is refused, pia imported
+	python3 - "$tmp" <<'EOF'
+import base64, sys
+d = sys.argv[1]
+pk = base64.b64encode(open(d + "/pt.bin", "rb").read()[1:]).decode()
+kh = lambda i: base64.b64encode(bytes([i]) * 16).decode()
+open(d + "/u2f_many", "w").write(
+    "oz" + "".join(":%s,%s,es256," % (kh(i), pk) for i in range(21)) +
+    "\npia:%s,%s,es256,\n" % (kh(0), pk))
+EOF
+	imp --from pam-u2f "$tmp/u2f_many"
+	check "21 keys for one user: refused as that user's problem (exit 1)" \
+	    [ $? -eq 1 ]
+	check "21 keys: the report says why" \
+	    has "oz: not imported: line 1: 21 credentials, more than MaxKeys"
+	check "21 keys: none of oz's is stored" sh -c '! [ -f "$0/oz.db" ]' \
+	    "$tmp/store"
+	check "21 keys: the other user is imported" has "pia: imported"
+	# the configured MaxKeys, not only the largest one
+	python3 - "$tmp" <<'EOF'
+import base64, sys
+d = sys.argv[1]
+pk = base64.b64encode(open(d + "/pt.bin", "rb").read()[1:]).decode()
+kh = lambda i: base64.b64encode(bytes([i]) * 16).decode()
+open(d + "/u2f_three", "w").write(
+    "quin" + "".join(":%s,%s,es256," % (kh(i), pk) for i in range(3)) + "\n")
+EOF
+	printf 'MaxKeys = 2\n' | cat "$conf" - >"$tmp/tfa_max2.conf"
+	chmod 0600 "$tmp/tfa_max2.conf"
+	timeout 30 "$ENROLL" --config "$tmp/tfa_max2.conf" import --from \
+	    pam-u2f "$tmp/u2f_three" >"$tmp/out" 2>&1
+	check "MaxKeys = 2: three keys are refused (exit 1)" [ $? -eq 1 ]
+	check "MaxKeys = 2: the report names the configured limit" \
+	    has "quin: not imported: line 1: 3 credentials, more than MaxKeys (2)"
+	# " pia:" was nobody's line to pam_u2f
+	sed 's/^pia:/ pia:/' "$tmp/u2f_many" >"$tmp/u2f_blank"
+	imp --from pam-u2f --dry-run "$tmp/u2f_blank"
+	check "blanks before a user name: a problem of the line" \
+	    has "u2f_blank:2: spaces or tabs around the user name"
+	check "and nothing is imported" has "nothing is imported until"
 else
 	skip "openssl or python3 missing: no pam-u2f files"
 fi

@@ -265,6 +265,22 @@ test_oath_refused(void)
 	snprintf(line, sizeof(line), "HOTP/T30 dave - %s 0 123456 "
 	    "2024-13-01T00:00:00L\n", key);
 	check_oath_refused(line, "last login time");
+	/* mktime would roll these over into the next month */
+	snprintf(line, sizeof(line), "HOTP/T30 dave - %s 0 123456 "
+	    "2023-02-31T10:00:00L\n", key);
+	check_oath_refused(line, "last login time");
+	snprintf(line, sizeof(line), "HOTP/T30 dave - %s 0 123456 "
+	    "2023-02-29T10:00:00L\n", key);
+	check_oath_refused(line, "last login time");
+	snprintf(line, sizeof(line), "HOTP/T30 dave - %s 0 123456 "
+	    "2024-04-31T10:00:00L\n", key);
+	check_oath_refused(line, "last login time");
+	/* a leap day is a day */
+	snprintf(line, sizeof(line), "HOTP/T30 dave - %s 0 123456 "
+	    "2024-02-29T10:00:00L\n", key);
+	CHECK_EQ(oath(line), TFA_OK);
+	CHECK(user_named("dave") && !user_named("dave")->refused &&
+	    user_named("dave")->last_time == 1709200800);
 	snprintf(line, sizeof(line), "HOTP/T30 dave - %s 0 123456 "
 	    "2024-01-01 00:00:00\n", key);
 	check_oath_refused(line, "expected 4 to 7 fields");
@@ -522,6 +538,60 @@ test_u2f_refused(void)
 	CHECK(user_named("frank") && !user_named("frank")->refused);
 }
 
+/* "NAME:" and n credentials with distinct handles. */
+static char *
+u2f_many(const char *name, size_t n)
+{
+	char *text = malloc(64 + n * 256), kh[32];
+	uint8_t h[16];
+	size_t i, o;
+
+	o = (size_t)sprintf(text, "%s", name);
+	for (i = 0; i < n; i++) {
+		memset(h, (int)i, sizeof(h));
+		b64(h, sizeof(h), kh, false);
+		o += (size_t)sprintf(text + o, ":%s,%s,es256,", kh, pk_b64);
+	}
+	sprintf(text + o, "\n");
+	return text;
+}
+
+/* Never more keys than MaxKeys: the caller's, else its largest (20). */
+static void
+test_u2f_max_keys(void)
+{
+	const struct tfa_import_user *u;
+	char *text;
+
+	text = u2f_many("erin", 21);
+	check_u2f_refused(text, "line 1: 21 credentials, more than MaxKeys "
+	    "(20) allows");
+	free(text);
+	text = u2f_many("erin", 20);
+	CHECK_EQ(u2f(text, NULL), TFA_OK);
+	u = user_named("erin");
+	CHECK(u != NULL && !u->refused && u->n_keys == 20);
+	free(text);
+	text = u2f_many("erin", 4);
+	tfa_import_free(&imp);
+	imp.max_keys = 3;
+	CHECK_EQ(tfa_import_parse_u2f(text, strlen(text), "pam://host", NULL,
+	    &imp), TFA_OK);
+	u = user_named("erin");
+	if (!CHECK(u != NULL && u->refused && strstr(u->why, "4 credentials, "
+	    "more than MaxKeys (3)") != NULL && u->n_keys == 0))
+		printf("# why: %s\n", u ? u->why : "(no user)");
+	free(text);
+	text = u2f_many("erin", 3);
+	tfa_import_free(&imp);
+	imp.max_keys = 3;
+	CHECK_EQ(tfa_import_parse_u2f(text, strlen(text), "pam://host", NULL,
+	    &imp), TFA_OK);
+	u = user_named("erin");
+	CHECK(u != NULL && !u->refused && u->n_keys == 3);
+	free(text);
+}
+
 static void
 test_u2f_problems(void)
 {
@@ -538,6 +608,15 @@ test_u2f_problems(void)
 	CHECK(imp.n_problems == 1 && strstr(imp.problems[0].why, "SSH"));
 	CHECK_EQ(u2f("a/b:x,y\n", NULL), TFA_OK);
 	CHECK_EQ(imp.n_problems, 1);
+	/* pam_u2f never matched " alice" to alice: whose line is it? */
+	snprintf(text, sizeof(text), " alice:%s,%s,es256,\nbob\t:%s,%s,"
+	    "es256,\n\tcarol :%s,%s,es256,\n", kh_b64, pk_b64, kh_b64, pk_b64,
+	    kh_b64, pk_b64);
+	CHECK_EQ(u2f(text, NULL), TFA_OK);
+	CHECK_EQ(imp.n_problems, 3);
+	CHECK_EQ(imp.n_users, 0);
+	CHECK(imp.n_problems > 2 && imp.problems[2].line == 3 &&
+	    strstr(imp.problems[2].why, "spaces or tabs around the user name"));
 	CHECK_EQ(tfa_import_parse_u2f("alice:x", 7, "", NULL, &imp),
 	    TFA_ERR_INVAL);
 }
@@ -606,6 +685,7 @@ main(void)
 	test_u2f_new();
 	test_u2f_old();
 	test_u2f_refused();
+	test_u2f_max_keys();
 	test_u2f_problems();
 	test_junk();
 	test_formats();

@@ -189,6 +189,27 @@ set_backup(struct tfa_record *rec, void *arg)
 		abort();
 }
 
+static void
+set_scratch(struct tfa_record *rec, void *arg)
+{
+	static const char codes[1][TFA_BACKUP_DIGITS + 1] = { "12345678" };
+
+	(void)arg;
+	if (tfa_backup_set_numeric(&rec->backup, codes, 1,
+	    (int64_t)fake_now) != TFA_OK)
+		abort();
+}
+
+static unsigned
+backup_left_of(const char *user)
+{
+	struct tfa_record rec = rec_of(user);
+	unsigned n = tfa_backup_left(&rec.backup);
+
+	tfa_record_wipe(&rec);
+	return n;
+}
+
 struct apppw_req {
 	const char *name;
 	const char *services;
@@ -549,6 +570,16 @@ test_backup(void)
 	CHECK_EQ(failures_of("alice"), 0);
 	fake_now += 60;
 	CHECK_EQ(mail("smtp", "alice", pw_code()), PAM_SUCCESS);
+	/*
+	 * An imported 8-digit scratch code cannot follow the password: its
+	 * last six digits are taken as the app's code (pam_tfa(8), Mail
+	 * mode).  The rest is no password: refused, nothing counted or used.
+	 */
+	edit("alice", set_scratch, NULL);
+	CHECK_EQ(mail("imap", "alice", PW "12345678"), PAM_AUTH_ERR);
+	CHECK_EQ(failures_of("alice"), 0);
+	CHECK_EQ(backup_left_of("alice"), 1);
+	edit("alice", set_backup, NULL);
 }
 
 static void
@@ -576,6 +607,44 @@ test_not_enrolled(void)
 	write_mail("submission", "service=SMTP,x");
 	CHECK_EQ(mail("submission", "alice", pw_code()), PAM_AUTH_ERR);
 	CHECK(logged("module argument \"SMTP,x\": bad value"));
+}
+
+/*
+ * verify finds nothing from split: split saw no second factor (an admin's
+ * change between the two, played here by a split line that forbids the
+ * app), or split is not in the stack at all.  Only the latter is a
+ * mistake in the stack, and only it is logged as one.
+ */
+static void
+test_split_found_none(void)
+{
+	char text[16384];
+
+	snprintf(text, sizeof(text),
+	    "auth [success=done ignore=ignore default=die] %s mode=split "
+	    "config=%s AllowAuthenticatorApp=false\n"
+	    "auth requisite %s [expect=" PW "] use_first_pass\n"
+	    "auth required %s mode=verify config=%s\n",
+	    pamtest.module, pamtest.conffile, pamtest.settok,
+	    pamtest.module, pamtest.conffile);
+	pamtest_service_text("imap", text);
+	fake_now += 600;
+	logbuf[0] = '\0';
+	CHECK_EQ(mail("imap", "alice", PW), PAM_AUTH_ERR);
+	CHECK(logged("user=alice service=imap rhost=198.51.100.9 method=none "
+	    "result=changed-during-login"));
+	CHECK(!logged("found no mode=split"));
+	CHECK_EQ(failures_of("alice"), 0);
+
+	snprintf(text, sizeof(text),
+	    "auth requisite %s [expect=" PW "]\n"
+	    "auth required %s mode=verify config=%s\n",
+	    pamtest.settok, pamtest.module, pamtest.conffile);
+	pamtest_service_text("imap", text);
+	logbuf[0] = '\0';
+	CHECK_EQ(mail("imap", "alice", PW), PAM_AUTH_ERR);
+	CHECK(logged("mode=verify found no mode=split before it"));
+	write_mail("imap", "");
 }
 
 static void
@@ -760,6 +829,7 @@ main(void)
 	test_apppw();
 	test_backup();
 	test_not_enrolled();
+	test_split_found_none();
 	test_interactive_trust();
 	test_device_identity();
 

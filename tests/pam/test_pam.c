@@ -264,6 +264,25 @@ test_config_errors(void)
 	CHECK_EQ(pamtest_login("bob", NULL, &s), PAM_PERM_DENIED);
 }
 
+/* bob (not enrolled) from rhost: logged with rhost=want and no other. */
+static void
+log_host(const char *rhost, const char *want)
+{
+	struct pamtest_conv s = { 0 };
+	char line[512];
+	const char *p;
+
+	logbuf[0] = '\0';
+	CHECK_EQ(pamtest_run(PAMTEST_SERVICE, "bob", rhost, NULL, 0, &s),
+	    PAM_PERM_DENIED);
+	snprintf(line, sizeof(line), "user=bob service=tfa-test rhost=%s "
+	    "method=none result=not-enrolled\n", want);
+	if (!CHECK(strstr(logbuf, line) != NULL))
+		printf("# wanted %s# got %s", line, logbuf);
+	p = strstr(logbuf, "rhost=");
+	CHECK(p != NULL && strstr(p + 1, "rhost=") == NULL);
+}
+
 static void
 test_hostile(void)
 {
@@ -286,6 +305,17 @@ test_hostile(void)
 	CHECK_EQ(failures_of("alice"), 1);
 	CHECK_EQ(pamtest_login("alice", alice_at(fake_now), &s),
 	    PAM_SUCCESS);
+
+	/* a client's host name cannot forge a field of the log line */
+	log_host("x?rhost=203.0.113.9", "x%3Frhost%3D203.0.113.9");
+	log_host("a b=c%3D", "a%20b%3Dc%253D");
+	log_host("2001:db8::1", "2001:db8::1");
+	log_host("-", "%2D");
+	memset(big, '=', 200);
+	big[200] = '\0';
+	log_host(big, "%3D%3D%3D%3D%3D%3D%3D%3D%3D%3D%3D%3D%3D%3D%3D%3D"
+	    "%3D%3D%3D%3D%3D%3D%3D%3D%3D%3D%3D%3D%3D%3D%3D%3D%3D%3D%3D%3D%3D"
+	    "%3D%3D%3D%3D%3D");	/* 42 whole escapes fit in 127 bytes */
 
 	/* an unsafe store fails closed, for every user */
 	chmod(pamtest.store, 0777);
