@@ -24,6 +24,7 @@ tfa_strerror(tfa_err err)
 	case TFA_ERR_PERM:	return "not allowed";
 	case TFA_ERR_CRYPTO:	return "cryptographic failure";
 	case TFA_ERR_EXPIRED:	return "expired";
+	case TFA_ERR_ELSEWHERE:	return "remembered for another service";
 	}
 	return "unknown error";
 }

@@ -185,6 +185,46 @@ remember(const struct tfa_config *cfg, const struct tfa_log *log,
 }
 
 /*
+ * The password+code string a client sends to one service class, sent to
+ * another: a mail program's IMAP and SMTP settings often share one
+ * password field.  The first service spent the code, so checked here it
+ * is a replay at every send, counted until the user is locked out of
+ * everything; it is no guess, so it is refused without counting.  One
+ * HMAC for each mail client remembered for another class (classes seen
+ * just before are skipped).
+ */
+static bool
+remembered_elsewhere(const struct tfa_config *cfg, const struct tfa_log *log,
+    const struct tfa_mail_login *l, const struct tfa_record *rec,
+    const char *factor)
+{
+	uint8_t key[TFA_STORE_KEY_LEN], hash[TFA_TOKEN_HASH];
+	const char *last = l->service;
+	bool found = false, keyed = false;
+	size_t i;
+
+	for (i = 0; i < rec->n_dev && !found; i++) {
+		const struct tfa_device *d = &rec->dev[i];
+
+		if (d->kind != TFA_DEVICE_MAIL ||
+		    strcmp(d->service, l->service) == 0)
+			continue;
+		if (!keyed && tfa_store_device_key(cfg, log, key) != TFA_OK)
+			break;
+		keyed = true;
+		if (strcmp(d->service, last) != 0 &&
+		    tfa_device_token_hash(key, l->user, d->service, factor,
+		    hash) != TFA_OK)
+			break;
+		last = d->service;
+		found = tfa_ct_equal(d->token_hash, hash, TFA_TOKEN_HASH);
+	}
+	tfa_wipe_array(key);
+	tfa_wipe_array(hash);
+	return found;
+}
+
+/*
  * Under the lock.  A remembered client is looked up again here, not only
  * in the snapshot: a mail client opens several connections at once with
  * the same fresh code, and the second must find the device the first one
@@ -230,6 +270,8 @@ verify_locked(const struct tfa_config *cfg, const struct tfa_log *log,
 		v->method = TFA_METHOD_DEVICE;
 		return TFA_OK;
 	}
+	if (hash != NULL && remembered_elsewhere(cfg, log, l, rec, factor))
+		return TFA_ERR_ELSEWHERE;
 	r = tfa_auth_check(cfg, rec, factor, l->now, v);
 	*dirty = r == TFA_OK || r == TFA_ERR_BADCODE || r == TFA_ERR_REPLAY;
 	if (r == TFA_OK && v->method == TFA_METHOD_TOTP && hash != NULL)

@@ -63,7 +63,8 @@ tfa_err tfa_mail_apppw(const struct tfa_config *cfg,
  * TrustDevicesForDays > 0.  A code whose remembered client has expired is
  * TFA_ERR_EXPIRED and is not counted: that is a stale client, not a guess;
  * its last use is still noted (not its trust), so it is not pruned while
- * the client keeps trying.
+ * the client keeps trying.  A code string remembered for another service
+ * class of the user is TFA_ERR_ELSEWHERE, not counted either.
  * snap is a lockless read used for the common case (a remembered client
  * whose last use was written recently) without taking the lock.
  */

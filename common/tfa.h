@@ -29,6 +29,8 @@ typedef enum {
 	TFA_ERR_PERM,		/* not allowed */
 	TFA_ERR_CRYPTO,		/* crypto library failure */
 	TFA_ERR_EXPIRED,	/* app password or trusted device expired */
+	TFA_ERR_ELSEWHERE,	/* a mail client's code, remembered for another
+				   service class */
 } tfa_err;
 
 const char *tfa_strerror(tfa_err err);

@@ -246,6 +246,10 @@ verify_outcome(struct ctx *c, tfa_err r, const struct tfa_verdict *v)
 	case TFA_ERR_EXPIRED:
 		tfa_pam_report(c, LOG_NOTICE, TFA_METHOD_DEVICE, "expired");
 		return PAM_AUTH_ERR;
+	case TFA_ERR_ELSEWHERE:
+		tfa_pam_report(c, LOG_NOTICE, TFA_METHOD_DEVICE,
+		    "remembered-for-another-service");
+		return PAM_AUTH_ERR;
 	case TFA_ERR_LOCKED:
 		tfa_pam_report(c, LOG_NOTICE, TFA_METHOD_NONE, "locked-out");
 		return PAM_MAXTRIES;
