@@ -39,17 +39,6 @@ tfa_enroll_number(const char *s, long max)
 	return n;
 }
 
-static bool
-name_ok(const char *name)
-{
-	size_t i;
-
-	for (i = 0; name[i] != '\0'; i++)
-		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
-			return false;
-	return i > 0 && i <= TFA_NAME_MAX;
-}
-
 static int
 parse_add(const struct tfa_enroll *e, struct add_args *a)
 {
@@ -74,9 +63,9 @@ parse_add(const struct tfa_enroll *e, struct add_args *a)
 	if (optind + 1 != e->argc)
 		return tfa_enroll_usage("give one NAME for the app password");
 	a->name = e->argv[optind];
-	if (!name_ok(a->name))
-		return tfa_enroll_usage("NAME must be 1 to %d characters "
-		    "without control characters", TFA_NAME_MAX);
+	/* the monitor checks it again: it is what stores it */
+	if (!tfa_ops_name_ok(a->name))
+		return tfa_enroll_usage(TFA_ENROLL_NAME_RULE, TFA_NAME_MAX);
 	if (tfa_apppw_services_check(a->services) != TFA_OK)
 		return tfa_enroll_usage("--services takes a list like "
 		    "imap,smtp (lower case, no spaces)");
@@ -134,6 +123,7 @@ tfa_enroll_apppw_add(struct tfa_enroll *e)
 	struct tfa_op_view v;
 	struct tfa_op_req req;
 	struct tfa_op_res res;
+	bool touch;
 	int rc;
 
 	memset(&req, 0, sizeof(req));
@@ -146,9 +136,10 @@ tfa_enroll_apppw_add(struct tfa_enroll *e)
 	req.apppw.days = a.days >= 0 ? (uint32_t)a.days : TFA_OP_DAYS_DEFAULT;
 	if ((rc = tfa_enroll_get_proof(e, &v, NULL, &req)) >= 0)
 		goto out;
+	touch = req.touch.authdata_len != 0;
 	rc = TFA_EXIT_FAIL;
 	if (tfa_enroll_op(e, &req, &res) != TFA_OK) {
-		tfa_enroll_explain(e, &res);
+		tfa_enroll_explain_proof(e, &res, touch);
 		goto out;
 	}
 	show_new(e, &a, &res.u.apppw_new);
@@ -166,14 +157,44 @@ tfa_enroll_json_str(const char *s)
 	tfa_json_string(stdout, s);
 }
 
-static void
-list_json(const struct tfa_op_apppw_list *l)
+const char *
+tfa_enroll_text(const char *s, char *buf, size_t len)
 {
-	uint32_t i;
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i, n, o = 0;
+
+	for (i = 0; s[i] != '\0' && (n = tfa_ops_char(s + i)) > 0; i += n)
+		;
+	if (s[i] == '\0')
+		return s;
+	/* stored before names were checked this strictly, or by hand */
+	for (i = 0; s[i] != '\0'; i += n) {
+		if ((n = tfa_ops_char(s + i)) == 0 || s[i] == '%') {
+			if (o + 3 >= len)
+				break;
+			buf[o++] = '%';
+			buf[o++] = hex[(unsigned char)s[i] >> 4];
+			buf[o++] = hex[(unsigned char)s[i] & 0xf];
+			n = 1;
+		} else {
+			if (o + n >= len)
+				break;
+			memcpy(buf + o, s + i, n);
+			o += n;
+		}
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+static void
+list_json(const struct tfa_op_apppw_info *all, size_t n)
+{
+	size_t i;
 
 	putchar('[');
-	for (i = 0; i < l->shown; i++) {
-		const struct tfa_op_apppw_info *a = &l->a[i];
+	for (i = 0; i < n; i++) {
+		const struct tfa_op_apppw_info *a = &all[i];
 
 		printf("%s{\"id\":%u,\"name\":", i ? "," : "", (unsigned)a->id);
 		tfa_enroll_json_str(a->name);
@@ -188,31 +209,32 @@ list_json(const struct tfa_op_apppw_list *l)
 }
 
 static void
-list_text(const struct tfa_op_apppw_list *l, int64_t now)
+list_text(const struct tfa_op_apppw_info *all, size_t n, int64_t now)
 {
-	char d1[64], d2[64], d3[64];
-	uint32_t i;
+	char d1[64], d2[64], d3[64], t1[TFA_ENROLL_TEXT_MAX],
+	    t2[TFA_ENROLL_TEXT_MAX], t3[TFA_ENROLL_TEXT_MAX];
+	size_t i;
 
-	if (l->n == 0) {
+	if (n == 0) {
 		printf("No app passwords.  Make one with: tfa-enroll "
 		    "app-password add NAME\n");
 		return;
 	}
-	for (i = 0; i < l->shown; i++) {
-		const struct tfa_op_apppw_info *a = &l->a[i];
+	for (i = 0; i < n; i++) {
+		const struct tfa_op_apppw_info *a = &all[i];
 
 		printf("%u  %s\n    services: %s\n    created:  %s\n"
 		    "    last used: %s%s%s\n    expires:  %s%s\n",
-		    (unsigned)a->id, a->name, a->services[0] ? a->services :
-		    "all", tfa_enroll_date(a->created, d1, sizeof(d1)),
+		    (unsigned)a->id, tfa_enroll_text(a->name, t1, sizeof(t1)),
+		    a->services[0] ? tfa_enroll_text(a->services, t2,
+		    sizeof(t2)) : "all",
+		    tfa_enroll_date(a->created, d1, sizeof(d1)),
 		    tfa_enroll_date(a->last_used, d2, sizeof(d2)),
 		    a->last_used ? " from " : "", a->last_used ?
-		    a->last_rhost : "", tfa_enroll_date(a->expires, d3,
-		    sizeof(d3)), a->expires && a->expires <= now ?
-		    " (expired)" : "");
+		    tfa_enroll_text(a->last_rhost, t3, sizeof(t3)) : "",
+		    tfa_enroll_date(a->expires, d3, sizeof(d3)),
+		    a->expires && a->expires <= now ? " (expired)" : "");
 	}
-	if (l->shown < l->n)
-		printf("(%u more not shown)\n", (unsigned)(l->n - l->shown));
 }
 
 /* --json, or no option at all; -1 to go on, else the exit status. */
@@ -231,22 +253,86 @@ tfa_enroll_json_arg(struct tfa_enroll *e, bool *json)
 	return -1;
 }
 
+/* A page of op's list in res: its entries, how many, and their size. */
+static const void *
+page_of(enum tfa_op op, const struct tfa_op_res *res, uint32_t *shown,
+    size_t *size)
+{
+	if (op == TFA_OP_APPPW_LIST) {
+		*shown = res->u.apppws.shown;
+		*size = sizeof(res->u.apppws.a[0]);
+		return res->u.apppws.a;
+	}
+	*shown = res->u.devices.shown;
+	*size = sizeof(res->u.devices.d[0]);
+	return res->u.devices.d;
+}
+
+/* The id of entry i of that page. */
+static uint32_t
+page_id(enum tfa_op op, const struct tfa_op_res *res, uint32_t i)
+{
+	return op == TFA_OP_APPPW_LIST ? res->u.apppws.a[i].id :
+	    res->u.devices.d[i].id;
+}
+
+/*
+ * Page after page from the last id each ended with, until a short one
+ * (ops.h).  Ids only grow from page to page, or the answer is refused:
+ * that also bounds the loop.
+ */
 int
 tfa_enroll_list(struct tfa_enroll *e, enum tfa_op op, bool *json,
-    struct tfa_op_res *res)
+    struct tfa_enroll_items *all)
 {
 	struct tfa_op_req req;
+	struct tfa_op_res res;
+	const void *page;
+	uint32_t after = 0, shown;
+	size_t size;
+	char *v;
 	int rc;
 
+	memset(all, 0, sizeof(*all));
 	if ((rc = tfa_enroll_json_arg(e, json)) >= 0)
 		return rc;
-	memset(&req, 0, sizeof(req));
-	req.op = op;
-	if (tfa_enroll_op(e, &req, res) != TFA_OK) {
-		tfa_enroll_explain(e, res);
-		return TFA_EXIT_FAIL;
+	for (;;) {
+		memset(&req, 0, sizeof(req));
+		req.op = op;
+		req.after = after;
+		if (tfa_enroll_op(e, &req, &res) != TFA_OK) {
+			tfa_enroll_explain(e, &res);
+			break;
+		}
+		page = page_of(op, &res, &shown, &size);
+		if (shown > TFA_OP_LIST_SHOWN || all->n + shown > TFA_LIST_MAX ||
+		    (shown > 0 && page_id(op, &res, 0) <= after)) {
+			tfa_enroll_error("the list came back garbled; try again");
+			break;
+		}
+		if (shown > 0) {
+			if ((v = reallocarray(all->v, all->n + shown, size)) ==
+			    NULL) {
+				tfa_enroll_error("out of memory");
+				break;
+			}
+			all->v = v;
+			memcpy(v + all->n * size, page, shown * size);
+			all->n += shown;
+			after = page_id(op, &res, shown - 1);
+		}
+		if (shown < TFA_OP_LIST_SHOWN)
+			return -1;
 	}
-	return -1;
+	tfa_enroll_items_free(all);
+	return TFA_EXIT_FAIL;
+}
+
+void
+tfa_enroll_items_free(struct tfa_enroll_items *all)
+{
+	free(all->v);
+	memset(all, 0, sizeof(*all));
 }
 
 int
@@ -271,16 +357,17 @@ tfa_enroll_remove(struct tfa_enroll *e, enum tfa_op op, long id,
 int
 tfa_enroll_apppw_list(struct tfa_enroll *e)
 {
-	struct tfa_op_res res;
+	struct tfa_enroll_items all;
 	bool json;
 	int rc;
 
-	if ((rc = tfa_enroll_list(e, TFA_OP_APPPW_LIST, &json, &res)) >= 0)
+	if ((rc = tfa_enroll_list(e, TFA_OP_APPPW_LIST, &json, &all)) >= 0)
 		return rc;
 	if (json)
-		list_json(&res.u.apppws);
+		list_json(all.v, all.n);
 	else
-		list_text(&res.u.apppws, tfa_now());
+		list_text(all.v, all.n, tfa_now());
+	tfa_enroll_items_free(&all);
 	return TFA_EXIT_OK;
 }
 

@@ -42,7 +42,8 @@ check_can_make(const struct tfa_enroll *e, struct tfa_op_view *v)
 }
 
 static void
-explain_refusal(const struct tfa_enroll *e, const struct tfa_op_res *res)
+explain_refusal(const struct tfa_enroll *e, const struct tfa_op_res *res,
+    bool touch)
 {
 	switch ((tfa_err)res->err) {
 	case TFA_ERR_PERM:
@@ -57,7 +58,7 @@ explain_refusal(const struct tfa_enroll *e, const struct tfa_op_res *res)
 		}
 		/* FALLTHROUGH */
 	default:
-		tfa_enroll_explain(e, res);
+		tfa_enroll_explain_proof(e, res, touch);
 		break;
 	}
 }
@@ -92,6 +93,7 @@ tfa_enroll_backup_codes(struct tfa_enroll *e)
 	struct tfa_op_req req;
 	struct tfa_op_res res;
 	struct tfa_op_view v;
+	bool touch;
 	int rc;
 
 	memset(&req, 0, sizeof(req));
@@ -104,9 +106,10 @@ tfa_enroll_backup_codes(struct tfa_enroll *e)
 		    v.backup_left, v.backup_left == 1 ? "" : "s");
 	if ((rc = tfa_enroll_get_proof(e, &v, NULL, &req)) >= 0)
 		goto out;
+	touch = req.touch.authdata_len != 0;
 	rc = TFA_EXIT_FAIL;
 	if (tfa_enroll_op(e, &req, &res) != TFA_OK) {
-		explain_refusal(e, &res);
+		explain_refusal(e, &res, touch);
 		goto out;
 	}
 	show_codes(e, res.u.codes, v.backup);

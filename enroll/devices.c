@@ -30,13 +30,13 @@ kind_name(enum tfa_device_kind k)
 }
 
 static void
-list_json(const struct tfa_op_device_list *l)
+list_json(const struct tfa_device *all, size_t n)
 {
-	uint32_t i;
+	size_t i;
 
 	putchar('[');
-	for (i = 0; i < l->shown; i++) {
-		const struct tfa_device *d = &l->d[i];
+	for (i = 0; i < n; i++) {
+		const struct tfa_device *d = &all[i];
 
 		printf("%s{\"id\":%u,\"kind\":\"%s\",\"service\":", i ? "," :
 		    "", (unsigned)d->id, kind_name(d->kind));
@@ -63,44 +63,46 @@ trust_of(const struct tfa_device *d, int64_t now, char *buf, size_t len)
 }
 
 static void
-list_text(const struct tfa_op_device_list *l, int64_t now)
+list_text(const struct tfa_device *all, size_t n, int64_t now)
 {
-	char d1[64], d2[64], t[96];
-	uint32_t i;
+	char d1[64], d2[64], t[96], s1[TFA_ENROLL_TEXT_MAX],
+	    s2[TFA_ENROLL_TEXT_MAX];
+	size_t i;
 
-	if (l->n == 0) {
+	if (n == 0) {
 		printf("No devices.\n");
 		return;
 	}
-	for (i = 0; i < l->shown; i++) {
-		const struct tfa_device *d = &l->d[i];
+	for (i = 0; i < n; i++) {
+		const struct tfa_device *d = &all[i];
 
 		printf("%u  %s %s from %s\n    first seen: %s\n"
 		    "    last seen:  %s\n    %s\n", (unsigned)d->id,
 		    d->kind == TFA_DEVICE_MAIL ? "mail client on" : "login on",
-		    d->service, d->rhost[0] ? d->rhost : "-",
-		    tfa_enroll_date(d->first_seen, d1, sizeof(d1)),
+		    tfa_enroll_text(d->service, s1, sizeof(s1)),
+		    d->rhost[0] ? tfa_enroll_text(d->rhost, s2, sizeof(s2)) :
+		    "-", tfa_enroll_date(d->first_seen, d1, sizeof(d1)),
 		    tfa_enroll_date(d->last_seen, d2, sizeof(d2)),
 		    trust_of(d, now, t, sizeof(t)));
 	}
-	if (l->shown < l->n)
-		printf("(%u more not shown)\n", (unsigned)(l->n - l->shown));
 }
 
 int
 tfa_enroll_devices(struct tfa_enroll *e)
 {
-	struct tfa_op_res res;
+	struct tfa_enroll_items all;
 	bool json;
 	int rc;
 
-	if ((rc = tfa_enroll_list(e, TFA_OP_DEVICE_LIST, &json, &res)) >= 0)
+	if ((rc = tfa_enroll_list(e, TFA_OP_DEVICE_LIST, &json, &all)) >= 0)
 		return rc;
-	if (json) {
-		list_json(&res.u.devices);
+	if (json)
+		list_json(all.v, all.n);
+	else
+		list_text(all.v, all.n, tfa_now());
+	tfa_enroll_items_free(&all);
+	if (json)
 		return TFA_EXIT_OK;
-	}
-	list_text(&res.u.devices, tfa_now());
 	if (!e->cfg.allow_devices)
 		printf("(The administrator has turned devices off: "
 		    "AllowUsedDevices=false.)\n");

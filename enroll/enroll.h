@@ -63,12 +63,21 @@ long tfa_enroll_number(const char *s, long max);
 /* e->argv holds nothing or "--json": -1 to go on, else the exit status. */
 int tfa_enroll_json_arg(struct tfa_enroll *e, bool *json);
 
+/* A whole list: n entries of the op's page type, in id order. */
+struct tfa_enroll_items {
+	void *v;
+	size_t n;
+};
+
 /*
- * A list command's one request (apppw.c): --json or nothing on the command
- * line, then op; -1 with res filled to go on, else the exit status.
+ * A list command (apppw.c): --json or nothing on the command line, then
+ * every entry of op's list (APPPW_LIST, DEVICE_LIST), page by page.  -1
+ * with all filled to go on (free it with tfa_enroll_items_free), else the
+ * exit status.
  */
 int tfa_enroll_list(struct tfa_enroll *e, enum tfa_op op, bool *json,
-    struct tfa_op_res *res);
+    struct tfa_enroll_items *all);
+void tfa_enroll_items_free(struct tfa_enroll_items *all);
 
 /*
  * A remove command's one request: op on id; what ("device") names it when
@@ -80,6 +89,20 @@ int tfa_enroll_remove(struct tfa_enroll *e, enum tfa_op op, long id,
 
 /* s as a JSON string on stdout. */
 void tfa_enroll_json_str(const char *s);
+
+/*
+ * A stored string for a terminal: s itself when it is text (ops.h,
+ * tfa_ops_char), else a copy in buf with every byte that is not, and
+ * every '%', written %XX as list-users writes names.  Stored names are
+ * checked when they are made, but a record may hold older or hand-made
+ * ones, and root lists other users' records.
+ */
+#define TFA_ENROLL_TEXT_MAX	(3 * TFA_RP_MAX + 1)
+const char *tfa_enroll_text(const char *s, char *buf, size_t len);
+
+/* Why a NAME was refused (tfa_ops_name_ok), with TFA_NAME_MAX. */
+#define TFA_ENROLL_NAME_RULE	"NAME must be 1 to %d bytes of UTF-8 text " \
+	"without control characters"
 
 /*
  * privsep.c: in a set-uid root run by a user, fork the monitor and return
@@ -133,6 +156,14 @@ int tfa_enroll_key_touch(const struct tfa_enroll *e,
 /* Say why an operation was refused (the proof, the policy, the store). */
 void tfa_enroll_explain(const struct tfa_enroll *e,
     const struct tfa_op_res *res);
+
+/*
+ * The same for a request that carried a proof, touch when it was a key's
+ * touch (req->touch.authdata_len != 0; the request is wiped by the time
+ * the answer is read, so the caller notes it before).
+ */
+void tfa_enroll_explain_proof(const struct tfa_enroll *e,
+    const struct tfa_op_res *res, bool touch);
 
 /* "tfa-enroll: " and the message on stderr. */
 void tfa_enroll_error(const char *fmt, ...)

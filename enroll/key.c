@@ -312,7 +312,7 @@ tfa_enroll_key_touch(const struct tfa_enroll *e, const struct tfa_op_view *v,
 /* Say why a key operation was refused. */
 static void
 refused(const struct tfa_enroll *e, const char *what,
-    const struct tfa_op_res *res)
+    const struct tfa_op_res *res, bool touch)
 {
 	tfa_err r = (tfa_err)res->err;
 
@@ -337,7 +337,7 @@ refused(const struct tfa_enroll *e, const char *what,
 		tfa_enroll_error("your second factor is turned off by the "
 		    "administrator; ask them");
 	else
-		tfa_enroll_explain(e, res);
+		tfa_enroll_explain_proof(e, res, touch);
 }
 
 /* ---- key add ---- */
@@ -358,7 +358,6 @@ static int
 parse_add(const struct tfa_enroll *e, struct add_args *a)
 {
 	const char *name = NULL;
-	size_t i;
 	int ch;
 
 	a->cose = COSE_ES256;
@@ -376,13 +375,10 @@ parse_add(const struct tfa_enroll *e, struct add_args *a)
 		return tfa_enroll_usage("give at most one NAME");
 	if (optind < e->argc)
 		name = e->argv[optind];
-	for (i = 0; name != NULL && name[i] != '\0'; i++)
-		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
-			break;
-	if (name != NULL && (i == 0 || name[i] != '\0' ||
+	/* the monitor checks it again: it is what stores it */
+	if (name != NULL && (!tfa_ops_name_ok(name) ||
 	    tfa_strlcpy(a->name, name, sizeof(a->name)) != TFA_OK))
-		return tfa_enroll_usage("NAME must be 1 to %d characters "
-		    "without control characters", TFA_NAME_MAX);
+		return tfa_enroll_usage(TFA_ENROLL_NAME_RULE, TFA_NAME_MAX);
 	return -1;
 }
 
@@ -493,6 +489,7 @@ tfa_enroll_key_add(struct tfa_enroll *e)
 	struct tfa_op_req req;
 	struct tfa_op_res res;
 	struct add_args a;
+	bool touch;
 	int rc;
 
 	memset(&a, 0, sizeof(a));
@@ -510,8 +507,9 @@ tfa_enroll_key_add(struct tfa_enroll *e)
 	    (rc = make_key(e, &v, &a, cdh, &req)) >= 0)
 		goto out;
 	req.op = TFA_OP_KEY_ADD;
+	touch = req.touch.authdata_len != 0;
 	if (tfa_enroll_op(e, &req, &res) != TFA_OK) {
-		refused(e, "add", &res);
+		refused(e, "add", &res, touch);
 		rc = TFA_EXIT_FAIL;
 		goto out;
 	}
@@ -557,7 +555,8 @@ list_json(const struct tfa_op_view *v)
 static void
 list_text(const struct tfa_enroll *e, const struct tfa_op_view *v)
 {
-	char origin[TFA_RP_MAX + 1], d1[64], d2[64];
+	char origin[TFA_RP_MAX + 1], d1[64], d2[64], t1[TFA_ENROLL_TEXT_MAX],
+	    t2[TFA_ENROLL_TEXT_MAX];
 	uint32_t i;
 
 	if (tfa_config_origin(&e->cfg, origin, sizeof(origin)) != TFA_OK)
@@ -573,14 +572,16 @@ list_text(const struct tfa_enroll *e, const struct tfa_op_view *v)
 		const struct tfa_op_key_info *k = &v->keys[i];
 
 		printf("%-4u %-20s %-6s %-3s %-24s %s", (unsigned)k->id,
-		    k->name, tfa_fido_cose_name(k->cose_type),
+		    tfa_enroll_text(k->name, t1, sizeof(t1)),
+		    tfa_fido_cose_name(k->cose_type),
 		    k->uv ? "yes" : "no",
 		    tfa_enroll_date(k->created, d1, sizeof(d1)),
 		    tfa_enroll_date(k->last_used, d2, sizeof(d2)));
 		/* made before Origin changed, or imported: a login asks
 		   for its relying party too */
 		if (strcmp(k->rp, origin) != 0)
-			printf("  (relying party %s)", k->rp);
+			printf("  (relying party %s)",
+			    tfa_enroll_text(k->rp, t2, sizeof(t2)));
 		putchar('\n');
 	}
 	if (v->n_keys > v->keys_shown)
@@ -616,6 +617,7 @@ tfa_enroll_key_remove(struct tfa_enroll *e)
 	struct tfa_op_view v;
 	struct tfa_op_req req;
 	struct tfa_op_res res;
+	bool touch;
 	long id;
 	int rc;
 
@@ -632,8 +634,9 @@ tfa_enroll_key_remove(struct tfa_enroll *e)
 		goto out;
 	req.op = TFA_OP_KEY_REMOVE;
 	req.key.id = (uint32_t)id;
+	touch = req.touch.authdata_len != 0;
 	if (tfa_enroll_op(e, &req, &res) != TFA_OK) {
-		refused(e, "removal", &res);
+		refused(e, "removal", &res, touch);
 		rc = TFA_EXIT_FAIL;
 		goto out;
 	}

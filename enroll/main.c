@@ -36,16 +36,19 @@ static const struct command commands[] = {
 	    "remove' first.\n\nSee also: tfa-enroll totp remove --help\n" },
 	{ "totp", "remove", tfa_enroll_totp_remove,
 	    "remove the authenticator app",
-	    "Asks for a current code from the app and, when it is right, "
-	    "removes\nthe app.  A wrong code counts as a failed login "
-	    "try.\n" },
+	    "Asks for a current code from the app (or a backup code) and, "
+	    "when it is\nright, removes the app.  A wrong code counts as a "
+	    "failed login try.\nWhen the administrator has turned apps off "
+	    "and no backup code is left,\na touch of a registered security "
+	    "key proves it instead.\n" },
 	{ "backup-codes", NULL, tfa_enroll_backup_codes,
 	    "make 10 single-use backup codes (old ones stop working)",
 	    "Makes 10 new backup codes and shows them once.  Each works once "
 	    "at the\n\"Verification code: \" prompt, in place of a code from "
 	    "the app, for when\nthe phone is lost.  Any older backup codes "
-	    "stop working.  Needs an\nauthenticator app, and asks for a "
-	    "current code (or an old backup code)\nfirst.\n" },
+	    "stop working.  Needs an\nauthenticator app or a security key, "
+	    "and asks for a current code (or an\nold backup code) first, or "
+	    "a touch of a registered key when you have\nneither.\n" },
 	{ "disable", NULL, tfa_enroll_disable,
 	    "(root) turn the second factor off for --user NAME",
 	    "Root only, with --user NAME: logins of NAME no longer ask for a "
@@ -99,7 +102,9 @@ static const struct command commands[] = {
 	    "everywhere the\nadministrator's mail stack accepts app "
 	    "passwords); --days N makes it\nexpire (default "
 	    "AppPasswordLifetimeDays; 0 never).  Asks for a current\ncode "
-	    "first (not as root).\n" },
+	    "first, or a touch of a registered key when you have no code "
+	    "(not\nas root).  NAME: 1 to 64 bytes of UTF-8 text without "
+	    "control characters.\n" },
 	{ "app-password", "list", tfa_enroll_apppw_list,
 	    "list app passwords (--json)",
 	    "Lists your app passwords: id, name, services, created, last "
@@ -109,18 +114,22 @@ static const struct command commands[] = {
 	    "remove app password ID",
 	    "usage: ... app-password remove ID\n\nRemoves one app password "
 	    "(ID from 'app-password list'); the app using it\ncan no longer "
-	    "log in.\n" },
+	    "log in.  Asks for no code: removing only takes access\naway, "
+	    "and must work for a user who lost the phone.\n" },
 	{ "devices", NULL, tfa_enroll_devices,
 	    "list the devices that logged in with a second factor (--json)",
 	    "Lists every device: id, kind (host: an interactive login from a "
 	    "host or\ntty; mail: a remembered mail client), service, remote "
 	    "host, first and\nlast seen, and until when it is trusted to skip "
 	    "the code.  --json prints\na JSON array (times in seconds since "
-	    "the epoch, 0 for never).\n" },
+	    "the epoch, 0 for never).\n\nSee also: tfa-enroll devices remove "
+	    "--help\n" },
 	{ "devices", "remove", tfa_enroll_devices_remove,
 	    "log out device ID, or all",
 	    "usage: ... devices remove ID|all\n\nRemoves one device, or "
-	    "all: its next login needs a fresh code.\n" },
+	    "all: its next login needs a fresh code.  Asks\nfor no code: "
+	    "removing only takes access away, and must work for a\nuser who "
+	    "lost the phone.\n" },
 	{ "cleanup", NULL, tfa_enroll_cleanup,
 	    "(root) prune expired entries in every record",
 	    "Walks the whole store and removes expired app passwords and "
@@ -174,6 +183,7 @@ static const char *const user_commands[] = { "status", "disable", "enable",
 	"reset", "backup-codes", "totp remove", "import", "app-password add",
 	"app-password list", "app-password remove", "devices",
 	"devices remove", "key add", "key list", "key remove" };
+#define NUSER_COMMANDS	(sizeof(user_commands) / sizeof(user_commands[0]))
 static const char *const json_commands[] = { "list-users" };
 
 /*
@@ -251,6 +261,34 @@ log_sink(void *arg, int prio, const char *msg)
 		tfa_enroll_error("%s", msg);
 }
 
+/*
+ * The commands --user works with, from user_commands itself so that the
+ * help and the refusal cannot drift from it: comma-separated, in lines of
+ * at most width columns each starting with indent; or on one line when
+ * indent is NULL.
+ */
+static void
+list_user_commands(FILE *fp, const char *indent, size_t width)
+{
+	size_t i, col = 0, len;
+
+	for (i = 0; i < NUSER_COMMANDS; i++) {
+		len = strlen(user_commands[i]) + (i + 1 < NUSER_COMMANDS);
+		if (indent != NULL && (col == 0 || col + 1 + len > width)) {
+			fprintf(fp, "%s%s", col > 0 ? "\n" : "", indent);
+			col = strlen(indent);
+		} else if (col > 0) {
+			fputc(' ', fp);
+			col++;
+		}
+		fprintf(fp, "%s%s", user_commands[i],
+		    i + 1 < NUSER_COMMANDS ? "," : "");
+		col += len;
+	}
+	if (indent != NULL)
+		fputc('\n', fp);
+}
+
 static void
 usage(FILE *fp)
 {
@@ -270,9 +308,9 @@ usage(FILE *fp)
 	fprintf(fp, "\nOptions:\n"
 	    "  -c, --config FILE  read FILE instead of " TFA_CONFIG_FILE "\n"
 	    "  -s, --store DIR    use the store in DIR, not StoreDir\n"
-	    "  -u, --user NAME    (root) act on NAME's record: status, disable,\n"
-	    "                     enable, reset, backup-codes, totp remove\n"
-	    "  -h, --help         show this help\n"
+	    "  -u, --user NAME    (root) act on NAME's record, with:\n");
+	list_user_commands(fp, "                     ", 76);
+	fprintf(fp, "  -h, --help         show this help\n"
 	    "  -V, --version      show the version\n\n"
 	    "Run '" PROG " COMMAND --help' for help on a command.\n");
 }
@@ -401,6 +439,50 @@ find_command(int argc, char **argv)
 			return &commands[i];
 	}
 	return found;
+}
+
+/*
+ * A first word that is only ever followed by a second one ("key",
+ * "app-password"): with --help, that group's commands and exit 0; else
+ * the usage error of a missing or unknown second word.  Any other word is
+ * an unknown command.
+ */
+static int
+group_command(int argc, char **argv)
+{
+	char label[32];
+	size_t i;
+	bool group = false;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, argv[0]) == 0)
+			group = true;
+	if (!group)
+		return usage_error(NULL, "unknown command '%s'", argv[0]);
+	if (argc == 1 || (strcmp(argv[1], "--help") != 0 &&
+	    strcmp(argv[1], "-h") != 0)) {
+		fflush(stdout);
+		if (argc == 1)
+			fprintf(stderr, PROG ": %s: give one of its commands",
+			    argv[0]);
+		else
+			fprintf(stderr, PROG ": unknown command '%s %s'",
+			    argv[0], argv[1]);
+		fprintf(stderr, "\nTry '" PROG " %s --help'.\n", argv[0]);
+		return TFA_EXIT_USAGE;
+	}
+	printf("usage: " PROG " [--config FILE] [--store DIR] [--user NAME] "
+	    "%s COMMAND [--help]\n\nCommands:\n", argv[0]);
+	for (i = 0; i < NCOMMANDS; i++) {
+		if (strcmp(commands[i].name, argv[0]) != 0)
+			continue;
+		snprintf(label, sizeof(label), "%s %s", commands[i].name,
+		    commands[i].sub);
+		printf("  %-20s %s\n", label, commands[i].summary);
+	}
+	printf("\nRun '" PROG " %s COMMAND --help' for help on one.\n",
+	    argv[0]);
+	return TFA_EXIT_OK;
 }
 
 /* True when c ("NAME" or "NAME SUB") is one of list. */
@@ -536,10 +618,14 @@ other_user(struct tfa_enroll *e, const struct options *o,
 		    "(--user); you are %s", e->user);
 		return TFA_EXIT_FAIL;
 	}
-	if (!COMMAND_IN(c, user_commands))
-		return usage_error(c, "--user works only with: status, "
-		    "disable, enable, reset, backup-codes, totp remove, "
-		    "import");
+	if (!COMMAND_IN(c, user_commands)) {
+		fflush(stdout);
+		fprintf(stderr, PROG ": %s%s%s: --user works only with: ",
+		    c->name, c->sub ? " " : "", c->sub ? c->sub : "");
+		list_user_commands(stderr, NULL, 0);
+		fprintf(stderr, "\nTry '" PROG " --help'.\n");
+		return TFA_EXIT_USAGE;
+	}
 	if (tfa_strlcpy(e->admin, e->user, sizeof(e->admin)) != TFA_OK ||
 	    tfa_strlcpy(e->user, o->user, sizeof(e->user)) != TFA_OK)
 		return TFA_EXIT_FAIL;
@@ -602,7 +688,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if ((c = find_command(argc, argv)) == NULL) {
-		rc = usage_error(NULL, "unknown command '%s'", argv[0]);
+		rc = group_command(argc, argv);
 		goto out;
 	}
 	argc -= c->sub ? 1 : 0;

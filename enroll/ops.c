@@ -54,8 +54,8 @@ out:
  * leaves res as it is.
  */
 tfa_err
-tfa_ops_look(const struct tfa_ops_ctx *c, struct tfa_op_res *res,
-    tfa_ops_look_fn fn)
+tfa_ops_look(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
+    struct tfa_op_res *res, tfa_ops_look_fn fn)
 {
 	struct tfa_record rec;
 	tfa_err r;
@@ -65,7 +65,7 @@ tfa_ops_look(const struct tfa_ops_ctx *c, struct tfa_op_res *res,
 		return TFA_OK;
 	if (r != TFA_OK)
 		return r;
-	fn(c, &rec, res);
+	fn(c, req, &rec, res);
 	tfa_record_wipe(&rec);
 	return TFA_OK;
 }
@@ -221,9 +221,10 @@ op_hello(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
 }
 
 static void
-fill_view(const struct tfa_ops_ctx *c, const struct tfa_record *rec,
-    struct tfa_op_res *res)
+fill_view(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
+    const struct tfa_record *rec, struct tfa_op_res *res)
 {
+	(void)req;
 	tfa_ops_view(c->cfg, rec, &res->u.view);
 }
 
@@ -231,9 +232,8 @@ static tfa_err
 op_view(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
     struct tfa_op_res *res)
 {
-	(void)req;
 	memset(&res->u.view, 0, sizeof(res->u.view));	/* no record */
-	return tfa_ops_look(c, res, fill_view);
+	return tfa_ops_look(c, req, res, fill_view);
 }
 
 /* A new app and the time step of the code that confirmed it. */
@@ -333,9 +333,9 @@ op_totp_remove(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
 
 /*
  * Backup codes are a second factor of their own, so a user makes them only
- * with a proof (a code from the app, or an old backup code), the first set
- * as well as a new one: otherwise whoever had the user's password and a
- * shell could mint codes for the next login.
+ * with a proof (a code from the app, an old backup code, or a touch of a
+ * registered key), the first set as well as a new one: otherwise whoever
+ * had the user's password and a shell could mint codes for the next login.
  */
 static tfa_err
 backup_new(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
@@ -674,26 +674,81 @@ sized(const uint8_t *p, size_t size, uint32_t len, uint32_t min)
 	return len >= min && len <= size && all_zero(p + len, size - len);
 }
 
-/* s ends inside its size bytes, without control characters; length in *n. */
+size_t
+tfa_ops_utf8(const char *s, uint32_t *cp)
+{
+	const unsigned char *b = (const unsigned char *)s;
+	uint32_t c, min;
+	size_t n, i;
+
+	if (b[0] < 0x80) {
+		*cp = b[0];
+		return 1;
+	}
+	if (b[0] >= 0xc2 && b[0] <= 0xdf) {
+		n = 2, c = b[0] & 0x1f, min = 0x80;
+	} else if ((b[0] & 0xf0) == 0xe0) {
+		n = 3, c = b[0] & 0x0f, min = 0x800;
+	} else if (b[0] >= 0xf0 && b[0] <= 0xf4) {
+		n = 4, c = b[0] & 0x07, min = 0x10000;
+	} else {
+		return 0;
+	}
+	for (i = 1; i < n; i++) {
+		if ((b[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (b[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+size_t
+tfa_ops_char(const char *s)
+{
+	uint32_t c;
+	size_t n;
+
+	if ((n = tfa_ops_utf8(s, &c)) == 0 || c < 0x20 ||
+	    (c >= 0x7f && c <= 0x9f))
+		return 0;
+	return n;
+}
+
+/*
+ * s ends inside its size bytes and is text up to there (tfa_ops_char);
+ * its length in *n.  These strings are shown on terminals, root's among
+ * them (--user), so no byte of them may steer one.
+ */
 static bool
 printable(const char *s, size_t size, size_t *n)
 {
-	size_t i;
+	size_t i, len;
 
-	for (i = 0; i < size && s[i] != '\0'; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+	if (!terminated(s, size))
+		return false;
+	for (i = 0; s[i] != '\0'; i += len)
+		if ((len = tfa_ops_char(s + i)) == 0)
 			return false;
 	*n = i;
-	return i < size;
+	return true;
 }
 
-/* A name for people: 1 to TFA_NAME_MAX bytes, no control characters. */
+/* A name for people: 1 to TFA_NAME_MAX bytes of text. */
 static bool
 valid_name(const char *s, size_t size)
 {
 	size_t n;
 
 	return printable(s, size, &n) && n > 0;
+}
+
+bool
+tfa_ops_name_ok(const char *s)
+{
+	return strlen(s) <= TFA_NAME_MAX && valid_name(s, TFA_NAME_MAX + 1);
 }
 
 static bool

@@ -54,7 +54,7 @@ enum tfa_op_check {
 
 #define TFA_OP_CODE_MAX	TFA_CODE_INPUT_MAX	/* bytes of a typed code */
 #define TFA_OP_KEYS_MAX	20	/* keys a view lists: MaxKeys' upper bound */
-#define TFA_OP_LIST_SHOWN 64	/* app passwords or devices a list shows */
+#define TFA_OP_LIST_SHOWN 64	/* app passwords or devices one answer holds */
 #define TFA_OP_DAYS_DEFAULT UINT32_MAX	/* APPPW_ADD: AppPasswordLifetimeDays */
 
 /* APPPW_ADD: what the user chose (ops_mail.c). */
@@ -75,13 +75,21 @@ struct tfa_op_apppw_info {
 	char last_rhost[TFA_RHOST_MAX + 1];
 };
 
+/*
+ * One page of a list: up to TFA_OP_LIST_SHOWN entries, in id order, of
+ * those with an id above the request's after.  A record holds up to
+ * TFA_LIST_MAX, so the client asks again from the last id it got until a
+ * page comes back short.  Paging by id rather than by position keeps every
+ * entry in the listing once even when one is added or removed between two
+ * pages: ids only grow, and the store keeps each list sorted by them.
+ */
 struct tfa_op_apppw_list {
-	uint32_t n;			/* in the record */
-	uint32_t shown;			/* the first, by id */
+	uint32_t n;			/* in the whole record */
+	uint32_t shown;			/* in a[] */
 	struct tfa_op_apppw_info a[TFA_OP_LIST_SHOWN];
 };
 
-/* A device as a list shows it: token_hash zeroed. */
+/* A device as a list shows it: token_hash zeroed.  Paged the same way. */
 struct tfa_op_device_list {
 	uint32_t n;
 	uint32_t shown;
@@ -159,6 +167,7 @@ struct tfa_op_req {
 	struct tfa_op_key key;		/* KEY_ADD, KEY_REMOVE */
 	struct tfa_op_apppw apppw;	/* APPPW_ADD */
 	uint32_t id;			/* APPPW_REMOVE; DEVICE_REMOVE, 0: all */
+	uint32_t after;			/* APPPW_LIST, DEVICE_LIST: ids above */
 };
 
 /* A key as a view shows it: the credential id (not secret: the module
@@ -289,18 +298,37 @@ tfa_err tfa_ops_prove(const struct tfa_ops_ctx *c,
  * user without one leaves res as it is.
  */
 typedef void (*tfa_ops_look_fn)(const struct tfa_ops_ctx *,
-    const struct tfa_record *, struct tfa_op_res *);
-tfa_err tfa_ops_look(const struct tfa_ops_ctx *c, struct tfa_op_res *res,
-    tfa_ops_look_fn fn);
+    const struct tfa_op_req *, const struct tfa_record *,
+    struct tfa_op_res *);
+tfa_err tfa_ops_look(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
+    struct tfa_op_res *res, tfa_ops_look_fn fn);
 
 /* For the request checks in ops_mail.c: len bytes at p are all zero. */
 bool tfa_ops_all_zero(const void *p, size_t len);
 
 /*
- * s ends inside its size bytes, has no control characters (and is not
- * empty unless empty_ok), and the rest of its bytes are zero.
+ * s ends inside its size bytes, is text (tfa_ops_char) and not empty
+ * unless empty_ok, and the rest of its bytes are zero.
  */
 bool tfa_ops_text(const char *s, size_t size, bool empty_ok);
+
+/*
+ * The code point of the valid UTF-8 sequence (RFC 3629: no overlong forms,
+ * no surrogates) s starts with, and its length; 0 when s does not start
+ * one.  Stops at the first byte that does not fit, so it never reads past
+ * the NUL that ends s.
+ */
+size_t tfa_ops_utf8(const char *s, uint32_t *cp);
+
+/*
+ * The length of the character s starts with when it is one to show
+ * people: valid UTF-8 and no C0 control, DEL or C1 control (U+0080 to
+ * U+009F, which terminals take as escape sequences just like ESC); else 0.
+ */
+size_t tfa_ops_char(const char *s);
+
+/* A name a user gives a thing: 1 to TFA_NAME_MAX bytes of such text. */
+bool tfa_ops_name_ok(const char *s);
 
 /* ops_mail.c: app passwords and devices. */
 tfa_err tfa_ops_apppw_add(const struct tfa_ops_ctx *c,
@@ -314,7 +342,10 @@ tfa_err tfa_ops_device_list(const struct tfa_ops_ctx *c,
 tfa_err tfa_ops_device_remove(const struct tfa_ops_ctx *c,
     const struct tfa_op_req *req, struct tfa_op_res *res);
 
-/* The apppw and id fields: as the operation needs them, zero otherwise. */
+/*
+ * The apppw, id and after fields: as the operation needs them, zero
+ * otherwise.
+ */
 bool tfa_ops_valid_mail(const struct tfa_op_req *req);
 
 #endif

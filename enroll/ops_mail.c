@@ -3,7 +3,8 @@
  * set-uid run as for every other operation.  Making an app password takes
  * a proof, since one gets past the second factor; listing and removing do
  * not: they only show or take away access (a user who lost the phone must
- * still be able to log a device out).
+ * still be able to log a device out).  Lists go out a page at a time, by
+ * id (ops.h), so every entry of a record that holds thousands is shown.
  */
 #include "auth.h"
 #include "ops.h"
@@ -16,6 +17,10 @@ tfa_ops_valid_mail(const struct tfa_op_req *req)
 {
 	const struct tfa_op_apppw *a = &req->apppw;
 
+	/* any id to start after: one above every stored id is an empty page */
+	if (req->op != TFA_OP_APPPW_LIST && req->op != TFA_OP_DEVICE_LIST &&
+	    req->after != 0)
+		return false;
 	switch (req->op) {
 	case TFA_OP_APPPW_ADD:
 		return req->id == 0 &&
@@ -76,17 +81,20 @@ tfa_ops_apppw_add(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
 }
 
 static void
-apppw_list(const struct tfa_ops_ctx *c, const struct tfa_record *rec,
-    struct tfa_op_res *res)
+apppw_list(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
+    const struct tfa_record *rec, struct tfa_op_res *res)
 {
 	struct tfa_op_apppw_list *l = &res->u.apppws;
-	size_t i;
+	size_t i, k;
 
 	(void)c;
 	l->n = (uint32_t)rec->n_apppw;
-	for (i = 0; i < rec->n_apppw && i < TFA_OP_LIST_SHOWN; i++) {
+	/* the page starts at the first id above after: the list is sorted */
+	for (i = 0; i < rec->n_apppw && rec->apppw[i].id <= req->after; i++)
+		;
+	for (k = 0; i < rec->n_apppw && k < TFA_OP_LIST_SHOWN; i++, k++) {
 		const struct tfa_apppw *a = &rec->apppw[i];
-		struct tfa_op_apppw_info *o = &l->a[i];
+		struct tfa_op_apppw_info *o = &l->a[k];
 
 		o->id = a->id;
 		memcpy(o->name, a->name, sizeof(o->name));
@@ -96,15 +104,14 @@ apppw_list(const struct tfa_ops_ctx *c, const struct tfa_record *rec,
 		o->expires = a->expires;
 		memcpy(o->last_rhost, a->last_rhost, sizeof(o->last_rhost));
 	}
-	l->shown = (uint32_t)i;
+	l->shown = (uint32_t)k;
 }
 
 tfa_err
 tfa_ops_apppw_list(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
     struct tfa_op_res *res)
 {
-	(void)req;
-	return tfa_ops_look(c, res, apppw_list);	/* no record: none */
+	return tfa_ops_look(c, req, res, apppw_list);	/* no record: none */
 }
 
 static tfa_err
@@ -134,27 +141,28 @@ tfa_ops_apppw_remove(const struct tfa_ops_ctx *c,
 /* ---- devices ---- */
 
 static void
-device_list(const struct tfa_ops_ctx *c, const struct tfa_record *rec,
-    struct tfa_op_res *res)
+device_list(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
+    const struct tfa_record *rec, struct tfa_op_res *res)
 {
 	struct tfa_op_device_list *l = &res->u.devices;
-	size_t i;
+	size_t i, k;
 
 	(void)c;
 	l->n = (uint32_t)rec->n_dev;
-	for (i = 0; i < rec->n_dev && i < TFA_OP_LIST_SHOWN; i++) {
-		l->d[i] = rec->dev[i];
-		explicit_bzero(l->d[i].token_hash, sizeof(l->d[i].token_hash));
+	for (i = 0; i < rec->n_dev && rec->dev[i].id <= req->after; i++)
+		;
+	for (k = 0; i < rec->n_dev && k < TFA_OP_LIST_SHOWN; i++, k++) {
+		l->d[k] = rec->dev[i];
+		explicit_bzero(l->d[k].token_hash, sizeof(l->d[k].token_hash));
 	}
-	l->shown = (uint32_t)i;
+	l->shown = (uint32_t)k;
 }
 
 tfa_err
 tfa_ops_device_list(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
     struct tfa_op_res *res)
 {
-	(void)req;
-	return tfa_ops_look(c, res, device_list);
+	return tfa_ops_look(c, req, res, device_list);
 }
 
 static tfa_err

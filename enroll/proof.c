@@ -77,43 +77,53 @@ tfa_enroll_get_proof(const struct tfa_enroll *e, const struct tfa_op_view *v,
 	return rc;
 }
 
+/*
+ * A refused proof in the words of what was sent: the monitor answers a
+ * wrong code and a refused touch alike (TFA_CHECK_PROOF), and only the
+ * request, which the client made, says which it was.
+ */
 static void
-explain_proof(const struct tfa_op_res *res)
+explain_proof(const struct tfa_op_res *res, bool touch)
 {
 	char date[64];
 
 	switch ((tfa_err)res->err) {
 	case TFA_ERR_BADCODE:
-		tfa_enroll_error("wrong code; nothing was changed");
+		tfa_enroll_error("%s; nothing was changed", touch ?
+		    "the security key's touch was refused" : "wrong code");
 		break;
 	case TFA_ERR_REPLAY:
 		tfa_enroll_error("that code was already used; wait for the "
 		    "next code from the app and try again");
 		break;
 	case TFA_ERR_INVAL:
-		tfa_enroll_error("no code given; nothing was changed");
+		tfa_enroll_error("%s", touch ? "the security key's touch could "
+		    "not be checked; nothing was changed; try again" :
+		    "no code given; nothing was changed");
 		break;
 	default:
 		break;
 	}
 	if (res->locked_until != 0)
-		tfa_enroll_error("too many wrong codes; locked until %s",
+		tfa_enroll_error("too many %s; locked until %s", touch ?
+		    "failed tries" : "wrong codes",
 		    tfa_enroll_date(res->locked_until, date, sizeof(date)));
 }
 
 void
-tfa_enroll_explain(const struct tfa_enroll *e, const struct tfa_op_res *res)
+tfa_enroll_explain_proof(const struct tfa_enroll *e,
+    const struct tfa_op_res *res, bool touch)
 {
 	tfa_err r = (tfa_err)res->err;
 
 	if (res->check == TFA_CHECK_PROOF && r != TFA_ERR_LOCKED &&
 	    r != TFA_ERR_NOMETHOD) {
-		explain_proof(res);
+		explain_proof(res, touch);
 		return;
 	}
 	switch (r) {
 	case TFA_ERR_LOCKED:
-		explain_proof(res);
+		explain_proof(res, touch);
 		break;
 	case TFA_ERR_NOMETHOD:
 		tfa_enroll_error("no second factor of %s can be checked now "
@@ -137,4 +147,10 @@ tfa_enroll_explain(const struct tfa_enroll *e, const struct tfa_op_res *res)
 		tfa_enroll_store_error(e, "cannot change the record", r);
 		break;
 	}
+}
+
+void
+tfa_enroll_explain(const struct tfa_enroll *e, const struct tfa_op_res *res)
+{
+	tfa_enroll_explain_proof(e, res, false);
 }

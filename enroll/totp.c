@@ -1,7 +1,8 @@
 /*
  * tfa-enroll totp: set up an authenticator app, and remove it.  A new
  * secret is stored only after the user proves, with one code, that the app
- * holds it; removing one takes a current code, checked like a login.  The
+ * holds it; removing one takes a current second factor, checked like a
+ * login.  The
  * store is reached through the TOTP_ADD and TOTP_REMOVE operations (ops.c),
  * which check both codes themselves.
  */
@@ -118,7 +119,8 @@ offer(const struct tfa_enroll *e, const struct tfa_totp *t, const char *code,
 }
 
 static void
-explain_add_refusal(const struct tfa_enroll *e, const struct tfa_op_res *res)
+explain_add_refusal(const struct tfa_enroll *e, const struct tfa_op_res *res,
+    bool touch)
 {
 	switch ((tfa_err)res->err) {
 	case TFA_ERR_EXISTS:
@@ -129,7 +131,7 @@ explain_add_refusal(const struct tfa_enroll *e, const struct tfa_op_res *res)
 		say_app_not_allowed();
 		break;
 	default:
-		tfa_enroll_explain(e, res);
+		tfa_enroll_explain_proof(e, res, touch);
 		break;
 	}
 }
@@ -173,7 +175,8 @@ confirm(const struct tfa_enroll *e, const struct tfa_op_view *v,
 			goto out;
 		}
 		if (r != TFA_ERR_BADCODE || res.check != TFA_CHECK_CONFIRM) {
-			explain_add_refusal(e, &res);
+			explain_add_refusal(e, &res,
+			    proof->touch.authdata_len != 0);
 			goto out;
 		}
 		if (tries < CONFIRM_TRIES)
@@ -238,55 +241,66 @@ out:
 	return rc;
 }
 
-/* -1 when there is an app that can be removed now, else the status. */
+/*
+ * -1 when there is an app that can be removed now (*v: the record now),
+ * else the status.
+ */
 static int
-check_can_remove(const struct tfa_enroll *e)
+check_can_remove(const struct tfa_enroll *e, struct tfa_op_view *v)
 {
-	struct tfa_op_view v;
 	char date[64];
 	int rc;
 
-	if ((rc = tfa_enroll_view(e, &v)) >= 0)
+	if ((rc = tfa_enroll_view(e, v)) >= 0)
 		return rc;
-	if (!v.totp)
+	if (!v->totp)
 		tfa_enroll_error("no authenticator app is set up for %s; "
 		    "nothing to remove", e->user);
 	else if (e->admin[0] != '\0')
 		return -1;		/* root on --user proves nothing */
-	else if (!v.has_factor || v.disabled)
+	else if (!v->has_factor || v->disabled)
 		tfa_enroll_error("the second factor of %s is turned off by "
 		    "the administrator, so no code can be checked; ask an "
 		    "administrator to remove the app", e->user);
-	else if (v.locked_until != 0 && tfa_now() < v.locked_until)
+	else if (v->locked_until != 0 && tfa_now() < v->locked_until)
 		tfa_enroll_error("too many wrong codes; locked until %s",
-		    tfa_enroll_date(v.locked_until, date, sizeof(date)));
+		    tfa_enroll_date(v->locked_until, date, sizeof(date)));
 	else
 		return -1;
 	return TFA_EXIT_FAIL;
 }
 
+/*
+ * The proof is whatever second factor the user can give now: a code from
+ * the app or a backup code, or, when the administrator turned the app off
+ * (AllowAuthenticatorApp=false) and no backup code is left, a touch of a
+ * registered key; a code then could never pass.
+ */
 int
 tfa_enroll_totp_remove(struct tfa_enroll *e)
 {
 	struct tfa_op_req req;
 	struct tfa_op_res res;
+	struct tfa_op_view v;
+	bool touch;
 	tfa_err r;
 	int rc;
 
 	memset(&req, 0, sizeof(req));
 	memset(&res, 0, sizeof(res));
-	req.op = TFA_OP_TOTP_REMOVE;
-	/* the code is checked like a login, under the lock of the removal */
-	if ((rc = check_can_remove(e)) >= 0 || (e->admin[0] == '\0' &&
-	    (rc = tfa_enroll_read_proof(req.proof, sizeof(req.proof))) >= 0))
+	/* checked like a login, under the lock of the removal */
+	if ((rc = check_can_remove(e, &v)) >= 0 ||
+	    (rc = tfa_enroll_get_proof(e, &v, NULL, &req)) >= 0)
 		goto out;
+	req.op = TFA_OP_TOTP_REMOVE;
+	touch = req.touch.authdata_len != 0;
 	rc = TFA_EXIT_FAIL;
 	if ((r = tfa_enroll_op(e, &req, &res)) == TFA_ERR_NOENT) {
 		printf("The authenticator app was already removed.\n");
 		rc = TFA_EXIT_OK;
 		goto out;
 	} else if (r != TFA_OK) {
-		tfa_enroll_explain(e, &res);
+		tfa_enroll_explain_proof(e, &res, touch);
 		goto out;
 	}
 	printf("The authenticator app is removed for %s.\nLogins no longer "

@@ -546,5 +546,13 @@ check "root: --user with a name that cannot be stored is refused" \
     "$tmp/err"
 adm --user tfa3a totp >"$tmp/out" 2>"$tmp/err"
 check "root: --user with a command that does not take it exits 2" [ $? -eq 2 ]
+check "... and names every command that takes it" sh -c 'for c in status \
+    "totp remove" "key add" "key list" "key remove" "app-password add" \
+    "app-password list" "app-password remove" devices "devices remove"; do
+	grep -q "works only with: .*$c" "$0" || exit 1; done' "$tmp/err"
+"$E" --help >"$tmp/out" 2>&1
+check "--help: the --user entry names them too" sh -c 'sed -n \
+    "/--user NAME /,/--help /p" "$0" | tr -d "\n" | tr -s " " |
+    grep -q "app-password list, app-password remove, devices, devices remove, key add, key list, key remove"' "$tmp/out"
 
 done_testing

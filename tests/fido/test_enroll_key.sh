@@ -125,7 +125,7 @@ check "key add a b: usage error" [ "$rc" -eq 2 ]
 # no --user: the caller's own record, so a change asks for a proof; the
 # fake remembers its credentials in $dir/fake-state between runs
 own() {	# own ARGS... — like enroll, without --user, on a key with memory
-	FAKE_STATE=$dir/fake-state LD_PRELOAD=$preload \
+	FAKE_STATE=${state:-$dir/fake-state} LD_PRELOAD=$preload \
 		"$TOP/$BUILD/tfa-enroll" --config "$dir/conf" "$@" \
 		>"$dir/out" 2>&1 </dev/null
 	rc=$?
@@ -162,4 +162,40 @@ own key remove 1
 check "a touch of the old Origin's key proves key remove" [ "$rc" -eq 0 ]
 own key list
 check "no keys left" has "No security keys"
+
+# ---- totp remove when the app is turned off: a touch proves it ----
+mkdir -m 700 "$dir/store3"
+store=$dir/store3 origin=pam://enroll.example state=$dir/fake-state3
+conf ""
+own key add k1
+check "store3: a first key, no proof needed" [ "$rc" -eq 0 ]
+"$TOP/$BUILD/tests/tfa-testrec" "$store" enroll "$(id -un)"
+conf "AllowAuthenticatorApp = false"
+own totp remove
+check "totp remove, apps turned off: proven with a touch" [ "$rc" -eq 0 ]
+check "... the touch was asked for, no code" \
+	sh -c "grep -q 'Touch your registered security key' '$dir/out' &&
+	    ! grep -q 'verification code' '$dir/out'"
+check "... and the app is gone" has "authenticator app is removed"
+conf ""
+
+# ---- a refused touch is called one, not a wrong code ----
+# the fake's counter set back (a cloned key, to the module): the next
+# touch is refused by the operation layer
+cp "$state" "$dir/fake-state3.old"
+own app-password add a1
+check "a touch proves app-password add" [ "$rc" -eq 0 ]
+cp "$dir/fake-state3.old" "$state"
+own app-password add a2
+check "a touch with a counter gone back: refused" [ "$rc" -eq 1 ]
+check "... saying the touch was refused" has "security key's touch was refused"
+check "... not that a code was wrong" sh -c "! grep -q 'wrong code' '$dir/out'"
+
+# ---- a key name stored before names were checked: shown escaped ----
+"$TOP/$BUILD/tests/tfa-testrec" "$store" name "$(id -un)" \
+	"$(printf 'k\302\233[2J\177')"
+own key list
+check "key list: the name escaped" has '^1 *k%C2%9B\[2J%7F '
+check "key list: no raw C1 byte" \
+	sh -c "! grep -q \"\$(printf '\\302\\233')\" '$dir/out'"
 done_testing

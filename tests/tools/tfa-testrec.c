@@ -19,6 +19,12 @@
  *   tfa-testrec STORE dump USER             the record as a login loads it
  *                                           (under the lock), an entry a
  *                                           line; "absent" when there is none
+ *   tfa-testrec STORE many USER N           N app passwords "pwK" and N host
+ *                                           devices "sshd" from 198.51.K/16,
+ *                                           in one write
+ *   tfa-testrec STORE name USER NAME        NAME, as it is, the name of every
+ *                                           app password and key: what
+ *                                           tfa-enroll would refuse to store
  */
 #include <err.h>
 #include <stdio.h>
@@ -29,6 +35,7 @@
 #include "apppw.h"
 #include "backup.h"
 #include "config.h"
+#include "device.h"
 #include "store.h"
 #include "totp.h"
 
@@ -150,6 +157,42 @@ do_age(struct tfa_record *rec, const char *days)
 		if (a->expires != 0)
 			a->expires -= d;
 	}
+}
+
+static void
+do_many(struct tfa_record *rec, const char *arg)
+{
+	char shown[TFA_APPPW_SHOWN], rhost[32];
+	struct tfa_apppw *a;
+	int i, n = atoi(arg);
+
+	for (i = 1; i <= n; i++) {
+		if ((a = tfa_record_add_apppw(rec)) == NULL ||
+		    tfa_apppw_generate(a, shown) != TFA_OK)
+			die("apppw", TFA_ERR_NOMEM);
+		snprintf(a->name, sizeof(a->name), "pw%d", i);
+		a->created = tfa_now();
+		snprintf(rhost, sizeof(rhost), "198.51.%d.%d", i / 256,
+		    i % 256);
+		if (tfa_device_add(rec, TFA_DEVICE_HOST, "sshd", rhost, NULL,
+		    tfa_now(), 0, NULL) != TFA_OK)
+			die("device", TFA_ERR_NOMEM);
+	}
+	explicit_bzero(shown, sizeof(shown));
+}
+
+static void
+do_name(struct tfa_record *rec, const char *name)
+{
+	size_t i;
+
+	own(rec);
+	for (i = 0; i < rec->n_apppw; i++)
+		snprintf(tfa_record_apppw_at(rec, i)->name,
+		    sizeof(rec->apppw[i].name), "%s", name);
+	for (i = 0; i < rec->n_keys; i++)
+		snprintf(tfa_record_key_at(rec, i)->name,
+		    sizeof(rec->keys[i].name), "%s", name);
 }
 
 static void
@@ -303,6 +346,10 @@ main(int argc, char **argv)
 		dump(user);
 	else if (strcmp(cmd, "age") == 0 && argc == 5)
 		edit(user, do_age, argv[4]);
+	else if (strcmp(cmd, "many") == 0 && argc == 5)
+		edit(user, do_many, argv[4]);
+	else if (strcmp(cmd, "name") == 0 && argc == 5)
+		edit(user, do_name, argv[4]);
 	else
 		return 2;
 	return fflush(stdout) == 0 ? 0 : 1;

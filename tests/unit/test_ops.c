@@ -538,6 +538,19 @@ test_key_valid(void)
 	req_key(&req, "pam://x");
 	req.key.name[1] = '\n';
 	CHECK(!tfa_ops_valid(&req));
+	/* names are text: no C1 control (CSI), DEL or bytes not UTF-8 */
+	req_key(&req, "pam://x");
+	snprintf(req.key.name, sizeof(req.key.name), "a\xc2\x9b" "2Jb");
+	CHECK(!tfa_ops_valid(&req));
+	req_key(&req, "pam://x");
+	snprintf(req.key.name, sizeof(req.key.name), "a\x7f");
+	CHECK(!tfa_ops_valid(&req));
+	req_key(&req, "pam://x");
+	snprintf(req.key.name, sizeof(req.key.name), "a\xff");
+	CHECK(!tfa_ops_valid(&req));
+	req_key(&req, "pam://x");
+	snprintf(req.key.name, sizeof(req.key.name), "Caf\xc3\xa9 \xe2\x98\x95");
+	CHECK(tfa_ops_valid(&req));
 	req_key(&req, "pam://x");
 	req.key.name[0] = '\0';
 	CHECK(!tfa_ops_valid(&req));

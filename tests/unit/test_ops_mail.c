@@ -97,6 +97,26 @@ test_valid(void)
 	CHECK(!tfa_ops_valid(&req));		/* no name */
 	add_req(&req, "ph\none", "", 0, "123456");
 	CHECK(!tfa_ops_valid(&req));		/* control character */
+	add_req(&req, "ph\xc2\x9b" "2Jone", "", 0, "123456");
+	CHECK(!tfa_ops_valid(&req));		/* C1 control: CSI */
+	add_req(&req, "ph\xc2\x85one", "", 0, "123456");
+	CHECK(!tfa_ops_valid(&req));		/* C1 control: NEL */
+	add_req(&req, "ph\x7fone", "", 0, "123456");
+	CHECK(!tfa_ops_valid(&req));		/* DEL */
+	add_req(&req, "ph\xffone", "", 0, "123456");
+	CHECK(!tfa_ops_valid(&req));		/* not UTF-8 */
+	add_req(&req, "ph\xc0\xafone", "", 0, "123456");
+	CHECK(!tfa_ops_valid(&req));		/* overlong */
+	add_req(&req, "ph\xed\xa0\x80one", "", 0, "123456");
+	CHECK(!tfa_ops_valid(&req));		/* a surrogate */
+	add_req(&req, "ph\xe2\x82", "", 0, "123456");
+	CHECK(!tfa_ops_valid(&req));		/* cut short */
+	add_req(&req, "T\xc3\xa9l\xc3\xa9phone \xf0\x9f\x93\xb1", "", 0,
+	    "123456");
+	CHECK(tfa_ops_valid(&req));		/* UTF-8 text is fine */
+	CHECK(tfa_ops_name_ok("T\xc3\xa9l\xc3\xa9phone"));
+	CHECK(!tfa_ops_name_ok("a\xc2\x9b"));
+	CHECK(!tfa_ops_name_ok(""));
 	add_req(&req, "phone", "IMAP", 0, "123456");
 	CHECK(!tfa_ops_valid(&req));		/* not a services list */
 	add_req(&req, "phone", "imap", 36501, "123456");
@@ -124,6 +144,27 @@ test_valid(void)
 	req.id = 1;
 	CHECK(!tfa_ops_valid(&req));
 	req.id = 0;
+	/* a list's page start: for the two lists only, any id */
+	req.after = 70;
+	CHECK(tfa_ops_valid(&req));
+	req.after = UINT32_MAX;
+	CHECK(tfa_ops_valid(&req));
+	req.op = TFA_OP_APPPW_LIST;
+	CHECK(tfa_ops_valid(&req));
+	req.op = TFA_OP_DEVICE_REMOVE;
+	CHECK(!tfa_ops_valid(&req));
+	req.op = TFA_OP_VIEW;
+	CHECK(!tfa_ops_valid(&req));
+	add_req(&req, "phone", "", 0, "123456");
+	req.after = 1;
+	CHECK(!tfa_ops_valid(&req));
+	memset(&req, 0, sizeof(req));
+	req.op = TFA_OP_APPPW_REMOVE;
+	req.id = 7;
+	req.after = 1;
+	CHECK(!tfa_ops_valid(&req));
+	memset(&req, 0, sizeof(req));
+	req.op = TFA_OP_DEVICE_LIST;
 	snprintf(req.proof, sizeof(req.proof), "123456");
 	CHECK(!tfa_ops_valid(&req));		/* listing takes no proof */
 	memset(&req, 0, sizeof(req));
@@ -277,6 +318,111 @@ test_devices(void)
 	tfa_record_wipe(&rec);
 }
 
+/*
+ * A list in pages: n entries of op's list, asked for from after 0 on, as
+ * tfa-enroll asks; the ids in *ids, in order.  How many pages it took.
+ */
+static int
+fetch_all(enum tfa_op op, uint32_t *ids, size_t *n)
+{
+	struct tfa_op_req req;
+	struct tfa_op_res res;
+	uint32_t after = 0, i, shown, total;
+	int pages = 0;
+
+	*n = 0;
+	do {
+		memset(&req, 0, sizeof(req));
+		req.op = op;
+		req.after = after;
+		CHECK(tfa_ops_valid(&req));
+		if (tfa_ops_run(&user, &req, &res) != TFA_OK)
+			return -1;
+		pages++;
+		shown = op == TFA_OP_APPPW_LIST ? res.u.apppws.shown :
+		    res.u.devices.shown;
+		total = op == TFA_OP_APPPW_LIST ? res.u.apppws.n :
+		    res.u.devices.n;
+		CHECK(shown <= TFA_OP_LIST_SHOWN);
+		for (i = 0; i < shown; i++) {
+			ids[(*n)++] = op == TFA_OP_APPPW_LIST ?
+			    res.u.apppws.a[i].id : res.u.devices.d[i].id;
+			CHECK(ids[*n - 1] > after);
+			after = ids[*n - 1];
+		}
+		CHECK_EQ(total, 130);
+	} while (shown == TFA_OP_LIST_SHOWN && pages < 10);
+	return pages;
+}
+
+static void
+test_pages(void)
+{
+	struct tfa_op_req req;
+	struct tfa_op_res res;
+	struct tfa_store *st;
+	struct tfa_record rec;
+	uint32_t ids[200];
+	char rhost[32];
+	size_t i, n;
+
+	if (tfa_store_lock(&cfg, NULL, "alice", &st) != TFA_OK ||
+	    tfa_store_load(st, &rec) != TFA_OK)
+		abort();
+	while (rec.n_apppw > 0)
+		if (tfa_record_remove_apppw(&rec, 0) != TFA_OK)
+			abort();
+	for (i = 0; i < 130; i++) {
+		struct tfa_apppw *a = tfa_record_add_apppw(&rec);
+
+		snprintf(rhost, sizeof(rhost), "192.0.2.%zu", i);
+		if (a == NULL || tfa_device_add(&rec, TFA_DEVICE_HOST, "sshd",
+		    rhost, NULL, (int64_t)fake_now, 0, NULL) != TFA_OK)
+			abort();
+		snprintf(a->name, sizeof(a->name), "pw%zu", i);
+		memset(a->hash, 0xcd, sizeof(a->hash));
+		a->created = (int64_t)fake_now;
+	}
+	if (tfa_store_save(st, &rec) != TFA_OK)
+		abort();
+	tfa_store_close(&st);
+	tfa_record_wipe(&rec);
+
+	/* the first page: 64 of 130, the oldest */
+	memset(&req, 0, sizeof(req));
+	req.op = TFA_OP_APPPW_LIST;
+	CHECK_EQ(tfa_ops_run(&user, &req, &res), TFA_OK);
+	CHECK_EQ(res.u.apppws.n, 130);
+	CHECK_EQ(res.u.apppws.shown, TFA_OP_LIST_SHOWN);
+	CHECK_STR(res.u.apppws.a[0].name, "pw0");
+	/* from past the newest: an empty page, not an error */
+	req.after = UINT32_MAX;
+	CHECK_EQ(tfa_ops_run(&user, &req, &res), TFA_OK);
+	CHECK_EQ(res.u.apppws.shown, 0);
+	CHECK_EQ(res.u.apppws.n, 130);
+
+	/* 64 + 64 + 2: every one once, in id order, the newest too */
+	CHECK_EQ(fetch_all(TFA_OP_APPPW_LIST, ids, &n), 3);
+	CHECK_EQ(n, 130);
+	for (i = 1; i < n; i++)
+		CHECK(ids[i] > ids[i - 1]);
+	memset(&req, 0, sizeof(req));
+	req.op = TFA_OP_APPPW_LIST;
+	req.after = ids[128];
+	CHECK_EQ(tfa_ops_run(&user, &req, &res), TFA_OK);
+	CHECK_EQ(res.u.apppws.shown, 1);
+	CHECK_STR(res.u.apppws.a[0].name, "pw129");
+	CHECK_EQ(fetch_all(TFA_OP_DEVICE_LIST, ids, &n), 3);
+	CHECK_EQ(n, 130);
+	memset(&req, 0, sizeof(req));
+	req.op = TFA_OP_DEVICE_LIST;
+	req.after = ids[127];
+	CHECK_EQ(tfa_ops_run(&user, &req, &res), TFA_OK);
+	CHECK_EQ(res.u.devices.shown, 2);
+	CHECK_STR(res.u.devices.d[1].rhost, "192.0.2.129");
+	CHECK_EQ(res.u.devices.d[1].id, ids[129]);
+}
+
 int
 main(void)
 {
@@ -287,6 +433,7 @@ main(void)
 	test_valid();
 	test_apppw();
 	test_devices();
+	test_pages();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "cannot remove %s\n", dir);

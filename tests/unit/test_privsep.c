@@ -50,11 +50,13 @@ enum send_what {
 	SEND_ADMIN_OP,		/* DISABLE: never the monitor's */
 	SEND_UNTERMINATED,	/* a proof without its NUL */
 	SEND_JUNK_FIELD,	/* VIEW with a secret length */
+	SEND_JUNK_AFTER,	/* VIEW with a list's page start */
 };
 
 static const char *const what_name[] = { "nothing", "a short request",
 	"a long request", "an unknown operation", "an admin operation",
-	"a proof without NUL", "a field VIEW does not use" };
+	"a proof without NUL", "a field VIEW does not use",
+	"a page start VIEW does not use" };
 
 static bool
 all_ids(uid_t u, gid_t g)
@@ -120,6 +122,7 @@ worker(struct tfa_enroll *e, enum send_what what)
 		memset(req->proof, '1', sizeof(req->proof));
 		break;
 	case SEND_JUNK_FIELD:	req->secret_len = 20; break;
+	case SEND_JUNK_AFTER:	req->after = 1; break;
 	default:		break;
 	}
 	printf("# sending %s\n", what_name[what]);
@@ -177,7 +180,7 @@ main(void)
 	}
 	/* the monitor exits with the worker's status after a clean session */
 	CHECK_EQ(run_session(SEND_NOTHING), 0);
-	for (w = SEND_SHORT; w <= SEND_JUNK_FIELD; w++) {
+	for (w = SEND_SHORT; w <= SEND_JUNK_AFTER; w++) {
 		printf("# session: %s\n", what_name[w]);
 		/* ... and with a failure after a malformed request */
 		CHECK_EQ(run_session(w), TFA_EXIT_FAIL);
