@@ -239,7 +239,10 @@ static void
 test_oath_refused(void)
 {
 	static const char key[] = "3132333435363738393031323334353637383930";
+	static const char *no_day[] = { "2023-02-31", "2023-02-29",
+	    "2024-04-31" };
 	char line[512];
+	size_t i;
 
 	snprintf(line, sizeof(line), "HOTP dave - %s\n", key);
 	check_oath_refused(line, "event-based");
@@ -266,15 +269,11 @@ test_oath_refused(void)
 	    "2024-13-01T00:00:00L\n", key);
 	check_oath_refused(line, "last login time");
 	/* mktime would roll these over into the next month */
-	snprintf(line, sizeof(line), "HOTP/T30 dave - %s 0 123456 "
-	    "2023-02-31T10:00:00L\n", key);
-	check_oath_refused(line, "last login time");
-	snprintf(line, sizeof(line), "HOTP/T30 dave - %s 0 123456 "
-	    "2023-02-29T10:00:00L\n", key);
-	check_oath_refused(line, "last login time");
-	snprintf(line, sizeof(line), "HOTP/T30 dave - %s 0 123456 "
-	    "2024-04-31T10:00:00L\n", key);
-	check_oath_refused(line, "last login time");
+	for (i = 0; i < sizeof(no_day) / sizeof(no_day[0]); i++) {
+		snprintf(line, sizeof(line), "HOTP/T30 dave - %s 0 123456 "
+		    "%sT10:00:00L\n", key, no_day[i]);
+		check_oath_refused(line, "last login time");
+	}
 	/* a leap day is a day */
 	snprintf(line, sizeof(line), "HOTP/T30 dave - %s 0 123456 "
 	    "2024-02-29T10:00:00L\n", key);
