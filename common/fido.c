@@ -446,11 +446,25 @@ tfa_fido_probe(fido_dev_t *dev, const char *rp, const struct tfa_key *keys,
 	if (tfa_random(cdh, sizeof(cdh)) != TFA_OK ||
 	    (a = assert_new(rp, keys, idx, n, cdh)) == NULL)
 		goto out;
-	/* up=false: the key answers at once, without a touch (CTAP2 5.2;
-	   libfido2 makes it a U2F check-only for U2F keys) */
+	/* up=false: the key answers at once, without a touch (CTAP2 5.2) */
 	if (fido_assert_set_up(a, FIDO_OPT_FALSE) != FIDO_OK)
 		goto out;
 	r = fido_dev_get_assert(dev, a, NULL);
+	/*
+	 * A U2F-only key gets a U2F check-only authenticate per credential
+	 * instead, and holding one is U2F's "touch needed" (0x6985), which
+	 * libfido2 returns as FIDO_ERR_USER_PRESENCE_REQUIRED after noting
+	 * the ids it found, in allow-list order (u2f.c; pam_u2f takes it as
+	 * found too).  "Not held" is FIDO_ERR_NO_CREDENTIALS, as for CTAP2.
+	 */
+	if (r == FIDO_ERR_USER_PRESENCE_REQUIRED && !fido_dev_is_fido2(dev)) {
+		if (fido_assert_count(a) > 0 &&
+		    (*match = answered(a, keys, idx, n)) != SIZE_MAX)
+			st = TFA_FIDO_OK;
+		else
+			st = TFA_FIDO_NO_MATCH;
+		goto out;
+	}
 	if ((st = status_of(r)) == TFA_FIDO_UNSUPPORTED) {
 		st = TFA_FIDO_OK;	/* cannot tell without a touch */
 		goto out;
@@ -533,8 +547,9 @@ tfa_fido_assert(fido_dev_t *dev, const char *rp, const struct tfa_key *keys,
 
 enum tfa_fido_status
 tfa_fido_assert_for(fido_dev_t *dev, const char *rp,
-    const struct tfa_key *keys, const size_t *idx, size_t n,
-    const uint8_t cdh[TFA_FIDO_CDH_LEN], struct tfa_fido_assertion *out)
+    const struct tfa_key *keys, const size_t *idx, size_t n, bool uv,
+    const char *pin, const uint8_t cdh[TFA_FIDO_CDH_LEN],
+    struct tfa_fido_assertion *out)
 {
-	return get_assert(dev, rp, keys, idx, n, false, NULL, cdh, out);
+	return get_assert(dev, rp, keys, idx, n, uv, pin, cdh, out);
 }

@@ -160,10 +160,14 @@ enum tfa_fido_status tfa_fido_assert(fido_dev_t *dev, const char *rp,
     const struct tfa_key *keys, const size_t *idx, size_t n, bool uv,
     const char *pin, struct tfa_fido_assertion *out);
 
-/* tfa_fido_assert without uv, over the caller's challenge cdh. */
+/*
+ * tfa_fido_assert over the caller's challenge cdh (one another process
+ * checks the answer against): a proof for tfa-enroll's monitor.
+ */
 enum tfa_fido_status tfa_fido_assert_for(fido_dev_t *dev, const char *rp,
-    const struct tfa_key *keys, const size_t *idx, size_t n,
-    const uint8_t cdh[TFA_FIDO_CDH_LEN], struct tfa_fido_assertion *out);
+    const struct tfa_key *keys, const size_t *idx, size_t n, bool uv,
+    const char *pin, const uint8_t cdh[TFA_FIDO_CDH_LEN],
+    struct tfa_fido_assertion *out);
 
 /* ---- fido_auth.c: what an answer is worth ---- */
 

@@ -146,8 +146,9 @@ int tfa_enroll_get_proof(const struct tfa_enroll *e,
 
 /*
  * key.c: a challenge from the operation layer for the one request to come;
- * and a touch of one of the user's keys in v over it.  -1 to go on, else
- * the exit status.
+ * and a touch of one of the user's keys in v over it, with the user
+ * verified (built in, or the key's PIN read from stdin) when that key
+ * wants it, as at login.  -1 to go on, else the exit status.
  */
 int tfa_enroll_key_challenge(const struct tfa_enroll *e, uint8_t *cdh);
 int tfa_enroll_key_touch(const struct tfa_enroll *e,

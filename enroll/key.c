@@ -198,46 +198,87 @@ rps_of(const struct view_keys *vk, const char *origin, const char **rps)
 
 /*
  * Without a touch: for which of rps dev may hold one of the user's
- * credentials (held), stopping at the first it surely holds; how many.
+ * credentials (held), and which one (match, an index into keys_for's
+ * list; SIZE_MAX when it cannot tell), stopping at the first it surely
+ * holds; how many.
  */
 static size_t
 probe_rps(fido_dev_t *dev, const struct view_keys *vk, const char **rps,
-    size_t n_rps, bool *held)
+    size_t n_rps, bool *held, size_t *match)
 {
-	size_t idx[TFA_OP_KEYS_MAX], i, n, match, count = 0;
+	size_t idx[TFA_OP_KEYS_MAX], i, n, count = 0;
 
-	for (i = 0; i < n_rps; i++)
+	for (i = 0; i < n_rps; i++) {
 		held[i] = false;
+		match[i] = SIZE_MAX;
+	}
 	for (i = 0; i < n_rps; i++) {
 		n = keys_for(vk, rps[i], idx);
-		if (tfa_fido_probe(dev, rps[i], vk->keys, idx, n, &match) !=
+		if (tfa_fido_probe(dev, rps[i], vk->keys, idx, n, &match[i]) !=
 		    TFA_FIDO_OK)
 			continue;
 		held[i] = true;
 		count++;
-		if (match != SIZE_MAX)
+		if (match[i] != SIZE_MAX)
 			break;
 	}
 	return count;
 }
 
 /*
+ * Whether the credential that answers for rp wants user verification
+ * (registered with --uv, or imported with +verification or +pin): the
+ * monitor refuses its touch without the UV flag, as a login does.
+ */
+static bool
+needs_uv(const struct view_keys *vk, const char *rp, size_t match)
+{
+	size_t idx[TFA_OP_KEYS_MAX], i, n;
+
+	n = keys_for(vk, rp, idx);
+	if (match < n)
+		return vk->keys[idx[match]].uv;
+	for (i = 0; i < n; i++)	/* not known: if any may want it */
+		if (vk->keys[idx[i]].uv)
+			return true;
+	return false;
+}
+
+static bool
+any_needs_uv(const struct view_keys *vk, const char **rps, size_t n_rps,
+    const bool *held, const size_t *match)
+{
+	size_t i;
+
+	for (i = 0; i < n_rps; i++)
+		if (held[i] && needs_uv(vk, rps[i], match[i]))
+			return true;
+	return false;
+}
+
+/*
  * One assertion over cdh per relying party dev may hold, in order, until
- * one is not "no credentials" (a key that could not tell without a touch).
+ * one is not "no credentials" (a key that could not tell without a touch);
+ * with user verification where the credential wants it, through pin when
+ * there is one (the key has no built-in check).  The PIN goes only to the
+ * key, and only for the relying parties that need it.
  */
 static enum tfa_fido_status
 assert_rps(fido_dev_t *dev, const struct view_keys *vk, const char **rps,
-    size_t n_rps, const bool *held, const uint8_t *cdh,
-    struct tfa_fido_assertion *a)
+    size_t n_rps, const bool *held, const size_t *match, const char *pin,
+    const uint8_t *cdh, struct tfa_fido_assertion *a)
 {
 	enum tfa_fido_status st = TFA_FIDO_NO_MATCH;
 	size_t idx[TFA_OP_KEYS_MAX], i, n;
+	bool uv;
 
 	for (i = 0; i < n_rps && st == TFA_FIDO_NO_MATCH; i++) {
 		if (!held[i])
 			continue;
 		n = keys_for(vk, rps[i], idx);
-		st = tfa_fido_assert_for(dev, rps[i], vk->keys, idx, n, cdh, a);
+		uv = needs_uv(vk, rps[i], match[i]);
+		st = tfa_fido_assert_for(dev, rps[i], vk->keys, idx, n, uv,
+		    uv ? pin : NULL, cdh, a);
 	}
 	return st;
 }
@@ -245,55 +286,85 @@ assert_rps(fido_dev_t *dev, const struct view_keys *vk, const char **rps,
 /*
  * Touch one of the user's registered keys, over the challenge cdh: the
  * proof for a user whose only second factor is keys.  Any of their keys
- * will do, whatever relying party it was made for, as at login.
+ * will do, whatever relying party it was made for, as at login; and like
+ * a login, a key registered to verify the user is asked to: with its
+ * built-in check, else with its PIN, read here and handed to the key
+ * alone.  The monitor sees only the signed answer and its UV flag.
+ *
+ * A wrong PIN is the key's refusal before anything is signed: no answer
+ * reaches the monitor, so it is no failed try (the monitor could not tell
+ * it from a child that says so); the key counts wrong PINs itself and
+ * blocks them, as it does at login.
  */
 static int
 touch_proof(const struct tfa_enroll *e, const struct view_keys *vk,
     const uint8_t *cdh, struct tfa_op_touch *t)
 {
+	char origin[TFA_RP_MAX + 1], pin[TFA_FIDO_PIN_MAX + 2];
 	struct tfa_fido_assertion a;
 	struct tfa_fido_devs devs;
 	enum tfa_fido_status st;
 	fido_dev_t *dev = NULL;
 	const char *rps[TFA_OP_KEYS_MAX];
 	bool held[TFA_OP_KEYS_MAX];
-	size_t n_rps, i;
-	char origin[TFA_RP_MAX + 1];
+	size_t match[TFA_OP_KEYS_MAX], n_rps, i;
+	int rc = TFA_EXIT_FAIL;
 
+	memset(pin, 0, sizeof(pin));
+	memset(&a, 0, sizeof(a));
 	/* no Origin (a host name too long): the keys still name their own */
 	if (tfa_config_origin(&e->cfg, origin, sizeof(origin)) != TFA_OK)
 		origin[0] = '\0';
 	if ((n_rps = rps_of(vk, origin, rps)) == 0) {
 		tfa_enroll_error("you have no security key to confirm it is "
 		    "you with; ask an administrator");
-		return TFA_EXIT_FAIL;
+		goto out;
 	}
 	if ((st = tfa_fido_find_devices(&devs)) != TFA_FIDO_OK) {
 		explain(st);
-		return TFA_EXIT_FAIL;
+		goto out;
 	}
 	for (i = 0; i < devs.n && dev == NULL; i++)
 		if (tfa_fido_open(&devs, i, (int)e->cfg.key_timeout * 1000,
 		    &dev) == TFA_FIDO_OK &&
-		    probe_rps(dev, vk, rps, n_rps, held) == 0)
+		    probe_rps(dev, vk, rps, n_rps, held, match) == 0)
 			tfa_fido_close(&dev);
 	tfa_fido_devs_free(&devs);
 	if (dev == NULL) {
 		tfa_enroll_error("plug in one of your registered security "
 		    "keys to confirm it is you");
-		return TFA_EXIT_FAIL;
+		goto out;
+	}
+	/* a key with a fingerprint reader checks it during the touch */
+	if (any_needs_uv(vk, rps, n_rps, held, match) &&
+	    !fido_dev_has_uv(dev)) {
+		if (!fido_dev_has_pin(dev)) {
+			tfa_enroll_error("your security key must check its PIN "
+			    "or fingerprint to confirm it is you, and this one "
+			    "has neither set up; nothing was changed");
+			goto out;
+		}
+		if ((rc = read_pin("PIN of your security key, to confirm it "
+		    "is you: ", pin, sizeof(pin))) >= 0)
+			goto out;
 	}
 	printf("Touch your registered security key to confirm it is you.\n");
 	fflush(stdout);
-	st = assert_rps(dev, vk, rps, n_rps, held, cdh, &a);
-	tfa_fido_close(&dev);
-	if (st == TFA_FIDO_OK)
-		touch_to_req(&a, t);
+	st = assert_rps(dev, vk, rps, n_rps, held, match,
+	    pin[0] != '\0' ? pin : NULL, cdh, &a);
+	tfa_wipe_array(pin);
+	if (st != TFA_FIDO_OK) {
+		explain(st);
+		rc = TFA_EXIT_FAIL;
+		goto out;
+	}
+	touch_to_req(&a, t);
+	rc = -1;
+out:
+	tfa_wipe_array(pin);
 	tfa_wipe_struct(&a);
-	if (st == TFA_FIDO_OK)
-		return -1;
-	explain(st);
-	return TFA_EXIT_FAIL;
+	tfa_fido_close(&dev);
+	return rc;
 }
 
 int

@@ -1,6 +1,7 @@
 /*
  * The fake authenticator: the bus it is plugged into, libfido2's transport
- * hooks, and the CTAP2 commands.  Status codes are CTAP2's (section 8.2).
+ * hooks, the CTAP2 commands and U2F Authenticate.  Status codes are CTAP2's
+ * (section 8.2), U2F's ISO 7816 status words (U2F raw message formats).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #define ST_PIN_NOT_SET		0x35
 #define ST_PIN_REQUIRED		0x36
 
+#define CMD_MSG		0x03
 #define CMD_INIT	0x06
 #define CMD_CBOR	0x10
 #define CMD_CANCEL	0x11
@@ -31,6 +33,15 @@
 #define FLAG_UP	0x01
 #define FLAG_UV	0x04
 #define FLAG_AT	0x40
+
+#define SW_NO_ERROR		0x9000
+#define SW_CONDITIONS_NOT_SATISFIED	0x6985	/* not touched (yet) */
+#define SW_WRONG_DATA		0x6a80	/* not our key handle */
+#define SW_WRONG_LENGTH		0x6700
+#define SW_INS_NOT_SUPPORTED	0x6d00
+#define U2F_AUTHENTICATE	0x02
+#define U2F_CHECK_ONLY		0x07
+#define U2F_SIGN		0x03	/* enforce user presence and sign */
 
 static const uint8_t aaguid[16] = "pam_tfa-fake-key";
 
@@ -85,6 +96,7 @@ io_open(const char *path)
 		if (strcmp(bus[i]->path, path) == 0) {
 			bus[i]->opens++;
 			bus[i]->pending = false;
+			bus[i]->u2f_polled = false;
 			opening = bus[i];
 			return bus[i];
 		}
@@ -548,6 +560,111 @@ ctap2(struct fake_dev *d, const unsigned char *buf, size_t count)
 	reply(d, CMD_CBOR, st, &o);
 }
 
+/* ---- U2F Authenticate (CTAP1), over CTAPHID_MSG ---- */
+
+static void
+u2f_reply(struct fake_dev *d, uint16_t sw, const uint8_t *body, size_t len)
+{
+	if (len > sizeof(d->reply) - 2)
+		len = 0;
+	if (len > 0)
+		memcpy(d->reply, body, len);
+	d->reply[len] = (uint8_t)(sw >> 8);
+	d->reply[len + 1] = (uint8_t)sw;
+	d->reply_len = len + 2;
+	d->reply_cmd = CMD_MSG;
+	d->pending = true;
+}
+
+/*
+ * A U2F key holds only P-256 credentials; which one a key handle names,
+ * and only for the application (rp hash) it was made for.
+ */
+static struct fake_cred *
+u2f_cred(struct fake_dev *d, const uint8_t *app, const uint8_t *kh,
+    size_t khlen)
+{
+	struct fake_cred *c = fake_cred_by_id(d, kh, khlen);
+	uint8_t h[32];
+
+	if (c == NULL || c->cose != COSE_ES256)
+		return NULL;
+	fake_sha256(c->rp, strlen(c->rp), h);
+	return memcmp(h, app, sizeof(h)) == 0 ? c : NULL;
+}
+
+/*
+ * The response: user presence, counter, and a signature over application
+ * || presence || counter || challenge, which is CTAP2's authdata || cdh
+ * for the 37-byte authdata libfido2 makes of it.
+ */
+static uint16_t
+u2f_sign(struct fake_dev *d, struct fake_cred *c, const uint8_t *chal,
+    uint8_t *out, size_t *len)
+{
+	struct cb_item cdh = { .type = CB_BYTES, .p = chal, .len = 32 };
+	uint8_t ad[64];
+	size_t adlen, siglen = *len - 5;
+
+	c->count = d->counter_zero ? 0 : c->count + 1;
+	adlen = auth_head(ad, d->wrong_rp ? "wrong.example" : c->rp,
+	    d->no_up ? 0 : FLAG_UP, c->count);
+	if (sign_with(d, c->key, c->cose, ad, adlen, &cdh, out + 5,
+	    &siglen) != 0)
+		return SW_WRONG_DATA;
+	memcpy(out, ad + 32, 5);
+	*len = 5 + siglen;
+	return SW_NO_ERROR;
+}
+
+/* CLA INS P1 P2 0 Lc(2), then challenge, application, L, key handle. */
+static void
+u2f_msg(struct fake_dev *d, const unsigned char *buf, size_t count)
+{
+	const uint8_t *data = buf + 7;
+	struct fake_cred *c;
+	uint8_t out[160];
+	size_t lc, len = sizeof(out);
+	uint16_t sw;
+
+	d->timeout = false;
+	if (count < 7 || buf[1] != U2F_AUTHENTICATE) {
+		u2f_reply(d, SW_INS_NOT_SUPPORTED, NULL, 0);
+		return;
+	}
+	lc = (size_t)buf[5] << 8 | buf[6];
+	if (lc < 65 || 7 + lc > count || 65 + (size_t)data[64] > lc) {
+		u2f_reply(d, SW_WRONG_LENGTH, NULL, 0);
+		return;
+	}
+	c = u2f_cred(d, data + 32, data + 65, data[64]);
+	if (buf[2] == U2F_CHECK_ONLY) {
+		d->u2f_checks++;
+		u2f_reply(d, c != NULL ? SW_CONDITIONS_NOT_SATISFIED :
+		    SW_WRONG_DATA, NULL, 0);
+		return;
+	}
+	if (buf[2] != U2F_SIGN || c == NULL) {
+		u2f_reply(d, SW_WRONG_DATA, NULL, 0);
+		return;
+	}
+	/* a U2F key answers at once, "touch needed" until it is touched,
+	   and the host asks again: once here, then the touch (or none) */
+	if (!d->u2f_polled) {
+		d->u2f_polled = true;
+		u2f_reply(d, SW_CONDITIONS_NOT_SATISFIED, NULL, 0);
+		return;
+	}
+	d->u2f_polled = false;
+	d->asserts++;
+	if ((d->timeout = d->no_touch)) {	/* the read waits, in vain */
+		u2f_reply(d, SW_CONDITIONS_NOT_SATISFIED, NULL, 0);
+		return;
+	}
+	sw = u2f_sign(d, c, data, out, &len);
+	u2f_reply(d, sw, out, sw == SW_NO_ERROR ? len : 0);
+}
+
 /* ---- libfido2's transport hooks ---- */
 
 static int
@@ -559,19 +676,26 @@ tx(fido_dev_t *dev, uint8_t cmd, const unsigned char *buf, size_t count)
 	if (d == NULL)
 		return -1;
 	switch (cmd) {
-	case CMD_INIT:		/* nonce, channel, CTAPHID 2, v5.0.0, CBOR */
+	case CMD_INIT:		/* nonce, channel, CTAPHID 2, v5.0.0, caps */
 		if (count != 8)
 			return -1;
 		memset(&o, 0, sizeof(o));
 		cb_raw(&o, buf, 8);
-		cb_raw(&o, "\x01\x02\x03\x04\x02\x05\x00\x00\x05", 9);
+		cb_raw(&o, "\x01\x02\x03\x04\x02\x05\x00\x00", 8);
+		/* WINK | CBOR; a U2F-only key claims neither */
+		cb_raw(&o, d->u2f_only ? "\x00" : "\x05", 1);
 		memcpy(d->reply, o.buf, o.len);
 		d->reply_len = o.len;
 		d->reply_cmd = CMD_INIT;
 		d->pending = true;
 		d->timeout = false;
 		return 0;
+	case CMD_MSG:
+		u2f_msg(d, buf, count);
+		return 0;
 	case CMD_CBOR:
+		if (d->u2f_only)
+			return -1;	/* libfido2 never sends it one */
 		ctap2(d, buf, count);
 		return 0;
 	case CMD_CANCEL:

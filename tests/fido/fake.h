@@ -1,10 +1,11 @@
 /*
  * A scripted fake FIDO2 authenticator behind libfido2's transport hooks
  * (fido_dev_info_set with fido_dev_io_t + fido_dev_transport_t).  It speaks
- * CTAPHID at the message level (INIT, CBOR, CANCEL) and CTAP2
+ * CTAPHID at the message level (INIT, MSG, CBOR, CANCEL), CTAP2
  * authenticatorGetInfo, MakeCredential, GetAssertion and ClientPIN (PIN
- * protocol 1), with real P-256 and Ed25519 keys from libcrypto, so
- * libfido2 itself parses and verifies everything it answers.
+ * protocol 1), and U2F (CTAP1) Authenticate, with real P-256 and Ed25519
+ * keys from libcrypto, so libfido2 itself parses and verifies everything
+ * it answers.
  *
  * A test program plugs it in by defining fido_dev_info_manifest() as
  * fake_manifest(): the module and common/ find authenticators only through
@@ -43,6 +44,8 @@ struct fake_dev {
 	bool no_eddsa;		/* supports ES256 only */
 	bool full_attestation;	/* x5c certificate; else self attestation */
 	bool counter_zero;	/* keeps no counter: always 0 */
+	bool u2f_only;		/* CTAP1 only: no CBOR at CTAPHID INIT, so
+				   libfido2 speaks U2F to it */
 	/* the script: how the user or the key misbehaves */
 	bool no_touch;		/* never touched: the read times out */
 	bool bad_sig;		/* signs something else */
@@ -61,6 +64,7 @@ struct fake_dev {
 	bool last_pin_auth;	/* the last request carried a PIN token */
 	size_t last_allow;	/* allow-list length of the last assertion */
 	bool last_rk;		/* the last MakeCredential asked for rk */
+	int u2f_checks;		/* U2F check-only authenticates */
 	/* state */
 	struct fake_cred creds[FAKE_CRED_MAX];
 	size_t n_creds;
@@ -76,6 +80,7 @@ struct fake_dev {
 	uint8_t reply_cmd;
 	bool pending;
 	bool timeout;		/* the pending request waits for a touch */
+	bool u2f_polled;	/* a U2F sign was answered "touch needed" */
 };
 
 void fake_init(struct fake_dev *d, const char *path);

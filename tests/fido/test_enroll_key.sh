@@ -198,4 +198,80 @@ own key list
 check "key list: the name escaped" has '^1 *k%C2%9B\[2J%7F '
 check "key list: no raw C1 byte" \
 	sh -c "! grep -q \"\$(printf '\\302\\233')\" '$dir/out'"
+# ---- keys that verify the user: the touch proof with the key's PIN ----
+# a key registered with --uv (or imported with +pin) proves nothing
+# without the UV flag: tfa-enroll asks for the PIN, as a login does, and
+# hands it to the key alone.  A wrong PIN is the key's refusal before
+# anything is signed: nothing reaches the monitor, so it is no failed try
+# (the key counts wrong PINs itself).  The fake has PIN 4711 from here on.
+mkdir -m 700 "$dir/store4"
+store=$dir/store4 origin=pam://old.example state=$dir/fake-state4
+conf ""
+pinned() {	# pinned INPUT ARGS... — own, on a key with PIN 4711
+	printf "$1" > "$dir/in"; shift
+	FAKE_PIN=4711 FAKE_STATE=$state LD_PRELOAD=$preload \
+		"$TOP/$BUILD/tfa-enroll" --config "$dir/conf" "$@" \
+		<"$dir/in" >"$dir/out" 2>&1
+	rc=$?
+}
+no_failures() {	# no_failures — the record counts no failed try
+	own status >/dev/null
+	grep -q '^Failed tries in a row: 0$' "$dir/out"
+}
+no_pin_shown() { ! grep -q 4711 "$dir/out"; }
+pinned '4711\n' key add --uv first
+check "uv: a first --uv key, no proof needed" [ "$rc" -eq 0 ]
+
+pinned '1111\n' key remove 1
+check "uv: a wrong PIN for the proof: refused" [ "$rc" -eq 1 ]
+check "... saying the PIN was wrong" has "wrong PIN; nothing was changed"
+check "... not that the touch was refused" \
+	sh -c "! grep -q 'touch was refused' '$dir/out'"
+check "... not counted as a failed try" no_failures
+pinned '' key remove 1
+check "uv: no PIN given: refused" [ "$rc" -eq 1 ]
+check "... saying so" has "no PIN given"
+check "... not counted" no_failures
+own key remove 1
+check "uv: a key without PIN or fingerprint now: refused" [ "$rc" -eq 1 ]
+check "... saying it cannot check it is you" has "PIN or fingerprint"
+check "... without a touch to count" \
+	sh -c "! grep -q 'Touch your' '$dir/out'"
+check "... not counted" no_failures
+
+# key add: the PIN for the proof, then the PIN for the new credential
+origin=pam://new.example
+conf ""
+pinned '4711\n4711\n' key add second
+check "uv: a touch and the PIN prove key add" [ "$rc" -eq 0 ]
+check "... the PIN asked to confirm it is you" \
+	has "PIN of your security key, to confirm it is you"
+check "... and the touch" has "Touch your registered security key"
+check "... key 2 registered" has 'Security key 2 ("second"'
+check "... the PIN not shown" no_pin_shown
+check "... no failed try" no_failures
+
+# Origin's key 2 wants no verification: its touch asks no PIN, even on a
+# key that has one
+pinned '' app-password add a1
+check "no --uv: a touch alone proves app-password add" [ "$rc" -eq 0 ]
+check "... no PIN asked" sh -c "! grep -q PIN '$dir/out'"
+
+# the --uv key (Origin back to its relying party) proves key remove
+origin=pam://old.example
+conf ""
+pinned '4711\n' key remove 2
+check "uv: a touch and the PIN prove key remove" [ "$rc" -eq 0 ]
+check "... the PIN asked" has "PIN of your security key"
+check "... the PIN not shown" no_pin_shown
+own key list
+check "... key 2 gone, the --uv key 1 left" \
+	sh -c "! grep -q '^2 ' '$dir/out' && grep -q '^1 .* yes ' '$dir/out'"
+check "... no failed try" no_failures
+
+pinned '4711\n' backup-codes
+check "uv: a touch and the PIN prove backup-codes" [ "$rc" -eq 0 ]
+check "... the codes shown" has "New backup codes"
+check "... the PIN not shown" no_pin_shown
+check "... no failed try" no_failures
 done_testing

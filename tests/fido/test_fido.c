@@ -454,6 +454,98 @@ test_auth(void)
 	fake_free(&d);
 }
 
+/* ---- a U2F-only (CTAP1) key ---- */
+
+/* tfa_fido_probe on the first plugged key, as pam/key.c and enroll do. */
+static enum tfa_fido_status
+probe_on(const struct tfa_key *keys, const size_t *idx, size_t n,
+    size_t *match, bool *fido2)
+{
+	struct tfa_fido_devs devs;
+	enum tfa_fido_status st;
+	fido_dev_t *dev = NULL;
+
+	*match = 7;
+	*fido2 = true;
+	if ((st = tfa_fido_find_devices(&devs)) != TFA_FIDO_OK)
+		return st;
+	if ((st = tfa_fido_open(&devs, 0, TIMEOUT_MS, &dev)) == TFA_FIDO_OK) {
+		*fido2 = fido_dev_is_fido2(dev);
+		st = tfa_fido_probe(dev, rp, keys, idx, n, match);
+	}
+	tfa_fido_close(&dev);
+	tfa_fido_devs_free(&devs);
+	return st;
+}
+
+/*
+ * Credentials made while the key spoke CTAP2, then the key with only U2F
+ * left (FIDO2 turned off, as a YubiKey allows): libfido2 sends it U2F
+ * check-only requests for the silent check, which answer "touch needed"
+ * (0x6985) for a credential it holds.
+ */
+static void
+test_u2f_probe(void)
+{
+	struct tfa_fido_assertion a;
+	struct tfa_fido_result res;
+	struct tfa_verdict v;
+	struct tfa_key keys[3];
+	struct fake_dev d;
+	size_t held[1] = { 0 }, other[1] = { 2 }, eddsa[1] = { 1 };
+	size_t both[2] = { 2, 0 }, match;
+	int64_t used = 0;
+	bool fido2;
+
+	fake_init(&d, "/dev/fake4");
+	fake_plug(&d);
+	if (reg(&keys[0], COSE_ES256, false, NULL, NULL, 0) != TFA_FIDO_OK ||
+	    reg(&keys[1], COSE_EDDSA, false, NULL, NULL, 0) != TFA_FIDO_OK)
+		abort();
+	keys[2] = keys[0];		/* a credential of another key */
+	keys[2].cred_id[0] ^= 1;
+	d.u2f_only = true;
+
+	/* held, found without a touch, and which one it is */
+	CHECK_EQ(probe_on(keys, held, 1, &match, &fido2), TFA_FIDO_OK);
+	CHECK(!fido2);
+	CHECK_EQ(match, 0);
+	CHECK_EQ(d.u2f_checks, 1);
+	CHECK_EQ(d.probes + d.asserts, 0);	/* no CTAP2, no touch */
+	/* the one it holds, second in the allow list */
+	CHECK_EQ(probe_on(keys, both, 2, &match, &fido2), TFA_FIDO_OK);
+	CHECK_EQ(match, 1);
+	CHECK_EQ(d.u2f_checks, 3);
+	/* not held: still "none", never "may hold" */
+	CHECK_EQ(probe_on(keys, other, 1, &match, &fido2), TFA_FIDO_NO_MATCH);
+	CHECK_EQ(match, SIZE_MAX);
+	/* U2F is P-256 only: an Ed25519 credential is never one of its */
+	CHECK_EQ(probe_on(keys, eddsa, 1, &match, &fido2), TFA_FIDO_NO_MATCH);
+	CHECK_EQ(d.asserts, 0);
+
+	/* then the touch: a U2F authenticate, checked like any answer */
+	save_record("gus", keys, 1);
+	CHECK_EQ(touch(&a, "gus"), TFA_FIDO_OK);
+	CHECK_EQ(d.asserts, 1);
+	CHECK_EQ(tfa_fido_auth(&cfg, NULL, "gus", &a, 4000, &v, &res), TFA_OK);
+	CHECK_EQ(res.status, TFA_FIDO_OK);
+	CHECK_EQ(res.key_id, 1);
+	CHECK_EQ(stored_count("gus", 1, &used), 1);	/* the touch only */
+	CHECK_EQ(used, 4000);
+	/* a bad signature or no touch fails as with CTAP2 */
+	d.bad_sig = true;
+	CHECK_EQ(touch(&a, "gus"), TFA_FIDO_OK);
+	CHECK_EQ(tfa_fido_auth(&cfg, NULL, "gus", &a, 4001, &v, &res),
+	    TFA_ERR_BADCODE);
+	CHECK_EQ(res.status, TFA_FIDO_BAD_RESPONSE);
+	d.bad_sig = false;
+	d.no_touch = true;
+	CHECK_EQ(touch(&a, "gus"), TFA_FIDO_TIMEOUT);
+	d.no_touch = false;
+	fake_unplug_all();
+	fake_free(&d);
+}
+
 int
 main(void)
 {
@@ -468,6 +560,7 @@ main(void)
 	test_register();
 	test_register_pin();
 	test_auth();
+	test_u2f_probe();
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)

@@ -634,6 +634,100 @@ test_two_origins(void)
 	fake_unplug_all();
 }
 
+/* ---- U2F-only (CTAP1) keys ---- */
+
+static struct fake_dev dev_f, dev_g, dev_h;
+
+/*
+ * ulla: a key registered here (on dev_g) and one imported from pam_u2f
+ * (on dev_f), both keys speaking only U2F at login (FIDO2 turned off, or
+ * an old U2F key).  libfido2 asks them with U2F check-only requests for
+ * the silent check and a U2F authenticate for the touch.
+ */
+static void
+test_u2f_only(void)
+{
+	struct tfa_key keys[2], kv;
+	struct pamtest_conv s;
+	int checks;
+
+	kv = register_on(&dev_f, OLD_RP, COSE_ES256, false, NULL);
+	keys[0] = import_u2f("ulla", &kv, OLD_RP);
+	keys[1] = register_on(&dev_g, RP, COSE_ES256, false, NULL);
+	save_user("ulla", keys, 2, &kate_totp);
+	dev_f.u2f_only = dev_g.u2f_only = dev_h.u2f_only = true;
+
+	/* the key made here: found without a touch, one cue, one touch */
+	fake_now += 60;
+	fake_plug(&dev_g);
+	CHECK_EQ(login("ulla", NULL, NULL, &s), PAM_SUCCESS);
+	CHECK_EQ(s.prompts, 0);
+	CHECK_EQ(cues(&s), 1);
+	CHECK(logged("user=ulla service=tfa-test rhost=- method=key "
+	    "result=success"));
+	CHECK_EQ(dev_g.probes, 0);		/* no CTAP2 at all */
+	/* the silent check, and libfido2's own before it asks to sign */
+	CHECK_EQ(dev_g.u2f_checks, 2);
+	CHECK_EQ(dev_g.asserts, 1);
+	CHECK_EQ(key_of("ulla", &keys[1])->sign_count, 1);
+	CHECK_EQ(key_of("ulla", &keys[1])->last_used, fake_now);
+	fake_unplug_all();
+
+	/* the pam_u2f key: not under Origin, then under its own origin */
+	fake_now += 60;
+	fake_plug(&dev_f);
+	CHECK_EQ(login("ulla", NULL, NULL, &s), PAM_SUCCESS);
+	CHECK_EQ(s.prompts, 0);
+	CHECK_EQ(cues(&s), 1);
+	CHECK_EQ(dev_f.asserts, 1);
+	CHECK_EQ(key_of("ulla", &keys[0])->last_used, fake_now);
+
+	/* not touched in time: the code prompt */
+	dev_f.no_touch = true;
+	CHECK_EQ(login("ulla", NULL, code_now(), &s), PAM_SUCCESS);
+	CHECK(strstr(s.said, "not touched in time") != NULL);
+	CHECK(logged("method=key result=key-timeout"));
+	CHECK_EQ(s.prompts, 1);
+	dev_f.no_touch = false;
+	/* a signature that does not verify: refused and counted */
+	dev_f.bad_sig = true;
+	CHECK_EQ(login("ulla", NULL, NULL, &s), PAM_CONV_ERR);
+	CHECK(logged("method=key result=bad-key-response"));
+	CHECK_EQ(load("ulla")->failures, 1);
+	dev_f.bad_sig = false;
+	CHECK_EQ(login("ulla", NULL, code_now(), &s), PAM_SUCCESS);
+	fake_unplug_all();
+
+	/* a U2F-only key that holds none of ulla's credentials: checked,
+	   then no cue, no touch, the code prompt as before */
+	fake_plug(&dev_h);
+	CHECK_EQ(login("ulla", NULL, code_now(), &s), PAM_SUCCESS);
+	CHECK_EQ(s.prompts, 1);
+	CHECK_EQ(cues(&s), 0);
+	CHECK_EQ(dev_h.u2f_checks, 2);		/* each relying party */
+	CHECK_EQ(dev_h.asserts, 0);
+	CHECK(logged("method=key result=key-not-present"));
+	CHECK(logged("method=totp result=success"));
+	fake_unplug_all();
+
+	/* U2F has no PIN and no built-in verification: a credential made
+	   with --uv cannot be used on it, and no touch is asked for */
+	dev_h.u2f_only = false;
+	dev_h.has_uv = true;
+	kv = register_on(&dev_h, RP, COSE_ES256, true, NULL);
+	dev_h.u2f_only = true;
+	save_user("vera", &kv, 1, &kate_totp);
+	checks = dev_h.u2f_checks;
+	fake_plug(&dev_h);
+	CHECK_EQ(login("vera", NULL, code_now(), &s), PAM_SUCCESS);
+	CHECK_EQ(dev_h.u2f_checks, checks + 1);	/* found it */
+	CHECK_EQ(cues(&s), 0);
+	CHECK_EQ(dev_h.asserts, 0);
+	CHECK(logged("method=key result=key-cannot-verify-user"));
+	CHECK(logged("method=totp result=success"));
+	fake_unplug_all();
+}
+
 static void
 setup(void)
 {
@@ -654,6 +748,9 @@ setup(void)
 	fake_init(&dev_n, "/dev/hidraw-n");
 	fake_init(&dev_i, "/dev/hidraw-i");
 	fake_init(&dev_x, "/dev/hidraw-x");
+	fake_init(&dev_f, "/dev/hidraw-f");
+	fake_init(&dev_g, "/dev/hidraw-g");
+	fake_init(&dev_h, "/dev/hidraw-h");
 	ka = register_on(&dev_a, RP, COSE_ES256, false, NULL);
 	kb = register_on(&dev_b, RP, COSE_EDDSA, false, NULL);
 	keys[0] = ka;
@@ -677,6 +774,7 @@ main(void)
 	test_key_only();
 	test_default_origin();
 	test_two_origins();
+	test_u2f_only();
 
 	if (getenv("TFA_TEST_LOG") != NULL)
 		fputs(logbuf, stdout);
@@ -689,5 +787,8 @@ main(void)
 	fake_free(&dev_n);
 	fake_free(&dev_i);
 	fake_free(&dev_x);
+	fake_free(&dev_f);
+	fake_free(&dev_g);
+	fake_free(&dev_h);
 	return tfa_check_done();
 }
