@@ -222,7 +222,9 @@ out:
 
 /*
  * Full attestation (a certificate in x5c) or self attestation (signed by
- * the new credential key); either way the signature must verify.
+ * the new credential key); either way the signature must verify.  The
+ * certificate is not checked against any maker's root: a user's own
+ * software authenticator registers too (tfa-enroll(1)).
  */
 static enum tfa_fido_status
 reg_check(const fido_cred_t *cred, int cose_type, bool uv)
@@ -235,7 +237,10 @@ reg_check(const fido_cred_t *cred, int cose_type, bool uv)
 		r = fido_cred_verify_self(cred);
 	if (r != FIDO_OK || fido_cred_type(cred) != cose_type)
 		return TFA_FIDO_BAD_RESPONSE;
-	/* the flags are part of what the attestation signed */
+	/*
+	 * the flags as the key claims them: signed by a packed attestation,
+	 * not by a fido-u2f one (U2F has no flags; libfido2 sets UP)
+	 */
 	if ((fido_cred_flags(cred) & FLAG_UP) == 0 ||
 	    (uv && (fido_cred_flags(cred) & FLAG_UV) == 0))
 		return TFA_FIDO_BAD_RESPONSE;
