@@ -238,8 +238,8 @@ reg_check(const fido_cred_t *cred, int cose_type, bool uv)
 	if (r != FIDO_OK || fido_cred_type(cred) != cose_type)
 		return TFA_FIDO_BAD_RESPONSE;
 	/*
-	 * the flags as the key claims them: signed by a packed attestation,
-	 * not by a fido-u2f one (U2F has no flags; libfido2 sets UP)
+	 * the flags as the key claims them: a packed attestation signs them,
+	 * a fido-u2f one does not
 	 */
 	if ((fido_cred_flags(cred) & FLAG_UP) == 0 ||
 	    (uv && (fido_cred_flags(cred) & FLAG_UV) == 0))
