@@ -307,6 +307,7 @@ PAM_EXTERN int
 pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
     const char **argv)
 {
+	const char *tok = NULL;
 	struct ctx c;
 	int ret;
 
@@ -317,8 +318,17 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	c.log.arg = pamh;
 	if (load_config(&c, argc, argv) != 0)
 		return PAM_AUTH_ERR;	/* fail closed */
-	if (c.cfg.disabled)
+	if (c.cfg.disabled) {
+		/*
+		 * Off, but mode=split is where the stack gets the password:
+		 * the password module after it (use_first_pass) must still
+		 * find the secret, else every mail login fails.
+		 */
+		if (c.mode == TFA_PAM_SPLIT)
+			(void)pam_get_authtok(pamh, PAM_AUTHTOK, &tok, NULL);
+		explicit_bzero(&c.cfg, sizeof(c.cfg));
 		return PAM_IGNORE;
+	}
 	ret = authenticate(&c);
 	explicit_bzero(&c.cfg, sizeof(c.cfg));
 	return ret;

@@ -630,6 +630,33 @@ test_not_enrolled(void)
 }
 
 /*
+ * Disabled: the module asks nothing and lets everyone through, but split
+ * is where the stack gets the password, so it still fetches it for the
+ * password module's use_first_pass.  A password+code string is then just
+ * a wrong password.
+ */
+static void
+test_disabled(void)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (i == 0)
+			pamtest_conf("Disabled = true\n");
+		else
+			write_mail("imap", "Disabled=true");
+		fake_now += 60;
+		CHECK_EQ(mail("imap", "alice", PW), PAM_SUCCESS);
+		CHECK_EQ(mail("imap", "bob", PW), PAM_SUCCESS);
+		CHECK_EQ(mail("imap", "alice", "wrong"), PAM_AUTH_ERR);
+		CHECK_EQ(mail("imap", "alice", pw_code()), PAM_AUTH_ERR);
+		CHECK_EQ(failures_of("alice"), 0);
+		pamtest_conf("");
+		write_mail("imap", "");
+	}
+}
+
+/*
  * verify finds nothing from split: split saw no second factor (an admin's
  * change between the two, played here by a split line that forbids the
  * app), or split is not in the stack at all.  Only the latter is a
@@ -849,6 +876,7 @@ main(void)
 	test_apppw();
 	test_backup();
 	test_not_enrolled();
+	test_disabled();
 	test_split_found_none();
 	test_interactive_trust();
 	test_device_identity();
