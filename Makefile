@@ -163,10 +163,18 @@ demo: deps
 SETUID		?= yes
 ENROLL_MODE	 = $(if $(filter no,$(SETUID)),0755,4755)
 
+# The daily cleanup (tfa-enroll cleanup): the systemd units go where
+# systemd looks for them under the prefix, the cron file beside the docs
+# for the admin to copy; both name the installed tfa-enroll, $(bindir).
+systemdunitdir	?= $(prefix)/lib/systemd/system
+exampledir	?= $(prefix)/share/doc/pam_tfa/examples
+CLEANUP_SUBST	 = sed 's|/usr/local/bin/tfa-enroll|$(bindir)/tfa-enroll|'
+
 install: all
 	install -d $(DESTDIR)$(pammoddir) $(DESTDIR)$(bindir) \
 	    $(DESTDIR)$(mandir)/man1 $(DESTDIR)$(mandir)/man5 \
-	    $(DESTDIR)$(mandir)/man8
+	    $(DESTDIR)$(mandir)/man8 $(DESTDIR)$(systemdunitdir) \
+	    $(DESTDIR)$(exampledir)
 	install -m 0644 $(MODULE) $(DESTDIR)$(pammoddir)/pam_tfa.so
 	install -m $(ENROLL_MODE) $(ENROLL) $(DESTDIR)$(bindir)/tfa-enroll
 	install -m 0644 man/tfa-enroll.1 $(DESTDIR)$(mandir)/man1/
@@ -176,12 +184,22 @@ install: all
 	install -d $(DESTDIR)$(sysconfdir)/security
 	test -e $(DESTDIR)$(confpath) || \
 	    install -m 0644 contrib/pam_tfa.conf $(DESTDIR)$(confpath)
+	$(CLEANUP_SUBST) contrib/tfa-cleanup.service \
+	    > $(DESTDIR)$(systemdunitdir)/tfa-cleanup.service
+	chmod 0644 $(DESTDIR)$(systemdunitdir)/tfa-cleanup.service
+	install -m 0644 contrib/tfa-cleanup.timer $(DESTDIR)$(systemdunitdir)/
+	$(CLEANUP_SUBST) contrib/tfa-cleanup.cron \
+	    > $(DESTDIR)$(exampledir)/tfa-cleanup.cron
+	chmod 0644 $(DESTDIR)$(exampledir)/tfa-cleanup.cron
 
 uninstall:
 	rm -f $(DESTDIR)$(pammoddir)/pam_tfa.so $(DESTDIR)$(bindir)/tfa-enroll \
 	    $(DESTDIR)$(mandir)/man1/tfa-enroll.1 \
 	    $(DESTDIR)$(mandir)/man5/pam_tfa.conf.5 \
-	    $(DESTDIR)$(mandir)/man8/pam_tfa.8
+	    $(DESTDIR)$(mandir)/man8/pam_tfa.8 \
+	    $(DESTDIR)$(systemdunitdir)/tfa-cleanup.service \
+	    $(DESTDIR)$(systemdunitdir)/tfa-cleanup.timer \
+	    $(DESTDIR)$(exampledir)/tfa-cleanup.cron
 
 clean:
 	rm -rf build build-asan

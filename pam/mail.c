@@ -3,7 +3,7 @@
  * (Dovecot, Postfix through Dovecot SASL or saslauthd).  The stack is
  *
  *   auth [success=done ignore=ignore default=die] pam_tfa.so mode=split
- *   auth requisite pam_unix.so use_first_pass
+ *   auth [success=ok default=die] pam_unix.so use_first_pass
  *   auth required pam_tfa.so mode=verify
  *
  * split accepts an app password outright, or takes the second factor off

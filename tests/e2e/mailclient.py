@@ -3,11 +3,15 @@
 loopback and says whether the server accepted the secret.
 
   mailclient.py imap PORT USER SECRET [TIMES]   IMAP LOGIN, TIMES connections
+  mailclient.py select PORT USER SECRET         IMAP LOGIN, then SELECT INBOX
   mailclient.py smtp PORT USER SECRET [MECH]    SMTP AUTH PLAIN (or LOGIN)
 
 The secret is read from the environment variable named by SECRET when it
 starts with '$' (so it never shows in ps).  Exit 0: accepted (every time),
-1: refused (every time), 3: mixed, 2: the server could not be reached.
+1: refused (every time), 3: mixed, 2: the server could not be reached;
+select: 0 when LOGIN and SELECT succeed, 1 when LOGIN is refused, 4 when
+LOGIN succeeds but the session does not (no user in the userdb: SELECT
+answers an error or the server drops the connection).
 """
 import imaplib
 import os
@@ -24,6 +28,29 @@ def imap_once(port, user, secret):
         return True
     except imaplib.IMAP4.error:
         return False
+    finally:
+        try:
+            conn.logout()
+        except (imaplib.IMAP4.error, OSError, EOFError):
+            pass
+
+
+def imap_select(port, user, secret):
+    conn = imaplib.IMAP4(HOST, port, timeout=20)
+    try:
+        try:
+            conn.login(user, secret)
+        except imaplib.IMAP4.error:
+            return 1
+        try:
+            typ, data = conn.select("INBOX")
+        except (imaplib.IMAP4.error, OSError, EOFError) as e:
+            print("mailclient: SELECT: %s" % e, file=sys.stderr)
+            return 4
+        if typ != "OK":
+            print("mailclient: SELECT: %s %s" % (typ, data), file=sys.stderr)
+            return 4
+        return 0
     finally:
         try:
             conn.logout()
@@ -53,6 +80,8 @@ def main(argv):
     if secret.startswith("$"):
         secret = os.environ[secret[1:]]
     try:
+        if proto == "select":
+            return imap_select(port, user, secret)
         if proto == "imap":
             times = int(argv[5]) if len(argv) > 5 else 1
             results = [imap_once(port, user, secret) for _ in range(times)]

@@ -10,7 +10,7 @@
 # (tests/tools/tfa-testrec.c), not by faking the clock.
 . "$TOP/tests/lib/lib.sh"
 
-B=$TOP/$BUILD
+case $BUILD in /*) B=$BUILD ;; *) B=$TOP/$BUILD ;; esac
 IMAP=24143 AUTH=24144 SMTP=24125
 PW=e2e-Pass-word
 ALICE=tfa4alice BOB=tfa4bob
@@ -104,11 +104,15 @@ pamfile imap imap
 pamfile smtp smtp
 pamfile sasl smtp
 
-# Dovecot: its own config, contrib's passdb snippet with tfa4-%s.
+# Dovecot: its own config, contrib's snippet with tfa4-%s as the passdb's
+# PAM service; the snippet's userdb (passwd) is used as shipped: the test
+# users are in /etc/passwd, and their mail is under $T/mail.
 mkdir -p "$T/dovecot/run" "$T/mail"
 chmod 1777 "$T/mail"
 sed 's|args = %s|args = tfa4-%s|' \
 	"$TOP/contrib/dovecot/90-pam-tfa.conf" > "$T/dovecot/tfa.conf"
+check "contrib/dovecot/90-pam-tfa.conf has a userdb (passwd)" \
+	grep -q '^  driver = passwd$' "$T/dovecot/tfa.conf"
 cat > "$T/dovecot/dovecot.conf" <<EOF
 base_dir = $T/dovecot/run
 state_dir = $T/dovecot/state
@@ -122,10 +126,6 @@ auth_verbose = yes
 login_trusted_networks = 127.0.0.0/8
 first_valid_uid = 1
 mail_location = maildir:$T/mail/%u
-userdb {
-  driver = static
-  args = uid=nobody gid=nogroup home=$T/mail/%u
-}
 service imap-login {
   inet_listener imap {
     address = 127.0.0.1
@@ -218,6 +218,9 @@ if [ -S "$T/sasl/mux" ]; then HAVE_SASL=1; else
 imap() {	# imap USER SECRET [TIMES]
 	S="$2" python3 "$TOP/tests/e2e/mailclient.py" imap $IMAP "$1" '$S' ${3:-1}
 }
+select_inbox() {	# select_inbox USER SECRET — log in, then SELECT INBOX
+	S="$2" python3 "$TOP/tests/e2e/mailclient.py" select $IMAP "$1" '$S'
+}
 smtp() {	# smtp USER SECRET [MECH]
 	S="$2" python3 "$TOP/tests/e2e/mailclient.py" smtp $SMTP "$1" '$S' ${3:-PLAIN}
 }
@@ -239,6 +242,8 @@ enroll_cmd() {	# tfa-enroll on tfa4alice's record, as root
 
 check "un-enrolled user: plain password accepted (IMAP)" imap $BOB $PW
 check "un-enrolled user: wrong password refused (IMAP)" refused imap $BOB nope
+check "un-enrolled user: a mail session (SELECT INBOX) through the shipped userdb" \
+	select_inbox $BOB $PW
 
 rec enroll $ALICE
 check "enrolled user: plain password refused (IMAP)" refused imap $ALICE $PW
@@ -247,6 +252,8 @@ check "enrolled user: plain password refused (IMAP)" refused imap $ALICE $PW
 
 A=$(code)
 check "password+code accepted once (IMAP)" imap $ALICE "$PW$A"
+check "enrolled user: the session works too (SELECT INBOX)" \
+	select_inbox $ALICE "$PW$A"
 check "a mail device is remembered" [ "$(field devices)" = 1 ]
 start=$(date +%s)
 check "the remembered client keeps working: 30 reconnects (IMAP)" \
@@ -305,6 +312,24 @@ check "app password for imap accepted (IMAP)" imap $ALICE "$AP_IMAP"
 	refused sasl $ALICE "$AP_IMAP"
 [ -n "$HAVE_POSTFIX" ] && check "app password for every service accepted on SMTP (AUTH LOGIN)" \
 	smtp $ALICE "$AP_ALL" LOGIN
+
+# A leaver: a locked password does not stop an app password (it ends the
+# auth lines before the password module); an expired account does, at
+# the stack's account line (Dovecot and saslauthd call pam_acct_mgmt).
+passwd -l $ALICE >/dev/null
+check "password locked (passwd -l): the app password is still accepted (IMAP)" \
+	imap $ALICE "$AP_IMAP"
+usermod --expiredate 1 $ALICE
+check "account expired (usermod --expiredate 1): the app password is refused (IMAP)" \
+	refused imap $ALICE "$AP_IMAP"
+[ -n "$HAVE_POSTFIX" ] && check "account expired: the app password is refused (SMTP)" \
+	refused smtp $ALICE "$AP_ALL"
+[ -n "$HAVE_SASL" ] && check "account expired: the app password is refused (saslauthd)" \
+	refused sasl $ALICE "$AP_ALL"
+usermod --expiredate '' $ALICE
+passwd -u $ALICE >/dev/null
+check "account back: the app password is accepted again (IMAP)" \
+	imap $ALICE "$AP_IMAP"
 
 BK=$(rec backup $ALICE | head -1)
 check "password + backup code accepted (IMAP)" imap $ALICE "$PW$BK"
