@@ -58,6 +58,13 @@ apppw_add(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
 	/* it stands in for password + second factor: one must exist */
 	if (rec->disabled || !tfa_auth_enrolled(c->cfg, rec))
 		return TFA_ERR_NOMETHOD;
+	/*
+	 * A full list is refused before the proof: after it, a right code
+	 * would be answered otherwise than a wrong one whose failure could
+	 * not be saved (ops.c, unsaved).
+	 */
+	if (rec->n_apppw >= TFA_LIST_MAX)
+		return TFA_ERR_NOMEM;
 	if ((r = tfa_ops_prove(c, req, res, st, rec)) != TFA_OK)
 		return r;
 	if ((a = tfa_record_add_apppw(rec)) == NULL)

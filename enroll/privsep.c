@@ -361,8 +361,9 @@ call_monitor(int fd, const struct tfa_op_req *req, struct tfa_op_res *res)
 	res->op = req->op;
 	res->err = (int32_t)TFA_ERR_IO;
 	tfa_enroll_error("the privileged part of tfa-enroll has stopped");
+	/* the monitor refuses only a hard limit it cannot lift */
 	if (getrlimit(RLIMIT_FSIZE, &fsize) == 0 &&
-	    fsize.rlim_cur != RLIM_INFINITY)
+	    fsize.rlim_max != RLIM_INFINITY)
 		tfa_enroll_error("it cannot work under a file size limit "
 		    "(ulimit -f); run it without one");
 	return TFA_ERR_IO;

@@ -423,6 +423,53 @@ test_pages(void)
 	CHECK_EQ(res.u.devices.d[1].id, ids[129]);
 }
 
+/*
+ * A full list is refused before the proof is checked: after it, a right
+ * code would be answered otherwise (no room) than a wrong one whose
+ * failure the store could not save.  So a wrong code is not counted here.
+ */
+static void
+test_full_list(void)
+{
+	struct tfa_op_req req;
+	struct tfa_op_res res;
+	struct tfa_store *st;
+	struct tfa_record rec;
+	unsigned failures;
+
+	if (tfa_store_lock(&cfg, NULL, "alice", &st) != TFA_OK ||
+	    tfa_store_load(st, &rec) != TFA_OK)
+		abort();
+	while (rec.n_apppw < TFA_LIST_MAX) {
+		struct tfa_apppw *a = tfa_record_add_apppw(&rec);
+
+		if (a == NULL)
+			abort();
+		snprintf(a->name, sizeof(a->name), "full%zu", rec.n_apppw);
+		memset(a->hash, 0xcd, sizeof(a->hash));
+		a->created = (int64_t)fake_now;
+	}
+	failures = rec.failures;
+	if (tfa_store_save(st, &rec) != TFA_OK)
+		abort();
+	tfa_store_close(&st);
+	tfa_record_wipe(&rec);
+
+	fake_now += 60;
+	add_req(&req, "one-more", "", 0, "000000");
+	if (strcmp(code_now(), "000000") == 0)
+		fake_now += 30;
+	CHECK_EQ(tfa_ops_run(&user, &req, &res), TFA_ERR_NOMEM);
+	CHECK_EQ(res.check, TFA_CHECK_NONE);
+	add_req(&req, "one-more", "", 0, code_now());
+	CHECK_EQ(tfa_ops_run(&user, &req, &res), TFA_ERR_NOMEM);
+	CHECK_EQ(res.check, TFA_CHECK_NONE);
+	rec = rec_now();
+	CHECK_EQ(rec.failures, failures);
+	CHECK_EQ(rec.n_apppw, TFA_LIST_MAX);
+	tfa_record_wipe(&rec);
+}
+
 int
 main(void)
 {
@@ -434,6 +481,7 @@ main(void)
 	test_apppw();
 	test_devices();
 	test_pages();
+	test_full_list();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "cannot remove %s\n", dir);
