@@ -239,6 +239,19 @@ pamtest_read(const char *user, struct tfa_record *rec)
 	return tfa_store_read(&pamtest.cfg, NULL, user, rec) == TFA_OK;
 }
 
+unsigned
+pamtest_failures(const char *user)
+{
+	struct tfa_record rec;
+	unsigned n;
+
+	if (!pamtest_read(user, &rec))
+		return 9999;
+	n = rec.failures;
+	tfa_record_wipe(&rec);
+	return n;
+}
+
 void
 pamtest_done(void)
 {

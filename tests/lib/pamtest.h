@@ -102,6 +102,9 @@ void pamtest_save(const char *user, const struct tfa_record *rec);
 /* Read user's record without the lock; false when there is none. */
 bool pamtest_read(const char *user, struct tfa_record *rec);
 
+/* The user's failure count; 9999 when there is no record. */
+unsigned pamtest_failures(const char *user);
+
 /* Remove the directory (kept when TFA_TEST_KEEP is set). */
 void pamtest_done(void);
 

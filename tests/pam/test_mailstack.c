@@ -176,19 +176,6 @@ pw_code(const char *pw)
 	return s;
 }
 
-static unsigned
-failures_of(const char *user)
-{
-	struct tfa_record rec;
-	unsigned n;
-
-	if (!pamtest_read(user, &rec))
-		return 9999;
-	n = rec.failures;
-	tfa_record_wipe(&rec);
-	return n;
-}
-
 static void
 enroll(void)
 {
@@ -233,14 +220,14 @@ main(void)
 	CHECK(r != PAM_SUCCESS);
 	r = login("tfa-pwignore", "alice", pw_code(PW), NULL);
 	CHECK(r != PAM_SUCCESS);
-	CHECK_EQ(failures_of("alice"), 0);
+	CHECK_EQ(pamtest_failures("alice"), 0);
 	/* ... nor does a user without a second factor pass on it */
 	CHECK(login("tfa-pwignore", "bob", PW, NULL) != PAM_SUCCESS);
 
 	/* a password module that checks: only the right password + code */
 	CHECK(login("tfa-pwcheck", "alice", pw_code("wrong"), NULL) !=
 	    PAM_SUCCESS);
-	CHECK_EQ(failures_of("alice"), 0);
+	CHECK_EQ(pamtest_failures("alice"), 0);
 	CHECK(login("tfa-pwcheck", "alice", PW, NULL) != PAM_SUCCESS);
 	/* the code the refused tries carried is still good */
 	CHECK_EQ(login("tfa-pwcheck", "alice", pw_code(PW), NULL),

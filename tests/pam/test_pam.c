@@ -40,18 +40,6 @@ enroll(const char *user, struct tfa_totp *t, bool disabled)
 	pamtest_save(user, &rec);
 }
 
-static unsigned
-failures_of(const char *user)
-{
-	struct tfa_record rec;
-	unsigned n;
-
-	if (!pamtest_read(user, &rec))
-		return 9999;
-	n = rec.failures;
-	tfa_record_wipe(&rec);	/* the record now holds a list of devices */
-	return n;
-}
 
 /* ---- tests ---- */
 
@@ -83,11 +71,11 @@ test_right_wrong_replay(void)
 	CHECK_EQ(pamtest_login("alice", pamtest_wrong(&alice_totp, fake_now),
 	    &s), PAM_AUTH_ERR);
 	CHECK(strstr(s.said, "Wrong verification code") != NULL);
-	CHECK_EQ(failures_of("alice"), 2);
+	CHECK_EQ(pamtest_failures("alice"), 2);
 	/* pressing Enter is not a guess */
 	CHECK_EQ(pamtest_login("alice", "", &s), PAM_AUTH_ERR);
 	CHECK_EQ(pamtest_login("alice", " - ", &s), PAM_AUTH_ERR);
-	CHECK_EQ(failures_of("alice"), 2);
+	CHECK_EQ(pamtest_failures("alice"), 2);
 	CHECK(strstr(logbuf, "result=empty-answer") != NULL);
 	CHECK(strstr(logbuf, "result=wrong-code") != NULL);
 
@@ -95,7 +83,7 @@ test_right_wrong_replay(void)
 	fake_now += 30;
 	CHECK_EQ(pamtest_login("alice", alice_at(fake_now), &s),
 	    PAM_SUCCESS);
-	CHECK_EQ(failures_of("alice"), 0);
+	CHECK_EQ(pamtest_failures("alice"), 0);
 
 	/* spaces and dashes are ignored */
 	fake_now += 30;
@@ -147,10 +135,10 @@ test_lockout(void)
 	    pamtest_wrong(&alice_totp, fake_now));
 	CHECK_EQ(pamtest_login("alice", wrong, &s), PAM_AUTH_ERR);
 	CHECK_EQ(pamtest_login("alice", wrong, &s), PAM_AUTH_ERR);
-	CHECK_EQ(failures_of("alice"), 2);
+	CHECK_EQ(pamtest_failures("alice"), 2);
 	CHECK_EQ(pamtest_login("alice", wrong, &s), PAM_AUTH_ERR);
 	CHECK(strstr(s.said, "Try again in 10 minutes") != NULL);
-	CHECK_EQ(failures_of("alice"), 3);
+	CHECK_EQ(pamtest_failures("alice"), 3);
 	/* locked: even the right code fails, and nothing is asked */
 	CHECK_EQ(pamtest_login("alice", alice_at(fake_now), &s),
 	    PAM_MAXTRIES);
@@ -163,7 +151,7 @@ test_lockout(void)
 	fake_now += 61;
 	CHECK_EQ(pamtest_login("alice", alice_at(fake_now), &s),
 	    PAM_SUCCESS);
-	CHECK_EQ(failures_of("alice"), 0);
+	CHECK_EQ(pamtest_failures("alice"), 0);
 	pamtest_service("");
 }
 
@@ -299,10 +287,10 @@ test_hostile(void)
 	memset(big, '1', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	CHECK_EQ(pamtest_login("alice", big, &s), PAM_AUTH_ERR);
-	CHECK_EQ(failures_of("alice"), 1);
+	CHECK_EQ(pamtest_failures("alice"), 1);
 	/* a conversation that fails is a failure that counts nothing */
 	CHECK_EQ(pamtest_login("alice", NULL, &s), PAM_CONV_ERR);
-	CHECK_EQ(failures_of("alice"), 1);
+	CHECK_EQ(pamtest_failures("alice"), 1);
 	CHECK_EQ(pamtest_login("alice", alice_at(fake_now), &s),
 	    PAM_SUCCESS);
 
@@ -337,7 +325,7 @@ test_password_echo(void)
 	fake_now += 600;
 	CHECK_EQ(pamtest_login("alice", "hunter2-pass", &s), PAM_AUTH_ERR);
 	CHECK_EQ(s.prompts, 2);
-	CHECK_EQ(failures_of("alice"), 0);
+	CHECK_EQ(pamtest_failures("alice"), 0);
 	CHECK(strstr(logbuf, "result=client-cannot-answer-prompt") != NULL);
 	CHECK(strstr(logbuf, "hunter2") == NULL);
 }
