@@ -862,6 +862,7 @@ read_db(const struct place *at, const char *stem, struct tfa_record *rec,
 	struct base *b = NULL;
 	struct stat sb;
 	GDBM_FILE db = NULL;
+	int tries = 0;
 	tfa_err r;
 
 	tfa_record_init(rec);
@@ -871,11 +872,35 @@ read_db(const struct place *at, const char *stem, struct tfa_record *rec,
 		ovl = &st->ovl;
 	else if ((ovl = malloc(sizeof(*ovl))) == NULL)
 		return TFA_ERR_NOMEM;
+again:
 	if ((r = read_base(at, name, &b, &db, &sb)) != TFA_OK)
 		goto out;
 	/* the overlay is read after the database was opened: never newer */
 	if ((r = read_overlay(at, stem, b->gen, ovl, st)) != TFA_OK)
 		goto out;
+	/*
+	 * Without the lock, an overlay whose newest slot for b->gen is not
+	 * the newest of all (or that has none) may have been rewritten by a
+	 * newer database since b was read: b is current only if the name
+	 * still gives the file read.
+	 */
+	if ((st == NULL || st->lockfd < 0) && !ovl->latest) {
+		struct stat now;
+
+		if (fstatat(at->fd, name, &now, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !same_db(&now, &sb)) {
+			base_drop(&b);
+			if (db != NULL)
+				gdbm_close(db);
+			db = NULL;
+			if (st != NULL)
+				forget(st);
+			if (++tries < 8)
+				goto again;
+			r = TFA_ERR_IO;
+			goto out;
+		}
+	}
 	if ((r = apply_overlay(b, ovl, rec)) != TFA_OK) {
 		if (r == TFA_ERR_CORRUPT)
 			tfa_log(at->log, LOG_ERR, "store %s/%s: record is "
@@ -1353,6 +1378,32 @@ write_overlay(struct tfa_store *st, const char *payload, size_t len)
 	return r;
 }
 
+/*
+ * Under the lock, before a mark: the overlay as it is, read with the
+ * record unless this handle loaded it, so that the mark goes next to the
+ * newest slot and not over it (a power cut that keeps the mark and loses
+ * the new database, or the removal, must find that state).  Quiet: a
+ * record the store refuses is still replaced or reset.  False when there
+ * is no record to read.
+ */
+static bool
+know_overlay(struct tfa_store *st)
+{
+	const struct tfa_log *log = st->at.log;
+	struct tfa_record rec;
+	tfa_err r;
+
+	if (st->current)
+		return true;
+	forget(st);
+	st->at.log = NULL;
+	r = read_db(&st->at, st->stem, &rec, st);
+	st->at.log = log;
+	if (r == TFA_OK)
+		tfa_record_wipe(&rec);
+	return r == TFA_OK;
+}
+
 /* A new database generation: random, not 0, not old. */
 static tfa_err
 new_gen(uint64_t old, uint64_t *gen)
@@ -1402,6 +1453,7 @@ tfa_store_save(struct tfa_store *st, const struct tfa_record *rec)
 	}
 	if ((r = tfa_record_encode(rec, collect_entry, &cur)) != TFA_OK)
 		goto out;
+	know_overlay(st);
 	if ((r = new_gen(st->gen, &gen)) != TFA_OK)
 		goto out;
 	/*
@@ -1454,25 +1506,13 @@ out:
 static tfa_err
 mark_removal(struct tfa_store *st, bool *marked)
 {
-	struct tfa_record rec;
 	uint64_t gen, seq;
 	int slot;
 	tfa_err r;
 
 	*marked = false;
-	if (!st->ovl_whole)
+	if (!st->ovl_whole || !know_overlay(st))
 		return TFA_OK;
-	if (!st->current) {
-		const struct tfa_log *log = st->at.log;
-
-		forget(st);
-		st->at.log = NULL;	/* a record it refuses is still reset */
-		r = read_db(&st->at, st->stem, &rec, st);
-		st->at.log = log;
-		if (r != TFA_OK)
-			return TFA_OK;
-		tfa_record_wipe(&rec);
-	}
 	if ((r = new_gen(st->ovl.gen, &gen)) != TFA_OK)
 		return r;
 	if ((r = mark_overlay(st, gen, &seq, &slot)) == TFA_OK)

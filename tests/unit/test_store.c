@@ -31,12 +31,21 @@
  * Every openat() of the library linked into this program is this one, so a
  * test can tell whether the store read a database or used what it kept.
  */
+static void (*before_overlay)(void);	/* run once at the next .st open */
+
 int
 openat(int dirfd, const char *path, int flags, ...)
 {
+	size_t n = strlen(path);
 	va_list ap;
 	int fd;
 
+	if (before_overlay != NULL && n > 3 && strcmp(path + n - 3, ".st") == 0) {
+		void (*fn)(void) = before_overlay;
+
+		before_overlay = NULL;
+		fn();
+	}
 	va_start(ap, flags);
 	fd = tfa_test_openat(dirfd, path, flags, ap);
 	va_end(ap);
@@ -1415,6 +1424,140 @@ test_dead_mark(void)
 }
 
 /*
+ * What a racing writer does between a lock-free read's look at the
+ * database and its open of the overlay (before_overlay), in a child
+ * process with its own kept databases.
+ */
+static const struct fixture *racer_fx;
+static int racer_kind;
+
+static void
+racer(void)
+{
+	struct tfa_store *st;
+	pid_t pid;
+	int status = -1;
+
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		if (racer_kind == 0) {
+			/* a whole save, then a login's change in the overlay */
+			if (change(racer_fx, 7, true) != TFA_OK ||
+			    change(racer_fx, 8, false) != TFA_OK)
+				_exit(1);
+		} else if (tfa_store_lock(&racer_fx->cfg, &tlog, "alice",
+		    &st) != TFA_OK || tfa_store_delete(st) != TFA_OK) {
+			_exit(1);
+		}
+		_exit(0);
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* Lock, load, set alice's admin switch, save: a change in the overlay. */
+static void
+set_disabled(const struct fixture *fx, bool disabled)
+{
+	struct tfa_store *st;
+	struct tfa_record rec;
+
+	CHECK_EQ(tfa_store_lock(&fx->cfg, &tlog, "alice", &st), TFA_OK);
+	CHECK_EQ(tfa_store_load(st, &rec), TFA_OK);
+	rec.disabled = disabled;
+	CHECK_EQ(tfa_store_save(st, &rec), TFA_OK);
+	tfa_record_wipe(&rec);
+	tfa_store_close(&st);
+}
+
+/*
+ * A lock-free read (a login's peek, tfa_store_read) sees the record as it
+ * was when the read began or as it is after, never a database without its
+ * overlay.  alice's database is written whole while she is disabled, and
+ * an admin enables her in the overlay; while a read has looked at the
+ * database and not yet opened the overlay, another process writes a new
+ * database and then a login's change into the other slot, so no slot is
+ * the first database's any more; or it resets the record.  The read must
+ * not come back with "disabled" (the module lets such a user in with the
+ * password alone).
+ */
+static void
+test_stale_read(void)
+{
+	struct fixture fx;
+	struct tfa_store *st;
+	struct tfa_record rec;
+
+	for (racer_kind = 0; racer_kind < 2; racer_kind++) {
+		tfa_err want = racer_kind ? TFA_ERR_NOENT : TFA_OK;
+
+		for (int peek = 0; peek < 2; peek++) {
+			fx_with_alice(&fx, "store-stale-read");
+			set_disabled(&fx, true);
+			CHECK_EQ(change(&fx, 7, true), TFA_OK);	/* whole */
+			set_disabled(&fx, false);
+			CHECK_EQ(read_failures(&fx, "alice"), 7);
+			racer_fx = &fx;
+			before_overlay = racer;
+			if (peek) {
+				CHECK_EQ(tfa_store_open(&fx.cfg, &tlog, "alice",
+				    &st), TFA_OK);
+				CHECK_EQ(tfa_store_peek(st, &rec), want);
+				tfa_store_close(&st);
+			} else {
+				CHECK_EQ(tfa_store_read(&fx.cfg, &tlog, "alice",
+				    &rec), want);
+			}
+			CHECK(before_overlay == NULL);	/* the race ran */
+			if (racer_kind == 0) {
+				CHECK(!rec.disabled);
+				CHECK_EQ(rec.failures, 8);
+				tfa_record_wipe(&rec);
+			}
+			CHECK_EQ(log_count, 0);
+			fx_done(&fx);
+		}
+	}
+}
+
+/*
+ * A save on a handle that did not load the record first still marks the
+ * overlay next to its newest slot, not over it: a power cut that keeps the
+ * mark and loses the new database's name must find the state the old
+ * database had with its overlay.
+ */
+static void
+test_save_unloaded(void)
+{
+	struct fixture fx;
+	struct tfa_record rec;
+	struct tfa_ovl *ovl = malloc(sizeof(*ovl));
+	uint64_t gen;
+	int fd;
+
+	CHECK(ovl != NULL);
+	fx_with_alice(&fx, "store-save-unloaded");
+	for (unsigned i = 8; i < 12; i++) {
+		CHECK_EQ(change(&fx, i, false), TFA_OK);	/* overlay */
+		gen = db_gen(&fx);
+		make_record(&rec, 20 + i);
+		CHECK_EQ(save(&fx, "alice", &rec), TFA_OK);	/* unloaded */
+		tfa_record_wipe(&rec);
+		CHECK(db_gen(&fx) != gen);
+		CHECK_EQ(read_failures(&fx, "alice"), 20 + i);
+		fd = open(fx_path(&fx, "alice.st"), O_RDONLY);
+		CHECK(fd >= 0);
+		CHECK_EQ(tfa_ovl_read(fd, TFA_OVL_FILE, gen, ovl), TFA_OK);
+		CHECK(ovl->slot >= 0 && !ovl->latest);
+		CHECK(ovl->len > 0);
+		close(fd);
+	}
+	CHECK_EQ(log_count, 0);
+	free(ovl);
+	fx_done(&fx);
+}
+
+/*
  * A reset killed once the record's names are gone, while a login that read
  * the record waits for the lock: the login must find the record removed,
  * not go on with what it read (a code of the old record accepted once).
@@ -1928,6 +2071,8 @@ main(void)
 	test_dead_mark();
 	test_reset_killed();
 	test_reset_refused();
+	test_stale_read();
+	test_save_unloaded();
 	test_lock_waits();
 	test_no_lost_update();
 	test_refuse_dir();
