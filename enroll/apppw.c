@@ -64,7 +64,7 @@ parse_add(const struct tfa_enroll *e, struct add_args *a)
 		return tfa_enroll_usage("give one NAME for the app password");
 	a->name = e->argv[optind];
 	/* the monitor checks it again: it is what stores it */
-	if (!tfa_ops_name_ok(a->name))
+	if (!tfa_name_ok(a->name))
 		return tfa_enroll_usage(TFA_ENROLL_NAME_RULE, TFA_NAME_MAX);
 	if (tfa_apppw_services_check(a->services) != TFA_OK)
 		return tfa_enroll_usage("--services takes a list like "
@@ -160,31 +160,7 @@ tfa_enroll_json_str(const char *s)
 const char *
 tfa_enroll_text(const char *s, char *buf, size_t len)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	size_t i, n, o = 0;
-
-	for (i = 0; s[i] != '\0' && (n = tfa_ops_char(s + i)) > 0; i += n)
-		;
-	if (s[i] == '\0')
-		return s;
-	/* stored before names were checked this strictly, or by hand */
-	for (i = 0; s[i] != '\0'; i += n) {
-		if ((n = tfa_ops_char(s + i)) == 0 || s[i] == '%') {
-			if (o + 3 >= len)
-				break;
-			buf[o++] = '%';
-			buf[o++] = hex[(unsigned char)s[i] >> 4];
-			buf[o++] = hex[(unsigned char)s[i] & 0xf];
-			n = 1;
-		} else {
-			if (o + n >= len)
-				break;
-			memcpy(buf + o, s + i, n);
-			o += n;
-		}
-	}
-	buf[o] = '\0';
-	return buf;
+	return tfa_text_show(s, buf, len);
 }
 
 static void

@@ -91,8 +91,8 @@ int tfa_enroll_remove(struct tfa_enroll *e, enum tfa_op op, long id,
 void tfa_enroll_json_str(const char *s);
 
 /*
- * A stored string for a terminal: s itself when it is text (ops.h,
- * tfa_ops_char), else a copy in buf with every byte that is not, and
+ * A stored string for a terminal (tfa_text_show): s itself when it is
+ * text (text.h), else a copy in buf with every byte that is not, and
  * every '%', written %XX as list-users writes names.  Stored names are
  * checked when they are made, but a record may hold older or hand-made
  * ones, and root lists other users' records.
@@ -100,7 +100,7 @@ void tfa_enroll_json_str(const char *s);
 #define TFA_ENROLL_TEXT_MAX	(3 * TFA_RP_MAX + 1)
 const char *tfa_enroll_text(const char *s, char *buf, size_t len);
 
-/* Why a NAME was refused (tfa_ops_name_ok), with TFA_NAME_MAX. */
+/* Why a NAME was refused (tfa_name_ok), with TFA_NAME_MAX. */
 #define TFA_ENROLL_NAME_RULE	"NAME must be 1 to %d bytes of UTF-8 text " \
 	"without control characters"
 

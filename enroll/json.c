@@ -33,7 +33,7 @@ tfa_json_string(FILE *fp, const char *s)
 
 	fputc('"', fp);
 	while (*p != '\0') {
-		if ((n = tfa_ops_utf8(p, &c)) == 0) {
+		if ((n = tfa_utf8(p, &c)) == 0) {
 			c = 0xfffd;		/* REPLACEMENT CHARACTER */
 			n = 1;
 		}

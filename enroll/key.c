@@ -447,7 +447,7 @@ parse_add(const struct tfa_enroll *e, struct add_args *a)
 	if (optind < e->argc)
 		name = e->argv[optind];
 	/* the monitor checks it again: it is what stores it */
-	if (name != NULL && (!tfa_ops_name_ok(name) ||
+	if (name != NULL && (!tfa_name_ok(name) ||
 	    tfa_strlcpy(a->name, name, sizeof(a->name)) != TFA_OK))
 		return tfa_enroll_usage(TFA_ENROLL_NAME_RULE, TFA_NAME_MAX);
 	return -1;

@@ -9,6 +9,7 @@
 #include "auth.h"
 #include "ops.h"
 #include "store.h"
+#include "text.h"
 #include "totp.h"
 
 /* RFC 4226 section 4, R6: a shared secret is at least 128 bits. */
@@ -674,81 +675,13 @@ sized(const uint8_t *p, size_t size, uint32_t len, uint32_t min)
 	return len >= min && len <= size && all_zero(p + len, size - len);
 }
 
-size_t
-tfa_ops_utf8(const char *s, uint32_t *cp)
-{
-	const unsigned char *b = (const unsigned char *)s;
-	uint32_t c, min;
-	size_t n, i;
-
-	if (b[0] < 0x80) {
-		*cp = b[0];
-		return 1;
-	}
-	if (b[0] >= 0xc2 && b[0] <= 0xdf) {
-		n = 2, c = b[0] & 0x1f, min = 0x80;
-	} else if ((b[0] & 0xf0) == 0xe0) {
-		n = 3, c = b[0] & 0x0f, min = 0x800;
-	} else if (b[0] >= 0xf0 && b[0] <= 0xf4) {
-		n = 4, c = b[0] & 0x07, min = 0x10000;
-	} else {
-		return 0;
-	}
-	for (i = 1; i < n; i++) {
-		if ((b[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (b[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return n;
-}
-
-size_t
-tfa_ops_char(const char *s)
-{
-	uint32_t c;
-	size_t n;
-
-	if ((n = tfa_ops_utf8(s, &c)) == 0 || c < 0x20 ||
-	    (c >= 0x7f && c <= 0x9f))
-		return 0;
-	return n;
-}
-
-/*
- * s ends inside its size bytes and is text up to there (tfa_ops_char);
- * its length in *n.  These strings are shown on terminals, root's among
- * them (--user), so no byte of them may steer one.
- */
-static bool
-printable(const char *s, size_t size, size_t *n)
-{
-	size_t i, len;
-
-	if (!terminated(s, size))
-		return false;
-	for (i = 0; s[i] != '\0'; i += len)
-		if ((len = tfa_ops_char(s + i)) == 0)
-			return false;
-	*n = i;
-	return true;
-}
-
-/* A name for people: 1 to TFA_NAME_MAX bytes of text. */
+/* A name for people: 1 to TFA_NAME_MAX bytes of text (text.h). */
 static bool
 valid_name(const char *s, size_t size)
 {
 	size_t n;
 
-	return printable(s, size, &n) && n > 0;
-}
-
-bool
-tfa_ops_name_ok(const char *s)
-{
-	return strlen(s) <= TFA_NAME_MAX && valid_name(s, TFA_NAME_MAX + 1);
+	return tfa_text_ok(s, size, &n) && n > 0;
 }
 
 static bool
@@ -914,6 +847,6 @@ tfa_ops_text(const char *s, size_t size, bool empty_ok)
 {
 	size_t n;
 
-	return printable(s, size, &n) && (n > 0 || empty_ok) &&
+	return tfa_text_ok(s, size, &n) && (n > 0 || empty_ok) &&
 	    all_zero(s + n, size - n);
 }

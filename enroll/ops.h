@@ -20,6 +20,7 @@
 #include "config.h"
 #include "log.h"
 #include "record.h"
+#include "text.h"
 #include "tfa_fido.h"
 #include "user.h"
 
@@ -307,28 +308,10 @@ tfa_err tfa_ops_look(const struct tfa_ops_ctx *c, const struct tfa_op_req *req,
 bool tfa_ops_all_zero(const void *p, size_t len);
 
 /*
- * s ends inside its size bytes, is text (tfa_ops_char) and not empty
+ * s ends inside its size bytes, is text (tfa_text_char) and not empty
  * unless empty_ok, and the rest of its bytes are zero.
  */
 bool tfa_ops_text(const char *s, size_t size, bool empty_ok);
-
-/*
- * The code point of the valid UTF-8 sequence (RFC 3629: no overlong forms,
- * no surrogates) s starts with, and its length; 0 when s does not start
- * one.  Stops at the first byte that does not fit, so it never reads past
- * the NUL that ends s.
- */
-size_t tfa_ops_utf8(const char *s, uint32_t *cp);
-
-/*
- * The length of the character s starts with when it is one to show
- * people: valid UTF-8 and no C0 control, DEL or C1 control (U+0080 to
- * U+009F, which terminals take as escape sequences just like ESC); else 0.
- */
-size_t tfa_ops_char(const char *s);
-
-/* A name a user gives a thing: 1 to TFA_NAME_MAX bytes of such text. */
-bool tfa_ops_name_ok(const char *s);
 
 /* ops_mail.c: app passwords and devices. */
 tfa_err tfa_ops_apppw_add(const struct tfa_ops_ctx *c,

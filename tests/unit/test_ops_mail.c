@@ -114,9 +114,28 @@ test_valid(void)
 	add_req(&req, "T\xc3\xa9l\xc3\xa9phone \xf0\x9f\x93\xb1", "", 0,
 	    "123456");
 	CHECK(tfa_ops_valid(&req));		/* UTF-8 text is fine */
-	CHECK(tfa_ops_name_ok("T\xc3\xa9l\xc3\xa9phone"));
-	CHECK(!tfa_ops_name_ok("a\xc2\x9b"));
-	CHECK(!tfa_ops_name_ok(""));
+	CHECK(tfa_name_ok("T\xc3\xa9l\xc3\xa9phone"));
+	CHECK(!tfa_name_ok("a\xc2\x9b"));
+	CHECK(!tfa_name_ok(""));
+	/* bidirectional controls reorder the rest of a listed line */
+	CHECK(!tfa_name_ok("phone\xe2\x80\xae" "3pp"));	/* U+202E */
+	CHECK(!tfa_name_ok("\xe2\x81\xa6phone"));		/* U+2066 */
+	CHECK(!tfa_name_ok("a\xd8\x9c"));			/* U+061C */
+	CHECK(!tfa_name_ok("a\xe2\x80\x8f"));			/* U+200F */
+	CHECK(tfa_name_ok("a\xe2\x80\x8d"));	/* U+200D, a joiner: text */
+	add_req(&req, "ph\xe2\x80\xaeone", "", 0, "123456");
+	CHECK(!tfa_ops_valid(&req));
+	{
+		char buf[64], small[8];
+		const char *odd = "a\xe2\x80\xae" "b%";
+
+		CHECK(strcmp(tfa_text_show("50% T\xc3\xa9l", buf, sizeof(buf)),
+		    "50% T\xc3\xa9l") == 0);		/* text: as it is */
+		CHECK(strcmp(tfa_text_show(odd, buf, sizeof(buf)),
+		    "a%E2%80%AEb%25") == 0);
+		CHECK(strcmp(tfa_text_show(odd, small, sizeof(small)),
+		    "a%E2%80") == 0);			/* cut at a byte */
+	}
 	add_req(&req, "phone", "IMAP", 0, "123456");
 	CHECK(!tfa_ops_valid(&req));		/* not a services list */
 	add_req(&req, "phone", "imap", 36501, "123456");
