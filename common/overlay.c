@@ -270,6 +270,14 @@ write_slot(int fd, struct tfa_ovl *ovl, int slot, uint64_t gen,
 		ovl->top = seq;
 		memcpy(ovl->head[slot], s, TFA_OVL_HEADER);
 		r = TFA_OK;
+	} else if (w == (ssize_t)n) {
+		/*
+		 * Not on disk, yet every reader would see it: the change its
+		 * caller reports failed (a right code refused) would count
+		 * all the same.  Void it; the other slot is the newest again.
+		 */
+		memset(s, 0, TFA_OVL_HEADER);
+		w = pwrite(fd, s, TFA_OVL_HEADER, (off_t)slot * TFA_OVL_SLOT);
 	}
 	explicit_bzero(s, sizeof(s));
 	return r;

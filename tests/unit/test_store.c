@@ -52,6 +52,19 @@ openat(int dirfd, const char *path, int flags, ...)
 	return fd;
 }
 
+/* And fdatasync(): it fails with EIO while fail_sync is set. */
+static bool fail_sync;
+
+int
+fdatasync(int fd)
+{
+	if (fail_sync) {
+		errno = EIO;
+		return -1;
+	}
+	return (int)syscall(SYS_fdatasync, fd);
+}
+
 /*
  * Every unlinkat() too: a child that removes die_after exits right after,
  * as a writer killed at that point would.
@@ -1558,6 +1571,30 @@ test_save_unloaded(void)
 }
 
 /*
+ * A login's change whose sync fails is reported failed (the module refuses
+ * the login), so no reader may see it: a right code refused would count
+ * as used, a failure as made.  The next change goes on from the state
+ * before.
+ */
+static void
+test_sync_fails(void)
+{
+	struct fixture fx;
+
+	fx_with_alice(&fx, "store-sync-fails");
+	CHECK_EQ(change(&fx, 8, false), TFA_OK);
+	for (int i = 0; i < 3; i++) {
+		fail_sync = true;
+		CHECK_EQ(change(&fx, 20 + i, false), TFA_ERR_IO);
+		fail_sync = false;
+		CHECK_EQ(read_failures(&fx, "alice"), 8);
+	}
+	CHECK_EQ(change(&fx, 9, false), TFA_OK);
+	CHECK_EQ(read_failures(&fx, "alice"), 9);
+	fx_done(&fx);
+}
+
+/*
  * A reset killed once the record's names are gone, while a login that read
  * the record waits for the lock: the login must find the record removed,
  * not go on with what it read (a code of the old record accepted once).
@@ -2073,6 +2110,7 @@ main(void)
 	test_reset_refused();
 	test_stale_read();
 	test_save_unloaded();
+	test_sync_fails();
 	test_lock_waits();
 	test_no_lost_update();
 	test_refuse_dir();
