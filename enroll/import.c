@@ -1,9 +1,10 @@
 /*
  * tfa-enroll import: second factors from pam_google_authenticator, pam_oath
  * and pam_u2f.  The file is read with the caller's rights and parsed by
- * common/import*.c; each user is then one read-check-update under that
- * user's lock that stores everything or nothing.  --dry-run reports the
- * same decisions and changes nothing.
+ * common/import*.c; a file a user owns counts for that user alone.  Each
+ * user is then one read-check-update under that user's lock that stores
+ * everything or nothing.  --dry-run reports the same decisions and changes
+ * nothing.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -218,14 +219,18 @@ read_file(const struct import_opts *o, char **buf, size_t *len,
 
 /*
  * A google-authenticator file names no user: --user, or the caller.  root
- * importing someone's file under root's own name is a slip; say so.
+ * importing someone's file under root's own name is a slip; say so.  The
+ * file must be root's or the user's own, as pam_google_authenticator
+ * demands: whoever else could write it could have put their secret in it.
+ * owner is from fstat of the descriptor read, so it is the file read.
  */
 static int
 ga_user(struct tfa_enroll *e, const struct import_opts *o, uid_t owner,
     struct tfa_import_user *u)
 {
 	const struct passwd *pw;
-	const char *user = o->user != NULL ? o->user : e->user;
+	const char *user = o->user != NULL ? o->user : e->user, *shown;
+	char t[TFA_ENROLL_TEXT_MAX];
 
 	if (o->user == NULL && getuid() == 0 && owner != 0 &&
 	    (pw = getpwuid(0)) != NULL && strcmp(e->user, pw->pw_name) == 0) {
@@ -233,9 +238,57 @@ ga_user(struct tfa_enroll *e, const struct import_opts *o, uid_t owner,
 		    "user it is for with --user NAME", o->file, (unsigned)owner);
 		return TFA_EXIT_FAIL;
 	}
+	if (getuid() == 0 && owner != 0 && ((pw = getpwnam(user)) == NULL ||
+	    pw->pw_uid != owner)) {
+		shown = tfa_enroll_text(user, t, sizeof(t));
+		tfa_enroll_error("%s belongs to uid %u, neither to root nor to "
+		    "%s: nothing was imported (pam_google_authenticator would "
+		    "not have used it for %s either)", o->file,
+		    (unsigned)owner, shown, shown);
+		return TFA_EXIT_FAIL;
+	}
 	if (tfa_strlcpy(u->user, user, sizeof(u->user)) != TFA_OK)
 		return TFA_EXIT_FAIL;
 	return -1;
+}
+
+/*
+ * A users file that a user owns counts for that user alone.  pam_u2f and
+ * pam_oath read a per-user file (~/.config/Yubico/u2f_keys, a usersfile
+ * under ${HOME}) only for its owner's login, so a line there for root or
+ * for anyone else never did anything; imported, it would give its
+ * writer's key or token to that user.  Those entries are refused, each
+ * with this reason; the owner's own entry is imported as from root's file.
+ */
+static void
+keep_owner_only(const struct import_opts *o, struct tfa_import *imp,
+    uid_t owner)
+{
+	const struct passwd *pw;
+	char name[TFA_USER_MAX + 1] = "", t[TFA_ENROLL_TEXT_MAX];
+	size_t i;
+
+	if (owner == 0 || o->format == TFA_IMPORT_GA)
+		return;
+	if ((pw = getpwuid(owner)) != NULL)
+		(void)tfa_strlcpy(name, pw->pw_name, sizeof(name));
+	for (i = 0; i < imp->n_users; i++) {
+		struct tfa_import_user *u = &imp->users[i];
+
+		if (name[0] != '\0' && strcmp(u->user, name) == 0)
+			continue;
+		u->refused = true;
+		if (name[0] != '\0')
+			snprintf(u->why, sizeof(u->why), "the file belongs to "
+			    "%s, not to root: from a user's file only that "
+			    "user's own entry is imported",
+			    tfa_enroll_text(name, t, sizeof(t)));
+		else
+			snprintf(u->why, sizeof(u->why), "the file belongs to "
+			    "uid %u, which has no user name, not to root: from "
+			    "a user's file only that user's own entry is "
+			    "imported", (unsigned)owner);
+	}
 }
 
 static int
@@ -346,13 +399,26 @@ describe_replaced(unsigned replaced, bool dry_run)
 
 /* ---- one user ---- */
 
+/*
+ * A user name from the file, for root's terminal: tfa_user_check lets C1
+ * controls (a raw 0x9b, or U+009B in UTF-8, is CSI) through, and anyone
+ * who could write the file chose the names in it.
+ */
+static const char *
+shown_user(const struct tfa_import_user *u, char *buf, size_t len)
+{
+	return tfa_enroll_text(u->user, buf, len);
+}
+
 static void
 refusal(const struct tfa_import_user *u, bool dry_run, tfa_err r,
     const char *why)
 {
-	printf("%s: %s: %s%s\n", u->user, dry_run ? "cannot be imported" :
-	    "not imported", why, r == TFA_ERR_EXISTS ? " (--replace would "
-	    "replace it)" : "");
+	char t[TFA_ENROLL_TEXT_MAX];
+
+	printf("%s: %s: %s%s\n", shown_user(u, t, sizeof(t)), dry_run ?
+	    "cannot be imported" : "not imported", why, r == TFA_ERR_EXISTS ?
+	    " (--replace would replace it)" : "");
 }
 
 static void
@@ -421,11 +487,13 @@ import_user(const struct tfa_enroll *e, const struct import_opts *o,
 {
 	unsigned replaced = 0;
 	const char *why = NULL;
+	char shown[TFA_ENROLL_TEXT_MAX];
 	tfa_err r;
 
 	if (!u->refused && (r = tfa_import_resolve_step(u, tfa_now())) !=
 	    TFA_OK) {
-		tfa_enroll_error("%s: %s", u->user, tfa_strerror(r));
+		tfa_enroll_error("%s: %s", shown_user(u, shown, sizeof(shown)),
+		    tfa_strerror(r));
 		t->refused++;
 		return;
 	}
@@ -440,12 +508,13 @@ import_user(const struct tfa_enroll *e, const struct import_opts *o,
 		if (why != NULL)
 			refusal(u, o->dry_run, r, why);
 		else
-			tfa_enroll_store_error(e, u->user, r);
+			tfa_enroll_store_error(e, shown_user(u, shown,
+			    sizeof(shown)), r);
 		t->refused++;
 		return;
 	}
-	printf("%s: %s\n", u->user, o->dry_run ? "would be imported" :
-	    "imported");
+	printf("%s: %s\n", shown_user(u, shown, sizeof(shown)), o->dry_run ?
+	    "would be imported" : "imported");
 	describe(e, o, u);
 	describe_replaced(replaced, o->dry_run);
 	if (!o->dry_run)
@@ -484,6 +553,7 @@ static int
 run(struct tfa_enroll *e, struct import_opts *o, struct tfa_import *imp)
 {
 	struct tally t = { 0, 0 };
+	char shown[TFA_ENROLL_TEXT_MAX];
 	bool blocked;
 	size_t i;
 
@@ -499,7 +569,8 @@ run(struct tfa_enroll *e, struct import_opts *o, struct tfa_import *imp)
 	}
 	if (o->user != NULL && o->format != TFA_IMPORT_GA &&
 	    t.done + t.refused == 0) {
-		tfa_enroll_error("%s has no entry for %s", o->file, o->user);
+		tfa_enroll_error("%s has no entry for %s", o->file,
+		    tfa_enroll_text(o->user, shown, sizeof(shown)));
 		return TFA_EXIT_FAIL;
 	}
 	printf("%u user%s %s, %u %s.\n", t.done, t.done == 1 ? "" : "s",
@@ -528,6 +599,7 @@ tfa_enroll_import(struct tfa_enroll *e)
 	if (o.format == TFA_IMPORT_GA &&
 	    (rc = ga_user(e, &o, owner, &imp.users[0])) >= 0)
 		goto out;
+	keep_owner_only(&o, &imp, owner);
 	rc = run(e, &o, &imp);
 out:
 	if (buf != NULL) {

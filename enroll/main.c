@@ -149,11 +149,13 @@ static const struct command commands[] = {
 	    "google-authenticator file is for --user NAME (default:\nyou); "
 	    "the other files name their users, --user picks one.  Each user "
 	    "is\nimported whole or not at all; what cannot be imported "
-	    "(HOTP counters,\nPINs, RS256 or resident keys) is reported.  An "
-	    "existing app, backup\ncodes or keys are replaced only with "
-	    "--replace.  --dry-run reports and\nchanges nothing.  Root only, "
-	    "but a user may import their own\ngoogle-authenticator file into "
-	    "a store of their own (--store DIR).\n" },
+	    "(HOTP counters,\nPINs, RS256 or resident keys) is reported.  A "
+	    "file a user owns gives\nthat user's own entry only (a "
+	    "google-authenticator file: only to that\nuser).  An "
+	    "existing app, backup codes or keys are replaced only\nwith "
+	    "--replace.  --dry-run reports and changes nothing.  Root\n"
+	    "only, but a user may import their own google-authenticator "
+	    "file\ninto a store of their own (--store DIR).\n" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

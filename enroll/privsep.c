@@ -15,11 +15,16 @@
  *    stops at the first one that is not; it never asks for or prints
  *    anything itself.
  *  - Requests and answers are wiped on both sides after use.
+ *  - The monitor is root in every uid, so the user cannot signal it, and
+ *    it never stops while it serves a request: it holds the user's lock
+ *    then, and PAM logins and root's cleanup wait for that lock.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -27,6 +32,8 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 
 #include "enroll.h"
@@ -124,28 +131,72 @@ reset_limits(void)
 }
 
 /*
- * Signal dispositions set to ignore and the signal mask survive execve
- * too: every signal back to its default, none blocked.
+ * A nice value, an idle scheduling class or an idle I/O class survive
+ * execve as well, and would let the user slow the monitor down to a crawl
+ * on a busy machine while it holds their lock.  Back to the defaults.
+ */
+static void
+reset_scheduling(void)
+{
+	const struct sched_param normal = { 0 };
+
+	(void)sched_setscheduler(0, SCHED_OTHER, &normal);
+	(void)setpriority(PRIO_PROCESS, 0, 0);
+	/* IOPRIO_WHO_PROCESS, this process, IOPRIO_CLASS_NONE: by nice */
+	(void)syscall(SYS_ioprio_set, 1, 0, 0);
+}
+
+static void
+on_sigchld(int sig)
+{
+	(void)sig;		/* only to end ppoll() in wait_request() */
+}
+
+/*
+ * Signal dispositions set to ignore, the signal mask and interval timers
+ * survive execve too: every signal back to its default, no timer (an
+ * ITIMER_REAL, VIRTUAL or PROF would kill the monitor at the user's
+ * moment).  The terminal's job control signals reach the whole foreground
+ * process group without asking whose processes are in it, so they are
+ * ignored.  SIGCHLD is blocked but while waiting for a request, so that
+ * it ends that wait only.
  */
 static void
 reset_signals(void)
 {
-	sigset_t all;
+	static const int itimers[] = { ITIMER_REAL, ITIMER_VIRTUAL,
+	    ITIMER_PROF };
+	const struct itimerval off = { { 0, 0 }, { 0, 0 } };
+	struct sigaction sa;
+	sigset_t set;
+	size_t i;
 	int sig;
 
+	for (i = 0; i < sizeof(itimers) / sizeof(itimers[0]); i++)
+		(void)setitimer(itimers[i], &off, NULL);
 	for (sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
 			(void)signal(sig, SIG_DFL);
-	sigemptyset(&all);
-	(void)sigprocmask(SIG_SETMASK, &all, NULL);
+	signal(SIGTSTP, SIG_IGN);
+	signal(SIGTTIN, SIG_IGN);
+	signal(SIGTTOU, SIG_IGN);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigchld;
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGCHLD, &sa, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	(void)sigprocmask(SIG_SETMASK, &set, NULL);
 }
 
 /*
  * The user owns our environment, descriptors, umask, limits, signal
- * dispositions, groups and terminal; keep none of them but the socket.
- * Ctrl-C and a hang-up end the child, and the monitor ends when the
- * child's socket closes, after any write it is doing.  Files it creates
- * are root's, group root.
+ * dispositions, timers, scheduling, groups and terminal; keep none of
+ * them but the socket.  Ctrl-C and a hang-up end the child, and the
+ * monitor ends when the child's socket closes, after any write it is
+ * doing.  The real uid becomes root too: with it the user could stop the
+ * monitor (SIGSTOP) while it holds their lock.  Files it creates are
+ * root's, group root.
  */
 static bool
 detach_monitor(int sock)
@@ -162,7 +213,9 @@ detach_monitor(int sock)
 	clearenv();
 	umask(077);
 	limits = reset_limits();
-	if (setgroups(0, NULL) != 0 || setresgid(0, 0, 0) != 0)
+	reset_scheduling();
+	if (setgroups(0, NULL) != 0 || setresgid(0, 0, 0) != 0 ||
+	    setresuid(0, 0, 0) != 0 || getuid() != 0)
 		_exit(TFA_EXIT_FAIL);	/* the child says it stopped */
 	reset_signals();
 	signal(SIGINT, SIG_IGN);
@@ -192,12 +245,35 @@ load_system_config(struct tfa_config *cfg, const struct tfa_log *log)
 	return TFA_ERR_CONFIG;
 }
 
+/*
+ * Wait for the next request.  Between requests the monitor holds no lock,
+ * and this is the one place it stops: when the child has stopped (Ctrl-Z),
+ * so that the shell gets the terminal back; the shell's SIGCONT to the
+ * job, which a process of the session may send, wakes both.
+ */
+static void
+wait_request(int fd, pid_t child)
+{
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	sigset_t waiting;
+	siginfo_t si;
+
+	sigemptyset(&waiting);
+	while (ppoll(&pfd, 1, NULL, &waiting) < 0 && errno == EINTR) {
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_PID, (id_t)child, &si, WSTOPPED | WNOHANG) == 0 &&
+		    si.si_pid == child)
+			(void)raise(SIGSTOP);
+	}
+}
+
 /* 1: a valid request; 0: the child closed the socket; -1: anything else. */
 static int
-recv_request(int fd, struct tfa_op_req *req)
+recv_request(int fd, pid_t child, struct tfa_op_req *req)
 {
 	ssize_t n;
 
+	wait_request(fd, child);
 	do {
 		n = recv(fd, req, sizeof(*req), MSG_TRUNC);
 	} while (n < 0 && errno == EINTR);
@@ -229,6 +305,7 @@ wait_child(pid_t child)
 static int
 monitor(int fd, const char *user, pid_t child)
 {
+	const unsigned caller = (unsigned)getuid();	/* for the log */
 	struct tfa_config cfg;
 	struct tfa_log log = { syslog_sink, NULL };
 	struct tfa_ops_session session;
@@ -243,13 +320,13 @@ monitor(int fd, const char *user, pid_t child)
 		/* it could save nothing, a wrong code's count included */
 		tfa_log(&log, LOG_ERR, "set-uid tfa-enroll: uid %u started it "
 		    "with a file size limit that cannot be lifted; refusing "
-		    "its requests", (unsigned)getuid());
+		    "its requests", caller);
 		close(fd);
 		(void)wait_child(child);
 		return TFA_EXIT_FAIL;
 	}
 	memset(&session, 0, sizeof(session));
-	while ((got = recv_request(fd, &req)) > 0) {
+	while ((got = recv_request(fd, child, &req)) > 0) {
 		if (!loaded) {
 			cfg_err = load_system_config(&cfg, &log);
 			loaded = true;
@@ -272,7 +349,7 @@ monitor(int fd, const char *user, pid_t child)
 	if (got < 0)
 		tfa_log(&log, LOG_ERR, "set-uid tfa-enroll: a malformed request "
 		    "from the unprivileged process (uid %u); monitor stopped",
-		    (unsigned)getuid());
+		    caller);
 	close(fd);
 	explicit_bzero(&cfg, sizeof(cfg));
 	explicit_bzero(&session, sizeof(session));

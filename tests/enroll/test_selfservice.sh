@@ -114,10 +114,10 @@ a_uid=$(id -u tfa3a) a_gid=$(id -g tfa3a)
 grep '^PROC' "$tmp/out" >"$tmp/procs"
 check "two processes run tfa-enroll: the monitor and the worker" \
     [ "$(wc -l <"$tmp/procs")" -eq 2 ]
-check "the monitor: real uid tfa3a, effective and saved uid 0" \
-    has "$tmp/procs" "Uid: $a_uid 0 0 0 |"
+check "the monitor: every uid root, so tfa3a cannot signal it" \
+    has "$tmp/procs" "Uid: 0 0 0 0 |"
 check "the monitor: every gid root, none of tfa3a's groups" \
-    has "$tmp/procs" "Uid: $a_uid 0 0 0 | Gid: 0 0 0 0 | Groups: "
+    has "$tmp/procs" "Uid: 0 0 0 0 | Gid: 0 0 0 0 | Groups: "
 check "the worker: every uid and gid is tfa3a's, no groups" \
     grep -qxF "PROC Uid: $a_uid $a_uid $a_uid $a_uid | Gid: $a_gid $a_gid $a_gid $a_gid | Groups: " "$tmp/procs"
 check "the record is in the root store, root's, group root, mode 0600" \
@@ -554,5 +554,104 @@ check "... and names every command that takes it" sh -c 'for c in status \
 check "--help: the --user entry names them too" sh -c 'sed -n \
     "/--user NAME /,/--help /p" "$0" | tr -d "\n" | tr -s " " |
     grep -q "app-password list, app-password remove, devices, devices remove, key add, key list, key remove"' "$tmp/out"
+
+# ---- the monitor cannot be stopped or timed out by the user ---------------
+# While it serves a request the monitor holds the user's lock, and PAM
+# logins and root's cleanup wait for it.  tfa3a's "totp" waits here for a
+# code on a FIFO, the monitor leading a process group of its own as a
+# shell's job would.  (Not setsid: the kernel drops SIGTSTP, SIGTTIN and
+# SIGTTOU to an orphaned group, and they would prove nothing.)
+
+field() {	# field PID N — field N of /proc/PID/stat (no spaces in comm)
+	awk -v n="$2" '{ print $n }' "/proc/$1/stat" 2>/dev/null
+}
+state() { field "$1" 3; }
+until_state() {	# until_state PID STATES — wait up to 5 s for one of them
+	i=0
+	while [ $i -lt 50 ]; do
+		case $(state "$1") in [$2]) return 0 ;; esac
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+held() {	# held [PREFIX...] — start the held run; sets mon and kid
+	python3 -c 'import os, sys
+os.setpgid(0, 0)
+os.execvp(sys.argv[1], sys.argv[1:])' "$@" setpriv --reuid=tfa3a --regid="$a_gid" --clear-groups \
+	    "$E" totp <"$tmp/in" >"$tmp/held.out" 2>&1 &
+	mon=$!
+	exec 7>"$tmp/in"
+	kid= i=0
+	while [ $i -lt 100 ]; do
+		kid=$(pgrep -P "$mon" | head -1)
+		# the worker reads its code: read(0, ...)
+		[ -n "$kid" ] && case $(cat "/proc/$kid/syscall" 2>/dev/null) in
+		    "0 0x0 "*) break ;; esac
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+release() {	# release — end the held run: EOF for its code
+	exec 7>&-
+	kill -CONT "$mon" $kid 2>/dev/null
+	until_state "$mon" Z || kill -KILL "$mon" 2>/dev/null
+	wait "$mon" 2>/dev/null
+}
+
+if command -v setpriv >/dev/null 2>&1 && command -v pgrep >/dev/null 2>&1
+then
+	mkfifo "$tmp/in"
+	held
+	check "held: the worker waits for its code" [ -n "$kid" ]
+	check "held: the monitor is root in every uid" \
+	    [ "$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "/proc/$mon/status")" = \
+	    "0 0 0 0" ]
+	as_a sh -c 'kill -0 "$0"' "$mon" >"$tmp/out" 2>&1
+	check "tfa3a cannot signal its monitor (EPERM)" \
+	    sh -c '[ $0 -ne 0 ] && grep -qi "not permitted" "$1"' $? "$tmp/out"
+	as_a sh -c 'kill -STOP "$0"' "$mon" >/dev/null 2>&1
+	sleep 0.3
+	check "tfa3a's SIGSTOP does not stop the monitor" \
+	    [ "$(state "$mon")" = S ]
+	kill -CONT "$mon"
+	# what the terminal sends, to every process of the group, unchecked
+	for sig in TSTP TTIN TTOU; do
+		kill -$sig "$mon"
+		sleep 0.3
+		check "SIG$sig from the terminal leaves the monitor running" \
+		    [ "$(state "$mon")" = S ]
+		kill -CONT "$mon"
+	done
+	# Ctrl-Z: the worker stops, and the monitor, idle, follows it, so the
+	# shell gets the terminal back; fg wakes both (the group is these two)
+	kill -TSTP "$kid" "$mon"
+	check "Ctrl-Z stops the worker" until_state "$kid" T
+	check "and the idle monitor with it" until_state "$mon" T
+	kill -CONT "$kid" "$mon"
+	check "fg wakes the worker" until_state "$kid" S
+	check "and the monitor" until_state "$mon" S
+	release
+	check "the held run ends once the worker has its answer" \
+	    [ "$(state "$mon")" = "" ]
+	check "the monitor served to the end" \
+	    hasnt "$tmp/held.out" "privileged part of tfa-enroll has stopped"
+
+	# an interval timer and a nice value survive execve
+	held nice -n 19 python3 -c 'import os, signal, sys
+signal.setitimer(signal.ITIMER_REAL, 1)
+os.execvp(sys.argv[1], sys.argv[1:])'
+	check "timed: the worker waits for its code" [ -n "$kid" ]
+	check "timed: the monitor runs at nice 0, not 19" \
+	    [ "$(field "$mon" 19)" = 0 ]
+	sleep 1.5
+	check "an ITIMER_REAL set before exec does not kill the monitor" \
+	    [ "$(state "$mon")" = S ]
+	release
+	check "timed: the monitor served to the end" \
+	    hasnt "$tmp/held.out" "privileged part of tfa-enroll has stopped"
+else
+	skip "setpriv or pgrep missing: the monitor's signals"
+fi
 
 done_testing

@@ -186,6 +186,76 @@ awk 'BEGIN { printf "HOTP/T30 ivan - "; for (i = 0; i < 70000; i++) printf "3"; 
 imp --from oath-users "$tmp/long.oath"
 check "a huge line is refused" has "longer than 65536 bytes"
 
+# ---- files a user owns ----------------------------------------------------
+# pam_oath and pam_u2f read a per-user file only for its owner's login; a
+# line in it for anyone else did nothing there, and must not make its
+# writer's token someone else's second factor here.
+
+nobody=$(getent passwd 65534 | cut -d: -f1)
+lost=54321	# a uid with no user name
+while getent passwd "$lost" >/dev/null 2>&1; do lost=$((lost + 1)); done
+if [ "$(id -u)" -eq 0 ] && [ -n "$nobody" ]; then
+	printf 'HOTP/T30 %s - %s\n' root "$key" vera "$key" "$nobody" "$key" \
+	    >"$tmp/owned.oath"
+	chown 65534 "$tmp/owned.oath"
+	imp --from oath-users "$tmp/owned.oath"
+	check "a user's users file: exit 1, foreign entries refused" [ $? -eq 1 ]
+	check "the owner's own entry is imported" has "$nobody: imported"
+	check "root's entry is refused, naming the owner" \
+	    has "root: not imported: the file belongs to $nobody, not to root"
+	check "another user's entry is refused" \
+	    has "vera: not imported: the file belongs to $nobody"
+	check "the summary counts them" has "1 user imported, 2 not imported."
+	check "root got nothing from a user's file" \
+	    sh -c '[ ! -e "$0" ]' "$tmp/store/root.db"
+	check "vera got nothing from a user's file" \
+	    sh -c '[ ! -e "$0" ]' "$tmp/store/vera.db"
+	check "the owner's record is there" stored "$nobody"
+	imp --from oath-users --user root --dry-run "$tmp/owned.oath"
+	check "--user root on a user's file: refused (exit 1)" [ $? -eq 1 ]
+	check "and says whose file it is" \
+	    has "root: cannot be imported: the file belongs to $nobody"
+	chown "$lost" "$tmp/owned.oath"
+	imp --from oath-users --dry-run "$tmp/owned.oath"
+	check "a file of a uid without a name: nothing is imported" \
+	    has "0 users would be imported, 3 cannot be."
+	check "and the reason names the uid" \
+	    has "the file belongs to uid $lost, which has no user name"
+
+	# google-authenticator: root's or the user's own file, nobody else's
+	cp "$ga" "$tmp/ga-nobody"
+	chown 65534 "$tmp/ga-nobody"
+	imp --from google-authenticator --user vera --dry-run "$tmp/ga-nobody"
+	check "a google-authenticator file of another user is refused (exit 1)" \
+	    [ $? -eq 1 ]
+	check "and says whose it is" \
+	    has "belongs to uid 65534, neither to root nor to vera"
+	check "it reports no user as importable" \
+	    sh -c '! grep -q "would be imported" "$0"' "$tmp/out"
+	imp --from google-authenticator --user root --dry-run "$tmp/ga-nobody"
+	check "nor is it taken for root" \
+	    has "belongs to uid 65534, neither to root nor to root"
+	imp --from google-authenticator --user "$nobody" --dry-run --replace \
+	    "$tmp/ga-nobody"
+	check "the owner's own file is taken for the owner" \
+	    has "$nobody: would be imported"
+else
+	skip "not root, or no user 65534: files a user owns are untested"
+fi
+
+# ---- names that would steer a terminal -----------------------------------
+# tfa_user_check lets C1 controls through: U+009B in UTF-8 and a raw 0x9b
+# byte are both CSI to a terminal, so "CSI 2J" would clear root's screen.
+
+printf 'HOTP/T30 \302\2332Jwes - %s\nHOTP/T30 \2332Jxia 1234 %s\n' \
+    "$key" "$key" >"$tmp/csi.oath"
+imp --from oath-users --dry-run "$tmp/csi.oath"
+check "a CSI in a user name is not printed (UTF-8 and raw)" \
+    sh -c '! LC_ALL=C grep -q "$(printf "\233")" "$0"' "$tmp/out"
+check "the name is shown escaped as list-users does" \
+    has "%C2%9B2Jwes: would be imported"
+check "and so is a refused one" has "%9B2Jxia: cannot be imported"
+
 # ---- pam_u2f authfile ----------------------------------------------------
 
 if command -v openssl >/dev/null 2>&1 && command -v python3 >/dev/null; then
@@ -225,6 +295,17 @@ EOF
 	imp --from pam-u2f --user kim "$tmp/u2f_keys"
 	check "kim again without --replace: keys kept" \
 	    has "security keys are already registered"
+	# a user's own authfile (~/.config/Yubico/u2f_keys) counts for its owner
+	if [ "$(id -u)" -eq 0 ] && [ -n "$nobody" ]; then
+		sed -n 's/^kim:/root:/p; s/^root:/'"$nobody"':/p' \
+		    "$tmp/u2f_keys" >"$tmp/u2f_owned"
+		chown 65534 "$tmp/u2f_owned"
+		imp --from pam-u2f --dry-run "$tmp/u2f_owned"
+		check "a user's authfile: the owner's keys would be imported" \
+		    has "$nobody: would be imported"
+		check "a user's authfile: a line for root is refused" \
+		    has "root: cannot be imported: the file belongs to $nobody"
+	fi
 	# more keys than MaxKeys can allow: oz is refused, pia imported
 	python3 - "$tmp" <<'EOF'
 import base64, sys
