@@ -448,6 +448,29 @@ tfa_config_arg(struct tfa_config *cfg, const char *arg, char *err,
 	return TFA_OK;
 }
 
+tfa_err
+tfa_config_args_once(int argc, const char **argv, char *err, size_t errlen)
+{
+	char key[64], show[SHOWN_MAX + 1];
+	size_t n;
+	int i, j;
+
+	for (i = 1; i < argc; i++) {
+		n = strcspn(argv[i], "=");
+		for (j = 0; j < i; j++)
+			if (strcspn(argv[j], "=") == n &&
+			    strncasecmp(argv[i], argv[j], n) == 0)
+				goto repeated;
+	}
+	return TFA_OK;
+repeated:
+	snprintf(key, sizeof(key), "%.*s", (int)(n < sizeof(key) ? n :
+	    sizeof(key) - 1), argv[i]);
+	snprintf(err, errlen, "module argument \"%s\": already set by "
+	    "argument %d", shown(show, key), j + 1);
+	return TFA_ERR_CONFIG;
+}
+
 static tfa_err
 hostname(char *buf, size_t len)
 {

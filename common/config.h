@@ -73,6 +73,16 @@ tfa_err tfa_config_parse(struct tfa_config *cfg, const char *buf, size_t len,
 tfa_err tfa_config_arg(struct tfa_config *cfg, const char *arg,
     char *err, size_t errlen);
 
+/*
+ * Refuse a key given twice among one stack line's module arguments, as
+ * the file refuses a key set on two lines: "Enforce=true ... Enforce=false"
+ * is a slip, and quietly taking the last would hide it.  Every argument
+ * counts (config=, mode= and service= too); key names ignore case.  On a
+ * repeat, err names it and the argument that set it first.
+ */
+tfa_err tfa_config_args_once(int argc, const char **argv, char *err,
+    size_t errlen);
+
 /* Set one key; key matching ignores case. */
 tfa_err tfa_config_set(struct tfa_config *cfg, const char *key,
     const char *value, char *err, size_t errlen);

@@ -31,10 +31,16 @@ tfa_device_token_hash(const uint8_t key[TFA_STORE_KEY_LEN], const char *user,
 	return TFA_OK;
 }
 
+/*
+ * A trust that ended the moment it began (a mail client let in once by a
+ * backup code) stays ended when the clock steps back: the same string
+ * must never log in twice.
+ */
 static bool
 trusted(const struct tfa_device *d, int64_t now)
 {
-	return d->trusted_until != 0 && now < d->trusted_until;
+	return d->trusted_until != 0 && now < d->trusted_until &&
+	    d->trusted_until > d->first_seen;
 }
 
 static enum tfa_device_match
@@ -110,6 +116,50 @@ tfa_device_add(struct tfa_record *rec, enum tfa_device_kind kind,
 	d->trusted_until = trusted_until;
 	if (out != NULL)
 		*out = d;
+	return TFA_OK;
+}
+
+/* The least recently seen mail client of service trusted now, if any. */
+static bool
+oldest_trusted_mail(const struct tfa_record *rec, const char *service,
+    int64_t now, size_t *count, size_t *idx)
+{
+	size_t i;
+
+	*count = *idx = 0;
+	for (i = 0; i < rec->n_dev; i++) {
+		const struct tfa_device *d = &rec->dev[i];
+
+		if (d->kind != TFA_DEVICE_MAIL || !trusted(d, now) ||
+		    strcmp(d->service, service) != 0)
+			continue;
+		/* on a tie the earlier one, remembered first */
+		if (*count == 0 || d->last_seen < rec->dev[*idx].last_seen)
+			*idx = i;
+		(*count)++;
+	}
+	return *count > 0;
+}
+
+tfa_err
+tfa_device_mail_room(struct tfa_record *rec, const char *service,
+    size_t max, int64_t now)
+{
+	struct tfa_device d;
+	size_t n, i;
+	tfa_err r;
+
+	if (max == 0)
+		return TFA_ERR_INVAL;
+	while (oldest_trusted_mail(rec, service, now, &n, &i) && n >= max) {
+		/* ended, not removed: see tfa_device_mail_room in device.h */
+		d = rec->dev[i];
+		d.trusted_until = now;
+		r = tfa_record_set_device(rec, i, &d);
+		tfa_wipe_struct(&d);
+		if (r != TFA_OK)
+			return r;
+	}
 	return TFA_OK;
 }
 

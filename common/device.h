@@ -27,7 +27,8 @@ struct tfa_device {
 	uint8_t token_hash[TFA_TOKEN_HASH];	/* MAIL: keyed hash */
 	int64_t first_seen;
 	int64_t last_seen;
-	int64_t trusted_until;			/* 0: not trusted */
+	int64_t trusted_until;			/* 0 (or not after
+						   first_seen): not trusted */
 };
 
 #define TFA_STORE_KEY_LEN	32	/* the store's token-hashing key */
@@ -71,6 +72,16 @@ enum tfa_device_match tfa_device_find_host(const struct tfa_record *rec,
 tfa_err tfa_device_add(struct tfa_record *rec, enum tfa_device_kind kind,
     const char *service, const char *rhost, const uint8_t *hash,
     int64_t now, int64_t trusted_until, struct tfa_device **out);
+
+/*
+ * Room for one more trusted mail client of service: while max or more are
+ * trusted, end the trust (trusted_until = now) of the least recently seen.
+ * Such a client is kept, not removed, so that if it still polls with its
+ * string it is found as expired and refused without counting, rather than
+ * counted as wrong codes until its user is locked out.
+ */
+tfa_err tfa_device_mail_room(struct tfa_record *rec, const char *service,
+    size_t max, int64_t now);
 
 /*
  * Note a use (rhost cut to fit, as it is shown); true when the record

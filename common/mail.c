@@ -168,16 +168,31 @@ remembered_fresh(const struct tfa_mail_login *l,
 	return fresh;
 }
 
+/*
+ * A good fresh factor's client, remembered for this service class.  A code
+ * from the app is trusted for TrustDevicesForDays.  A backup code is
+ * remembered with its trust ended at once: used codes on a printed sheet
+ * must not become mail credentials, but the client sends the same string
+ * again (its next poll, the other connections it opened at once), and
+ * that is a stale client, refused without counting, not wrong codes that
+ * lock its user out of every service.
+ */
 static tfa_err
 remember(const struct tfa_config *cfg, const struct tfa_log *log,
     const struct tfa_mail_login *l, struct tfa_record *rec,
-    const uint8_t hash[TFA_TOKEN_HASH])
+    enum tfa_method method, const uint8_t hash[TFA_TOKEN_HASH])
 {
-	int64_t until = l->now + (int64_t)cfg->trust_days * 86400;
-	tfa_err r;
+	int64_t until = l->now;
+	tfa_err r = TFA_OK;
 
-	r = tfa_device_add(rec, TFA_DEVICE_MAIL, l->service, l->rhost, hash,
-	    l->now, until, NULL);
+	if (method == TFA_METHOD_TOTP) {
+		until += (int64_t)cfg->trust_days * 86400;
+		r = tfa_device_mail_room(rec, l->service,
+		    TFA_MAIL_TRUSTED_MAX, l->now);
+	}
+	if (r == TFA_OK)
+		r = tfa_device_add(rec, TFA_DEVICE_MAIL, l->service, l->rhost,
+		    hash, l->now, until, NULL);
 	if (r != TFA_OK)	/* the login stands; the client asks again */
 		tfa_log(log, LOG_WARNING, "cannot remember a mail client: %s",
 		    tfa_strerror(r));
@@ -274,8 +289,9 @@ verify_locked(const struct tfa_config *cfg, const struct tfa_log *log,
 		return TFA_ERR_ELSEWHERE;
 	r = tfa_auth_check(cfg, rec, factor, l->now, v);
 	*dirty = r == TFA_OK || r == TFA_ERR_BADCODE || r == TFA_ERR_REPLAY;
-	if (r == TFA_OK && v->method == TFA_METHOD_TOTP && hash != NULL)
-		r = remember(cfg, log, l, rec, hash);
+	if (r == TFA_OK && hash != NULL && (v->method == TFA_METHOD_TOTP ||
+	    v->method == TFA_METHOD_BACKUP))
+		r = remember(cfg, log, l, rec, v->method, hash);
 	return r;
 }
 
@@ -307,7 +323,8 @@ tfa_mail_verify(const struct tfa_config *cfg, const struct tfa_log *log,
 
 	memset(v, 0, sizeof(*v));
 	tfa_record_init(&rec);
-	if (kind == TFA_FACTOR_TOTP && remembering(cfg)) {
+	/* a backup code too: its client is remembered, never trusted */
+	if (kind != TFA_FACTOR_NONE && remembering(cfg)) {
 		if ((r = token_hash(cfg, log, l, factor, hash)) != TFA_OK)
 			goto out;
 		hp = hash;
@@ -322,6 +339,13 @@ tfa_mail_verify(const struct tfa_config *cfg, const struct tfa_log *log,
 	    (r = tfa_store_load(st, &rec)) != TFA_OK)
 		goto out;
 	r = verify_locked(cfg, log, l, &rec, factor, hp, v, &dirty);
+	/*
+	 * Only a backup code's client is remembered from a backup-code
+	 * factor (ten characters; an app's code has at most eight), and
+	 * only with its trust ended: this is that code, spent, sent again.
+	 */
+	if (r == TFA_ERR_EXPIRED && kind == TFA_FACTOR_BACKUP)
+		v->method = TFA_METHOD_BACKUP;
 	/* the outcome counts only once it is on disk */
 	if (dirty && (saved = tfa_store_save(st, &rec)) != TFA_OK) {
 		v->method = TFA_METHOD_NONE;

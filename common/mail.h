@@ -14,6 +14,14 @@
 
 #define TFA_FACTOR_MAX	16	/* a TOTP code or a backup code, and a NUL */
 
+/*
+ * Mail clients trusted at once per user and service class.  Each is a
+ * 6-digit code accepted from anywhere, so someone who knows the password
+ * and guesses codes has as many chances per guess as there are; a client
+ * logging in afresh twice a day would otherwise keep some 60 of them.
+ */
+#define TFA_MAIL_TRUSTED_MAX	10
+
 enum tfa_factor_kind {
 	TFA_FACTOR_NONE = 0,	/* no factor at the end: a plain password */
 	TFA_FACTOR_TOTP,	/* digits: a fresh code or a remembered one */
@@ -58,13 +66,18 @@ tfa_err tfa_mail_apppw(const struct tfa_config *cfg,
 /*
  * After the password module accepted the password: a remembered mail
  * client's code (TFA_OK, method device), else a fresh TOTP or backup code
- * checked and counted by tfa_auth_check under the lock; a good fresh code
- * is remembered for this service class when AllowUsedDevices and
- * TrustDevicesForDays > 0.  A code whose remembered client has expired is
- * TFA_ERR_EXPIRED and is not counted: that is a stale client, not a guess;
- * its last use is still noted (not its trust), so it is not pruned while
- * the client keeps trying.  A code string remembered for another service
- * class of the user is TFA_ERR_ELSEWHERE, not counted either.
+ * checked and counted by tfa_auth_check under the lock.  When
+ * AllowUsedDevices and TrustDevicesForDays > 0, a good fresh code is
+ * remembered for this service class: an app's code trusted for
+ * TrustDevicesForDays, ending the trust of the least recently seen of
+ * TFA_MAIL_TRUSTED_MAX trusted already; a backup code with its trust
+ * ended at once, so that it logs its client in once.  A code whose
+ * remembered client's trust has ended is TFA_ERR_EXPIRED (with v->method
+ * TFA_METHOD_BACKUP for a spent backup code) and is not counted: that is
+ * a stale client, not a guess; its last use is still noted (not its
+ * trust), so it is not pruned while the client keeps trying.  A code
+ * string remembered for another service class of the user is
+ * TFA_ERR_ELSEWHERE, not counted either.
  * snap is a lockless read used for the common case (a remembered client
  * whose last use was written recently) without taking the lock.
  */

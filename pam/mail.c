@@ -244,7 +244,13 @@ verify_outcome(struct ctx *c, tfa_err r, const struct tfa_verdict *v)
 		    r == TFA_ERR_REPLAY ? "replayed-code" : "wrong-code");
 		return PAM_AUTH_ERR;
 	case TFA_ERR_EXPIRED:
-		tfa_pam_report(c, LOG_NOTICE, TFA_METHOD_DEVICE, "expired");
+		/* a backup code logs a client in once; this is its resend */
+		if (v->method == TFA_METHOD_BACKUP)
+			tfa_pam_report(c, LOG_NOTICE, TFA_METHOD_BACKUP,
+			    "spent-backup-code");
+		else
+			tfa_pam_report(c, LOG_NOTICE, TFA_METHOD_DEVICE,
+			    "expired");
 		return PAM_AUTH_ERR;
 	case TFA_ERR_ELSEWHERE:
 		tfa_pam_report(c, LOG_NOTICE, TFA_METHOD_DEVICE,

@@ -66,7 +66,10 @@ log_value(char *dst, size_t len, const void *item, const char *none)
 	dst[o] = '\0';
 }
 
-/* Defaults, then the file (config=PATH or the default), then arguments. */
+/*
+ * Defaults, then the file (config=PATH or the default), then arguments,
+ * each given once.
+ */
 static int
 load_config(struct ctx *c, int argc, const char **argv)
 {
@@ -75,6 +78,10 @@ load_config(struct ctx *c, int argc, const char **argv)
 	char err[512];
 	int i, glue;
 
+	if (tfa_config_args_once(argc, argv, err, sizeof(err))) {
+		pam_syslog(c->pamh, LOG_ERR, "%s; refusing all logins", err);
+		return -1;
+	}
 	for (i = 0; i < argc; i++)
 		if (strncmp(argv[i], "config=", 7) == 0) {
 			path = argv[i] + 7;

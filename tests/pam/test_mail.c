@@ -18,6 +18,7 @@
 #include "backup.h"
 #include "check.h"
 #include "device.h"
+#include "mail.h"
 #include "pamtest.h"
 #include "pamtest_hooks.h"
 #include "store.h"
@@ -573,8 +574,9 @@ test_backup(void)
 	snprintf(s, sizeof(s), "%s%s", PW, backup_codes[0]);
 	CHECK_EQ(mail("imap", "alice", s), PAM_SUCCESS);
 	CHECK(logged("method=backup result=success"));
-	CHECK_EQ(mail("imap", "alice", s), PAM_AUTH_ERR);	/* used up */
-	CHECK_EQ(failures_of("alice"), 1);
+	/* used up; its client sending it again is no guess */
+	CHECK_EQ(mail("imap", "alice", s), PAM_AUTH_ERR);
+	CHECK_EQ(failures_of("alice"), 0);
 	memcpy(undashed, backup_codes[1], 5);
 	memcpy(undashed + 5, backup_codes[1] + 6, 5);
 	undashed[10] = '\0';
@@ -600,6 +602,169 @@ test_backup(void)
 	CHECK_EQ(failures_of("alice"), 0);
 	CHECK_EQ(backup_left_of("alice"), 1);
 	edit("alice", set_backup, NULL);
+}
+
+/*
+ * A mail client set up with the password and a backup code logs in once,
+ * then sends the same string again: on the other connections it opens at
+ * once, and at every poll.  The code is spent, so none of them logs in;
+ * none is a wrong code either, or the client would lock its user out of
+ * every service within minutes.
+ */
+static void
+test_backup_resent(void)
+{
+	char s[64], upper[64];
+	struct tfa_record rec;
+	int64_t used, later;
+	size_t i;
+	int ok = 1;
+
+	fake_now += 600;
+	edit("alice", drop_devices, NULL);
+	edit("alice", set_backup, NULL);
+	snprintf(s, sizeof(s), "%s%s", PW, backup_codes[3]);
+	CHECK_EQ(mail("imap", "alice", s), PAM_SUCCESS);
+	used = (int64_t)fake_now;
+	/* the client's next connection, at the same moment */
+	logbuf[0] = '\0';
+	CHECK_EQ(mail("imap", "alice", s), PAM_AUTH_ERR);
+	CHECK(logged("user=alice service=imap rhost=198.51.100.9 "
+	    "method=backup result=spent-backup-code"));
+	CHECK(!logged("result=wrong-code") && !logged("result=expired"));
+	CHECK_EQ(failures_of("alice"), 0);
+	/* remembered as a mail client whose trust ended as it began */
+	rec = rec_of("alice");
+	CHECK_EQ(rec.n_dev, 1);
+	CHECK(rec.n_dev == 1 && rec.dev[0].kind == TFA_DEVICE_MAIL &&
+	    strcmp(rec.dev[0].service, "imap") == 0 &&
+	    rec.dev[0].first_seen == used && rec.dev[0].trusted_until == used);
+	tfa_record_wipe(&rec);
+	CHECK_EQ(backup_left_of("alice"), TFA_BACKUP_COUNT - 1);
+	/* its polls, many more than MaxFailures, for days */
+	for (i = 0; i < 12; i++) {
+		fake_now += 7 * 3600;
+		ok &= mail("imap", "alice", s) == PAM_AUTH_ERR;
+	}
+	CHECK(ok);
+	CHECK_EQ(failures_of("alice"), 0);
+	/* split lower-cases the code: in capitals it is the same spent code */
+	for (i = 0; s[i] != '\0'; i++)
+		upper[i] = i < strlen(PW) ? s[i] :
+		    (char)toupper((unsigned char)s[i]);
+	upper[i] = '\0';
+	CHECK_EQ(mail("imap", "alice", upper), PAM_AUTH_ERR);
+	/* the same string in the program's SMTP setting */
+	CHECK_EQ(mail("smtp", "alice", s), PAM_AUTH_ERR);
+	CHECK(logged("service=smtp rhost=198.51.100.9 method=device "
+	    "result=remembered-for-another-service"));
+	CHECK_EQ(failures_of("alice"), 0);
+	/* with the clock stepped back, still never a second login */
+	later = (int64_t)fake_now;
+	fake_now = (time_t)used - 1;
+	CHECK_EQ(mail("imap", "alice", s), PAM_AUTH_ERR);
+	fake_now = (time_t)used;
+	CHECK_EQ(mail("imap", "alice", s), PAM_AUTH_ERR);
+	fake_now = (time_t)later;
+	CHECK_EQ(failures_of("alice"), 0);
+	CHECK_EQ(backup_left_of("alice"), TFA_BACKUP_COUNT - 1);
+	/* only that client is known: forgotten, the spent code counts */
+	edit("alice", drop_devices, NULL);
+	CHECK_EQ(mail("imap", "alice", s), PAM_AUTH_ERR);
+	CHECK(logged("result=wrong-code"));
+	CHECK_EQ(failures_of("alice"), 1);
+	fake_now += 60;
+	CHECK_EQ(mail("imap", "alice", pw_code()), PAM_SUCCESS);
+	CHECK_EQ(failures_of("alice"), 0);
+	edit("alice", drop_devices, NULL);
+}
+
+/* The user's mail clients of service trusted now. */
+static int
+trusted_mail(const char *service)
+{
+	struct tfa_record rec = rec_of("alice");
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < rec.n_dev; i++)
+		n += rec.dev[i].kind == TFA_DEVICE_MAIL &&
+		    strcmp(rec.dev[i].service, service) == 0 &&
+		    rec.dev[i].trusted_until > (int64_t)fake_now;
+	tfa_record_wipe(&rec);
+	return n;
+}
+
+/* Every string of clients[from..to] logs in. */
+static bool
+all_accepted(char clients[][64], int from, int to)
+{
+	bool ok = true;
+	int i;
+
+	for (i = from; i <= to; i++)
+		ok &= mail("imap", "alice", clients[i]) == PAM_SUCCESS;
+	return ok;
+}
+
+/*
+ * Each trusted mail client is a code accepted from anywhere, so each is
+ * one more chance for a guess by someone who knows the password: at most
+ * TFA_MAIL_TRUSTED_MAX per service class.  A new one ends the trust of
+ * the least recently seen, kept so that it is refused without counting
+ * if it still polls.
+ */
+static void
+test_mail_cap(void)
+{
+	char client[TFA_MAIL_TRUSTED_MAX + 2][64], smtp[64];
+	int i;
+	bool ok = true;
+
+	fake_now += 600;
+	edit("alice", drop_devices, NULL);
+	snprintf(smtp, sizeof(smtp), "%s", pw_code());
+	CHECK_EQ(mail("smtp", "alice", smtp), PAM_SUCCESS);
+	for (i = 0; i <= TFA_MAIL_TRUSTED_MAX; i++) {
+		fake_now += 60;
+		snprintf(client[i], sizeof(client[i]), "%s", pw_code());
+		ok &= mail("imap", "alice", client[i]) == PAM_SUCCESS;
+	}
+	CHECK(ok);
+	CHECK_EQ(trusted_mail("imap"), TFA_MAIL_TRUSTED_MAX);
+	CHECK_EQ(trusted_mail("smtp"), 1);
+	CHECK_EQ(devices_of("alice"), TFA_MAIL_TRUSTED_MAX + 2);
+	/* the first one: no longer trusted, and no guess */
+	fake_now += 60;
+	logbuf[0] = '\0';
+	CHECK_EQ(mail("imap", "alice", client[0]), PAM_AUTH_ERR);
+	CHECK(logged("service=imap rhost=198.51.100.9 method=device "
+	    "result=expired"));
+	CHECK_EQ(failures_of("alice"), 0);
+	/*
+	 * least recently seen, not first remembered: the second one polls
+	 * (seen is written after TFA_DEVICE_TOUCH_SECS), so a new client
+	 * ends the third
+	 */
+	fake_now += TFA_DEVICE_TOUCH_SECS + 60;
+	CHECK_EQ(mail("imap", "alice", client[1]), PAM_SUCCESS);
+	fake_now += 60;
+	snprintf(client[TFA_MAIL_TRUSTED_MAX + 1], sizeof(client[0]), "%s",
+	    pw_code());
+	CHECK_EQ(mail("imap", "alice", client[TFA_MAIL_TRUSTED_MAX + 1]),
+	    PAM_SUCCESS);
+	CHECK_EQ(trusted_mail("imap"), TFA_MAIL_TRUSTED_MAX);
+	CHECK_EQ(mail("imap", "alice", client[2]), PAM_AUTH_ERR);
+	CHECK_EQ(mail("imap", "alice", client[0]), PAM_AUTH_ERR);
+	CHECK_EQ(failures_of("alice"), 0);
+	CHECK(all_accepted(client, 1, 1));
+	CHECK(all_accepted(client, 3, TFA_MAIL_TRUSTED_MAX + 1));
+	/* the other class is untouched */
+	CHECK_EQ(trusted_mail("smtp"), 1);
+	CHECK_EQ(mail("smtp", "alice", smtp), PAM_SUCCESS);
+	CHECK_EQ(devices_of("alice"), TFA_MAIL_TRUSTED_MAX + 3);
+	CHECK_EQ(failures_of("alice"), 0);
+	edit("alice", drop_devices, NULL);
 }
 
 static void
@@ -875,6 +1040,8 @@ main(void)
 	test_lockout();
 	test_apppw();
 	test_backup();
+	test_backup_resent();
+	test_mail_cap();
 	test_not_enrolled();
 	test_disabled();
 	test_split_found_none();

@@ -248,6 +248,26 @@ test_config_errors(void)
 	CHECK_EQ(pamtest_login("bob", NULL, &s), PAM_AUTH_ERR);
 	CHECK(strstr(logbuf, "module argument \"Bogus\": unknown key") !=
 	    NULL);
+
+	/*
+	 * so does an argument given twice, however its name is written,
+	 * instead of the last one quietly winning
+	 */
+	pamtest_service("Enforce=true MaxFailures=3 enforce=false");
+	logbuf[0] = '\0';
+	CHECK_EQ(pamtest_login("bob", NULL, &s), PAM_AUTH_ERR);
+	CHECK(strstr(logbuf, "module argument \"enforce\": already set by "
+	    "argument 2; refusing all logins") != NULL);
+	pamtest_service("Enforce=false Enforce=false");
+	CHECK_EQ(pamtest_login("bob", NULL, &s), PAM_AUTH_ERR);
+	snprintf(text, sizeof(text), "config=%s", pamtest.conffile);
+	pamtest_service(text);
+	logbuf[0] = '\0';
+	CHECK_EQ(pamtest_login("bob", NULL, &s), PAM_AUTH_ERR);
+	CHECK(strstr(logbuf, "module argument \"config\": already set by "
+	    "argument 1") != NULL);
+	pamtest_service("mode=interactive mode=interactive");
+	CHECK_EQ(pamtest_login("bob", NULL, &s), PAM_AUTH_ERR);
 	pamtest_service("");
 	CHECK_EQ(pamtest_login("bob", NULL, &s), PAM_PERM_DENIED);
 }

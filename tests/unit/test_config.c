@@ -492,6 +492,40 @@ test_args(void)
 	CHECK(cfg.enforce);
 }
 
+static tfa_err
+args_once(int argc, const char **argv)
+{
+	err[0] = '\0';
+	return tfa_config_args_once(argc, argv, err, sizeof(err));
+}
+
+/* A stack line's arguments name each key once, as the file does. */
+static void
+test_args_once(void)
+{
+	const char *fine[] = { "config=/etc/x", "mode=split", "service=imap",
+	    "Enforce=true", "MaxFailures=3", "Issuer=Example Mail" };
+	const char *twice[] = { "Enforce=true", "MaxFailures=3",
+	    "Enforce=false" };
+	const char *cased[] = { "maxfailures=3", "MAXFAILURES=3" };
+	const char *glue[] = { "mode=split", "config=/a", "mode=verify" };
+	const char *bare[] = { "debug", "debug" };
+	const char *prefix[] = { "Enforce=true", "EnforceX=true", "Enf=1" };
+
+	CHECK_EQ(args_once(0, fine), TFA_OK);
+	CHECK_EQ(args_once(6, fine), TFA_OK);
+	CHECK_EQ(args_once(3, twice), TFA_ERR_CONFIG);
+	CHECK_STR(err, "module argument \"Enforce\": already set by "
+	    "argument 1");
+	CHECK_EQ(args_once(2, cased), TFA_ERR_CONFIG);
+	check_prefix("module argument \"MAXFAILURES\": ");
+	CHECK_EQ(args_once(3, glue), TFA_ERR_CONFIG);
+	check_prefix("module argument \"mode\": ");
+	CHECK_EQ(args_once(2, bare), TFA_ERR_CONFIG);
+	/* a key that begins another is not a repeat of it */
+	CHECK_EQ(args_once(3, prefix), TFA_OK);
+}
+
 static void
 test_issuer_origin(void)
 {
@@ -535,6 +569,7 @@ main(void)
 	test_load_types(dir);
 	test_read_kept(dir);
 	test_args();
+	test_args_once();
 	test_issuer_origin();
 	tfa_test_rmtree(dir);
 	free(dir);
