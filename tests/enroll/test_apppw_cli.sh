@@ -4,7 +4,7 @@
 # with the record set up and codes computed by tests/tools/tfa-testrec.
 . "$TOP/tests/lib/lib.sh"
 
-B=$TOP/$BUILD
+case $BUILD in /*) B=$BUILD ;; *) B=$TOP/$BUILD ;; esac
 ME=$(id -un)
 D=$(mktemp -d "${TMPDIR:-/tmp}/tfa-apppw.XXXXXX")
 trap 'rm -rf "$D"' EXIT

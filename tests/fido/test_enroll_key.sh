@@ -9,6 +9,7 @@
 # without --user, with FAKE_STATE keeping the fake's credentials between
 # runs, so the touch proof is asked for and given.
 . "$TOP/tests/lib/lib.sh"
+case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
 dir=$(mktemp -d "${TMPDIR:-/tmp}/tfa-enroll-key-XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 mkdir -m 700 "$dir/store" "$dir/store2"
@@ -19,13 +20,13 @@ conf() {	# conf EXTRA-LINE — StoreDir $store, Origin $origin
 	chmod 600 "$dir/conf"
 }
 conf ""
-preload=$TOP/$BUILD/tests/fake_preload.so
+preload=$BUILD/tests/fake_preload.so
 who=
 [ "$(id -u)" -eq 0 ] && who="--user $(id -un)"
 # a sanitizer build: the preloaded fake comes before libasan, on purpose
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 enroll() {	# enroll ARGS... — output in $dir/out, status in $rc
-	LD_PRELOAD=$preload "$TOP/$BUILD/tfa-enroll" --config "$dir/conf" \
+	LD_PRELOAD=$preload "$BUILD/tfa-enroll" --config "$dir/conf" \
 		$who "$@" >"$dir/out" 2>&1 </dev/null
 	rc=$?
 }
@@ -52,7 +53,7 @@ check "--uv on a key without PIN or UV: fails" [ "$rc" -eq 1 ]
 check "--uv: explains" has "needs a key with a PIN"
 
 printf '4711\n' > "$dir/pin"
-LD_PRELOAD=$preload FAKE_PIN=4711 "$TOP/$BUILD/tfa-enroll" \
+LD_PRELOAD=$preload FAKE_PIN=4711 "$BUILD/tfa-enroll" \
 	--config "$dir/conf" $who key add --uv pinned <"$dir/pin" >"$dir/out" 2>&1
 rc=$?
 check "PIN key: right PIN registers" [ "$rc" -eq 0 ]
@@ -60,7 +61,7 @@ check "PIN key: PIN asked" has "PIN of the security key"
 check "PIN key: not echoed" sh -c "! grep -q 4711 '$dir/out'"
 
 printf '1111\n' > "$dir/pin"
-LD_PRELOAD=$preload FAKE_PIN=4711 "$TOP/$BUILD/tfa-enroll" \
+LD_PRELOAD=$preload FAKE_PIN=4711 "$BUILD/tfa-enroll" \
 	--config "$dir/conf" $who key add <"$dir/pin" >"$dir/out" 2>&1
 rc=$?
 check "PIN key: wrong PIN fails" [ "$rc" -eq 1 ]
@@ -126,7 +127,7 @@ check "key add a b: usage error" [ "$rc" -eq 2 ]
 # fake remembers its credentials in $dir/fake-state between runs
 own() {	# own ARGS... — like enroll, without --user, on a key with memory
 	FAKE_STATE=${state:-$dir/fake-state} LD_PRELOAD=$preload \
-		"$TOP/$BUILD/tfa-enroll" --config "$dir/conf" "$@" \
+		"$BUILD/tfa-enroll" --config "$dir/conf" "$@" \
 		>"$dir/out" 2>&1 </dev/null
 	rc=$?
 }
@@ -152,7 +153,7 @@ check "a touch proves key remove (Origin's key)" [ "$rc" -eq 0 ]
 own key list
 check "key 2 gone, key 1 left" \
 	sh -c "! grep -q '^2 ' '$dir/out' && grep -q '^1 ' '$dir/out'"
-FAKE_STATE=$dir/no-such-key LD_PRELOAD=$preload "$TOP/$BUILD/tfa-enroll" \
+FAKE_STATE=$dir/no-such-key LD_PRELOAD=$preload "$BUILD/tfa-enroll" \
 	--config "$dir/conf" key remove 1 >"$dir/out" 2>&1 </dev/null
 rc=$?
 check "a key holding none of them: no proof, refused" [ "$rc" -eq 1 ]
@@ -169,7 +170,7 @@ store=$dir/store3 origin=pam://enroll.example state=$dir/fake-state3
 conf ""
 own key add k1
 check "store3: a first key, no proof needed" [ "$rc" -eq 0 ]
-"$TOP/$BUILD/tests/tfa-testrec" "$store" enroll "$(id -un)"
+"$BUILD/tests/tfa-testrec" "$store" enroll "$(id -un)"
 conf "AllowAuthenticatorApp = false"
 own totp remove
 check "totp remove, apps turned off: proven with a touch" [ "$rc" -eq 0 ]
@@ -192,7 +193,7 @@ check "... saying the touch was refused" has "security key's touch was refused"
 check "... not that a code was wrong" sh -c "! grep -q 'wrong code' '$dir/out'"
 
 # ---- a key name stored before names were checked: shown escaped ----
-"$TOP/$BUILD/tests/tfa-testrec" "$store" name "$(id -un)" \
+"$BUILD/tests/tfa-testrec" "$store" name "$(id -un)" \
 	"$(printf 'k\302\233[2J\177')"
 own key list
 check "key list: the name escaped" has '^1 *k%C2%9B\[2J%7F '
@@ -210,7 +211,7 @@ conf ""
 pinned() {	# pinned INPUT ARGS... — own, on a key with PIN 4711
 	printf "$1" > "$dir/in"; shift
 	FAKE_PIN=4711 FAKE_STATE=$state LD_PRELOAD=$preload \
-		"$TOP/$BUILD/tfa-enroll" --config "$dir/conf" "$@" \
+		"$BUILD/tfa-enroll" --config "$dir/conf" "$@" \
 		<"$dir/in" >"$dir/out" 2>&1
 	rc=$?
 }

@@ -149,6 +149,8 @@ run_enroll(const char *const *args, const char *prompt,
 	memset(r, 0, sizeof(*r));
 	if (build == NULL)
 		build = "build";
+	if (build[0] == '/')		/* BUILD may be absolute */
+		cwd[0] = '\0';
 	snprintf(path, sizeof(path), "%s/%s/tfa-enroll", cwd, build);
 	snprintf(shim, sizeof(shim), "%s/%s/tests/syslog_capture.so", cwd,
 	    build);
