@@ -185,7 +185,9 @@ read_all(int fd, const struct stat *st, char **out, size_t *len)
 
 /*
  * The file, read with the caller's rights; a user's own file only, unless
- * root.  Never a symbolic link, a FIFO or a device; never quoted back.
+ * root, and then one only its owner (and group root) can write: the owner
+ * decides what it may hold (keep_owner_only).  Never a symbolic link, a
+ * FIFO or a device; never quoted back.
  */
 static int
 read_file(const struct import_opts *o, char **buf, size_t *len,
@@ -205,6 +207,12 @@ read_file(const struct import_opts *o, char **buf, size_t *len,
 		tfa_enroll_error("%s: not a regular file", o->file);
 	else if (getuid() != 0 && st.st_uid != getuid())
 		tfa_enroll_error("%s: not your file", o->file);
+	else if (getuid() == 0 && ((st.st_mode & S_IWOTH) ||
+	    ((st.st_mode & S_IWGRP) && st.st_gid != 0)))
+		tfa_enroll_error("%s: writable by group %u or others: whoever "
+		    "can write it could have put their own key or secret in "
+		    "it for anyone; nothing was imported (chmod go-w)",
+		    o->file, (unsigned)st.st_gid);
 	else if (st.st_size > TFA_IMPORT_TEXT_MAX)
 		tfa_enroll_error("%s: larger than %d bytes", o->file,
 		    TFA_IMPORT_TEXT_MAX);

@@ -222,6 +222,22 @@ if [ "$(id -u)" -eq 0 ] && [ -n "$nobody" ]; then
 	check "and the reason names the uid" \
 	    has "the file belongs to uid $lost, which has no user name"
 
+	# a file others may write is anyone's: nothing from it
+	printf 'HOTP/T30 %s - %s\n' root "$key" >"$tmp/open.oath"
+	chmod 666 "$tmp/open.oath"
+	imp --from oath-users --dry-run "$tmp/open.oath"
+	check "a root file writable by others is refused (exit 1)" [ $? -eq 1 ]
+	check "and says why" has "writable by group 0 or others"
+	chmod 664 "$tmp/open.oath"
+	chgrp 65534 "$tmp/open.oath" 2>/dev/null || chgrp "$lost" "$tmp/open.oath"
+	imp --from oath-users --dry-run "$tmp/open.oath"
+	check "a root file writable by a group other than root is refused" \
+	    [ $? -eq 1 ]
+	chgrp 0 "$tmp/open.oath"
+	imp --from oath-users --dry-run "$tmp/open.oath"
+	check "writable by group root: read" [ $? -eq 0 ]
+	check "and root would be imported" has "root: would be imported"
+
 	# google-authenticator: root's or the user's own file, nobody else's
 	cp "$ga" "$tmp/ga-nobody"
 	chown 65534 "$tmp/ga-nobody"
